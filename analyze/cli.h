@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/cli.h — what the heapsnap subcommands share: the command entry
+ * points (one file each, cmd_<name>.c, listed in main.c), exit statuses, the
+ * option table that parses arguments and prints --help (git's
+ * parse-options), diagnostics on stderr, and output helpers (humanized
+ * sizes, JSON strings, terminal-safe text). See docs/cli.md.
+ */
+#ifndef HS_CLI_H
+#define HS_CLI_H
+
+#include "hs_format.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { HS_EXIT_OK = 0, HS_EXIT_BAD_INPUT = 1, HS_EXIT_USAGE = 2 };
+
+int cmd_info(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+
+/* ---- options ---- */
+typedef enum { CLI_BOOL, CLI_UINT, CLI_STRING } cli_opt_type;
+
+typedef struct cli_opt {
+    const char *long_name; /* without "--" */
+    char short_name;       /* 0 for none */
+    cli_opt_type type;
+    void *value;           /* bool*, uint64_t*, const char** */
+    const char *arg_name;  /* for --help, e.g. "N" */
+    const char *help;
+} cli_opt;
+
+typedef struct cli_cmd {
+    const char *name;    /* "summary" */
+    const char *usage;   /* "heapsnap summary [options] FILE" */
+    const char *summary; /* one line */
+    const cli_opt *opts;
+    int nopts;
+    int min_args, max_args; /* positional arguments */
+} cli_cmd;
+
+/* Parse argv (argv[0] is the command name). Positional arguments are
+ * gathered into args (at most max_args). Returns -1 when the caller should
+ * return HS_EXIT_OK (--help printed), HS_EXIT_USAGE on a usage error
+ * (message and usage printed to stderr), or 0 to go on. */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, char **args, int *nargs);
+void cli_print_help(const cli_cmd *cmd, FILE *out);
+
+/* ---- diagnostics ---- */
+int cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* "heapsnap: 'path': <message>" for a reader failure; returns HS_EXIT_BAD_INPUT. */
+int cli_reader_error(const char *path, const hs_reader *r, hs_status st);
+/* Open a snapshot with the limits from the environment (HEAPSNAP_MAX_RATIO). */
+hs_status cli_open(const char *path, hs_reader **r);
+
+/* ---- output ---- */
+const char *fmt_bytes(uint64_t n, char buf[32]);  /* "1.5 MiB" */
+const char *fmt_count(uint64_t n, char buf[32]);  /* "1,234,567" */
+void out_json_string(FILE *f, const char *s, size_t len);
+void out_text_safe(FILE *f, const char *s, size_t len); /* control characters escaped */
+/* "module.Name" of a type into buf (truncated to cap). */
+const char *type_display_name(const hs_reader *r, uint32_t type_id, char *buf, size_t cap);
+
+#endif /* HS_CLI_H */

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/cmd_summary.c — `heapsnap summary FILE`: per declared type, the
+ * number of blocks and their shallow bytes, largest first (ties: more
+ * blocks, then name); -n limits the rows, the rest are folded into one
+ * line; text or --json. One streaming pass, memory per type, not per block.
+ * See docs/cli.md#summary.
+ */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool opt_json;
+static uint64_t opt_n;
+static const char *opt_sort;
+
+static const cli_opt summary_opts[] = {
+    {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#summary)"},
+    {"top", 'n', CLI_UINT, &opt_n, "N", "show the N largest types (default 25, 0 = all)"},
+    {"sort", 0, CLI_STRING, &opt_sort, "KEY", "order rows by 'shallow' (default) or 'count'"},
+};
+
+static const cli_cmd summary_cmd = {
+    "summary", "heapsnap summary [--json] [-n N] [--sort shallow|count] FILE",
+    "Per type: number of blocks and shallow bytes, largest first.",
+    summary_opts, sizeof summary_opts / sizeof summary_opts[0], 1, 1,
+};
+
+typedef struct type_row {
+    uint32_t type;
+    uint64_t count, shallow;
+    char name[256];
+} type_row;
+
+static bool by_count;
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const type_row *x = a, *y = b;
+    uint64_t xa = by_count ? x->count : x->shallow, ya = by_count ? y->count : y->shallow;
+    uint64_t xb = by_count ? x->shallow : x->count, yb = by_count ? y->shallow : y->count;
+    if (xa != ya) return xa < ya ? 1 : -1;
+    if (xb != yb) return xb < yb ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    char *args[1];
+    int nargs;
+    opt_json = false;
+    opt_n = 25;
+    opt_sort = "shallow";
+    int rc = cli_parse(&summary_cmd, argc, argv, args, &nargs);
+    if (rc) return rc < 0 ? HS_EXIT_OK : rc;
+    if (strcmp(opt_sort, "shallow") != 0 && strcmp(opt_sort, "count") != 0) {
+        fprintf(stderr, "heapsnap summary: --sort takes 'shallow' or 'count', not '%s'\nusage: %s\n", opt_sort,
+                summary_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
+    by_count = strcmp(opt_sort, "count") == 0;
+    const char *path = args[0];
+
+    hs_reader *r = NULL;
+    hs_status st = cli_open(path, &r);
+    if (!r) return cli_error("'%s': out of memory", path);
+    uint64_t *count = NULL, *shallow = NULL;
+    uint32_t cap = 0;
+    hs_record rec;
+    while (st == HS_OK && (st = hs_reader_next(r, &rec)) == HS_OK) {
+        if (rec.kind != HS_REC_BLOCK) continue;
+        uint32_t t = rec.u.block.type; /* validated by the reader: t < type count */
+        if (t >= cap) {
+            uint32_t ncap = hs_reader_type_count(r);
+            uint64_t *c2 = realloc(count, ncap * sizeof *c2), *s2 = c2 ? realloc(shallow, ncap * sizeof *s2) : NULL;
+            if (c2) count = c2;
+            if (!c2 || !s2) {
+                free(count);
+                free(shallow);
+                hs_reader_close(r);
+                return cli_error("'%s': out of memory", path);
+            }
+            shallow = s2;
+            memset(count + cap, 0, (ncap - cap) * sizeof *count);
+            memset(shallow + cap, 0, (ncap - cap) * sizeof *shallow);
+            cap = ncap;
+        }
+        count[t]++;
+        shallow[t] += rec.u.block.size;
+    }
+    if (st != HS_END) {
+        int ret = cli_reader_error(path, r, st);
+        free(count);
+        free(shallow);
+        hs_reader_close(r);
+        return ret;
+    }
+    uint32_t nrows = 0;
+    type_row *rows = malloc((cap ? cap : 1) * sizeof *rows);
+    if (!rows) {
+        free(count);
+        free(shallow);
+        hs_reader_close(r);
+        return cli_error("'%s': out of memory", path);
+    }
+    uint64_t total_count = 0, total_shallow = 0;
+    for (uint32_t t = 0; t < cap; t++) {
+        if (!count[t]) continue;
+        type_row *row = &rows[nrows++];
+        row->type = t;
+        row->count = count[t];
+        row->shallow = shallow[t];
+        type_display_name(r, t, row->name, sizeof row->name);
+        total_count += count[t];
+        total_shallow += shallow[t];
+    }
+    qsort(rows, nrows, sizeof *rows, cmp_rows);
+    uint32_t shown = opt_n == 0 || opt_n > nrows ? nrows : (uint32_t)opt_n;
+    char b1[32], b2[32];
+    if (opt_json) {
+        printf("{\n  \"file\": ");
+        out_json_string(stdout, path, strlen(path));
+        printf(",\n  \"blocks\": %llu,\n  \"total_shallow\": %llu,\n  \"type_count\": %u,\n  \"types\": [",
+               (unsigned long long)total_count, (unsigned long long)total_shallow, nrows);
+        for (uint32_t i = 0; i < shown; i++) {
+            printf("%s\n    {\"type\": ", i ? "," : "");
+            out_json_string(stdout, rows[i].name, strlen(rows[i].name));
+            printf(", \"type_id\": %u, \"count\": %llu, \"shallow\": %llu}", rows[i].type,
+                   (unsigned long long)rows[i].count, (unsigned long long)rows[i].shallow);
+        }
+        uint64_t oc = 0, os = 0;
+        for (uint32_t i = shown; i < nrows; i++) oc += rows[i].count, os += rows[i].shallow;
+        printf("%s],\n  \"other\": {\"types\": %u, \"count\": %llu, \"shallow\": %llu}\n}\n", shown ? "\n  " : "",
+               nrows - shown, (unsigned long long)oc, (unsigned long long)os);
+    } else {
+        printf("%14s %12s %6s  %s\n", "count", "shallow", "%", "type");
+        for (uint32_t i = 0; i < shown; i++) {
+            double pct = total_shallow ? 100.0 * (double)rows[i].shallow / (double)total_shallow : 0;
+            printf("%14s %12s %5.1f%%  ", fmt_count(rows[i].count, b1), fmt_bytes(rows[i].shallow, b2), pct);
+            out_text_safe(stdout, rows[i].name, strlen(rows[i].name));
+            fputc('\n', stdout);
+        }
+        if (shown < nrows) {
+            uint64_t oc = 0, os = 0;
+            for (uint32_t i = shown; i < nrows; i++) oc += rows[i].count, os += rows[i].shallow;
+            printf("%14s %12s %5.1f%%  ... %u more types\n", fmt_count(oc, b1), fmt_bytes(os, b2),
+                   total_shallow ? 100.0 * (double)os / (double)total_shallow : 0, nrows - shown);
+        }
+        printf("%14s %12s %5.1f%%  total (%u types)\n", fmt_count(total_count, b1), fmt_bytes(total_shallow, b2),
+               total_shallow ? 100.0 : 0, nrows);
+    }
+    free(rows);
+    free(count);
+    free(shallow);
+    hs_reader_close(r);
+    return HS_EXIT_OK;
+}
