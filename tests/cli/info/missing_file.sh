@@ -1,0 +1,1 @@
+"$HEAPSNAP" info no-such.hsnap

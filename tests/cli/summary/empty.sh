@@ -1,0 +1,1 @@
+"$MKSNAP" empty e.hsnap && "$HEAPSNAP" summary e.hsnap && "$HEAPSNAP" summary --json e.hsnap

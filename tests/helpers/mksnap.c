@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/helpers/mksnap.c — writes deterministic snapshots through the C
+ * writer API for the CLI tests (git's test-tool): fixed pid and time, so
+ * outputs can be compared byte for byte.
+ *
+ *   mksnap small OUT            a small hand-built heap, every record kind
+ *   mksnap empty OUT            header and trailer only
+ *   mksnap random SEED N OUT    N blocks, about 3 references each
+ *   mksnap hostile OUT          names with control characters and markup
+ *   mksnap types N OUT          N types with one block each
+ */
+#include "heapsnap.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static hs_writer *w;
+
+static void check(hs_status st, const char *what)
+{
+    if (st != HS_OK) {
+        fprintf(stderr, "mksnap: %s: %s\n", what, hs_writer_error(w)->message);
+        hs_writer_abort(w);
+        exit(1);
+    }
+}
+#define C(call) check((call), #call)
+
+static uint64_t rng_state;
+static uint64_t rnd(void) /* splitmix64 */
+{
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static void open_out(const char *path, const char *runtime)
+{
+    hs_tag tags[] = {{"purpose", "test"}};
+    hs_writer_options o = {.producer = "mksnap",
+                           .producer_version = "1",
+                           .runtime = runtime,
+                           .pid = 4242,
+                           .time_us = 1700000000000000ll,
+                           .pointer_size = 8,
+                           .tags = tags,
+                           .ntags = 1,
+                           .no_fsync = 1};
+    hs_error err;
+    if (hs_writer_open(path, &o, &w, &err) != HS_OK) {
+        fprintf(stderr, "mksnap: %s\n", err.message);
+        exit(1);
+    }
+}
+
+static void finish(void)
+{
+    hs_error err;
+    if (hs_writer_close(w, &err) != HS_OK) {
+        fprintf(stderr, "mksnap: %s\n", err.message);
+        exit(1);
+    }
+}
+
+static void shape_small(void)
+{
+    uint32_t t_mod, t_dict, t_list, t_obj, t_str, t_weak, f0, f1, site;
+    C(hs_writer_add_type(w, "module", "builtins", HS_TYPE_CONTAINER, &t_mod));
+    C(hs_writer_add_type(w, "dict", "builtins", HS_TYPE_CONTAINER, &t_dict));
+    C(hs_writer_add_type(w, "list", "builtins", HS_TYPE_CONTAINER, &t_list));
+    C(hs_writer_add_type(w, "Thing", "app.models", HS_TYPE_CONTAINER | HS_TYPE_FINALIZER, &t_obj));
+    C(hs_writer_add_type(w, "str", "builtins", 0, &t_str));
+    C(hs_writer_add_type(w, "weakref", NULL, 0, &t_weak));
+    C(hs_writer_add_frame(w, "load", "app/models.py", 42, &f0));
+    C(hs_writer_add_frame(w, "<module>", "main.py", 7, &f1));
+    uint32_t frames[] = {f0, f1};
+    C(hs_writer_add_site(w, frames, 2, &site));
+    C(hs_writer_add_root(w, 0x1000, HS_ROOT_GLOBAL, "app", 0));
+    C(hs_writer_add_block(w, 0x1000, 72, t_mod, HS_BLOCK_GC_TRACKED, HS_NONE));
+    C(hs_writer_add_ref(w, 0x1000, 0x2000, HS_REF_STRONG, "cache"));
+    C(hs_writer_add_ref(w, 0x1000, 0x3000, HS_REF_STRONG, "items"));
+    C(hs_writer_add_block(w, 0x2000, 1200, t_dict, HS_BLOCK_GC_TRACKED, HS_NONE));
+    for (int i = 0; i < 4; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        C(hs_writer_add_ref(w, 0x2000, 0x4000 + 0x100 * (uint64_t)i, HS_REF_STRONG, key));
+    }
+    C(hs_writer_add_block(w, 0x3000, 120, t_list, HS_BLOCK_GC_TRACKED, HS_NONE));
+    C(hs_writer_add_ref_index(w, 0x3000, 0x4000, HS_REF_STRONG, 0));
+    C(hs_writer_add_ref_index(w, 0x3000, 0x5000, HS_REF_STRONG, 1));
+    for (int i = 0; i < 4; i++)
+        C(hs_writer_add_block(w, 0x4000 + 0x100 * (uint64_t)i, 400, t_obj, HS_BLOCK_GC_TRACKED | HS_BLOCK_FINALIZER, site));
+    C(hs_writer_add_block(w, 0x5000, 57, t_str, 0, HS_NONE));
+    C(hs_writer_add_value_text(w, 0x5000, "hello", 5, 8));
+    C(hs_writer_add_block(w, 0x6000, 80, t_weak, 0, HS_NONE));
+    C(hs_writer_add_ref(w, 0x6000, 0x4300, HS_REF_WEAK, NULL));
+    /* declared after their holders: standalone refs records */
+    C(hs_writer_add_ref(w, 0x1000, 0x6000, HS_REF_STRONG, "watcher"));
+    C(hs_writer_add_root(w, 0x5000, HS_ROOT_EXTERNAL, NULL, 2));
+    C(hs_writer_add_root(w, 0x3000, HS_ROOT_STACK, "thread main: run", 0));
+    C(hs_writer_set_end_tag(w, "complete", "yes"));
+}
+
+static void shape_random(uint64_t seed, uint64_t n)
+{
+    rng_state = seed;
+    uint32_t types[16];
+    for (int i = 0; i < 16; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "T%d", i);
+        C(hs_writer_add_type(w, name, "gen", 0, &types[i]));
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t addr = 0x10000 + i * 32;
+        C(hs_writer_add_block(w, addr, 16 + rnd() % 200, types[rnd() % 16], 0, HS_NONE));
+        unsigned nref = (unsigned)(rnd() % 7);
+        for (unsigned k = 0; k < nref; k++) {
+            uint64_t to = 0x10000 + (rnd() % n) * 32;
+            C(hs_writer_add_ref_index(w, addr, to, rnd() % 8 ? HS_REF_STRONG : HS_REF_WEAK, k));
+        }
+    }
+    for (int i = 0; i < 4 && n; i++) C(hs_writer_add_root(w, 0x10000 + (rnd() % n) * 32, HS_ROOT_GLOBAL, "g", 0));
+}
+
+static void shape_hostile(void)
+{
+    uint32_t t1, t2;
+    C(hs_writer_add_type(w, "<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", 0, &t1));
+    C(hs_writer_add_type(w, "bell\a\x1b[31mred\nline", NULL, 0, &t2));
+    C(hs_writer_add_block(w, 0x10, 10, t1, 0, HS_NONE));
+    C(hs_writer_add_block(w, 0x20, 20, t2, 0, HS_NONE));
+    C(hs_writer_add_ref(w, 0x10, 0x20, HS_REF_STRONG, "</script><script>x()</script>"));
+    C(hs_writer_add_root(w, 0x10, HS_ROOT_GLOBAL, "\x1b]0;title\a", 0));
+}
+
+static void shape_types(uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++) {
+        char name[32];
+        uint32_t t;
+        snprintf(name, sizeof name, "Type%03llu", (unsigned long long)i);
+        C(hs_writer_add_type(w, name, "many", 0, &t));
+        C(hs_writer_add_block(w, 0x100 + i * 16, (i + 1) * 8, t, 0, HS_NONE));
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: mksnap small|empty|hostile OUT | random SEED N OUT | types N OUT\n");
+        return 2;
+    }
+    const char *shape = argv[1];
+    if (!strcmp(shape, "random") && argc == 5) {
+        open_out(argv[4], "mksnap-random");
+        shape_random(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
+    } else if (!strcmp(shape, "types") && argc == 4) {
+        open_out(argv[3], NULL);
+        shape_types(strtoull(argv[2], NULL, 10));
+    } else if (argc == 3 && !strcmp(shape, "small")) {
+        open_out(argv[2], "mksnap-vm 1.0");
+        shape_small();
+    } else if (argc == 3 && !strcmp(shape, "empty")) {
+        open_out(argv[2], NULL);
+    } else if (argc == 3 && !strcmp(shape, "hostile")) {
+        open_out(argv[2], "hostile\x1b[2J");
+        shape_hostile();
+    } else {
+        fprintf(stderr, "mksnap: unknown shape or wrong arguments\n");
+        return 2;
+    }
+    finish();
+    return 0;
+}
