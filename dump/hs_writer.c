@@ -34,6 +34,7 @@ struct hs_writer {
     hs_tag *end_tags;
     size_t nend_tags;
     bool header_done;
+    hs_status sticky; /* I/O, compression or memory failure: the snapshot is lost */
     hs_error err;
     /* interning: arena of NUL-terminated strings, table of id+1 (0 = empty) */
     char *arena;
@@ -70,9 +71,17 @@ static hs_status from_enc(hs_writer *w, hs_status st)
         const hs_error *fe = w->file ? hs_file_sink_error(w->file) : NULL;
         w->err = fe ? *fe : *hs_encoder_error(w->enc);
         w->err.code = st;
+        if (st != HS_ERR_ARG) w->sticky = st;
     }
     return st;
 }
+
+/* Entry check of every call: a lost snapshot stays lost. */
+#define ENTER(w)                                   \
+    do {                                           \
+        if (!(w)) return HS_ERR_ARG;               \
+        if ((w)->sticky) return (w)->sticky;       \
+    } while (0)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
@@ -234,7 +243,7 @@ static hs_status table_grow(hs_writer *w)
 
 hs_status hs_writer_intern(hs_writer *w, const char *s, size_t len, uint32_t *id)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     if (!s && len) return werr(w, HS_ERR_ARG, "string is NULL");
     if (!s) s = "";
     HSF_FORWARD_IF_ERROR(ensure_header(w));
@@ -291,7 +300,7 @@ static hs_status intern_opt(hs_writer *w, const char *s, uint32_t *id)
 
 hs_status hs_writer_add_type(hs_writer *w, const char *name, const char *module, uint32_t flags, uint32_t *type_id)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     if (!name) return werr(w, HS_ERR_ARG, "type name is NULL");
     hs_type t = {.flags = flags};
     HSF_FORWARD_IF_ERROR(hs_writer_intern(w, name, strlen(name), &t.name));
@@ -303,7 +312,7 @@ hs_status hs_writer_add_type(hs_writer *w, const char *name, const char *module,
 
 hs_status hs_writer_add_frame(hs_writer *w, const char *function, const char *file, uint32_t line, uint32_t *frame_id)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     hs_frame f = {.line = line};
     HSF_FORWARD_IF_ERROR(intern_opt(w, function, &f.function));
     HSF_FORWARD_IF_ERROR(intern_opt(w, file, &f.file));
@@ -314,7 +323,7 @@ hs_status hs_writer_add_frame(hs_writer *w, const char *function, const char *fi
 
 hs_status hs_writer_add_site(hs_writer *w, const uint32_t *frames, uint32_t nframes, uint32_t *site_id)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     HSF_FORWARD_IF_ERROR(ensure_header(w));
     HSF_FORWARD_IF_ERROR(from_enc(w, hs_encoder_site(w->enc, frames, nframes, site_id)));
     w->nsites++;
@@ -343,7 +352,7 @@ static hs_status flush_other(hs_writer *w)
 hs_status hs_writer_add_block(hs_writer *w, uint64_t addr, uint64_t size, uint32_t type_id, uint32_t flags,
                               uint32_t site_id)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     HSF_FORWARD_IF_ERROR(ensure_header(w));
     if (type_id >= w->ntypes) return werr(w, HS_ERR_ARG, "block 0x%llx: undeclared type id %u", (unsigned long long)addr, type_id);
     if (site_id != HS_NONE && site_id >= w->nsites)
@@ -395,7 +404,7 @@ static hs_status add_ref(hs_writer *w, uint64_t from, const hs_ref *r)
 
 hs_status hs_writer_add_ref_sid(hs_writer *w, uint64_t from, uint64_t to, hs_ref_kind kind, uint32_t label_id)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     if (label_id != HS_NONE && label_id >= w->nstr) return werr(w, HS_ERR_ARG, "undeclared label string id %u", label_id);
     hs_ref r = {.to = to,
                 .kind = (uint8_t)kind,
@@ -406,7 +415,7 @@ hs_status hs_writer_add_ref_sid(hs_writer *w, uint64_t from, uint64_t to, hs_ref
 
 hs_status hs_writer_add_ref(hs_writer *w, uint64_t from, uint64_t to, hs_ref_kind kind, const char *label)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     uint32_t sid;
     HSF_FORWARD_IF_ERROR(intern_opt(w, label, &sid));
     return hs_writer_add_ref_sid(w, from, to, kind, sid);
@@ -414,14 +423,14 @@ hs_status hs_writer_add_ref(hs_writer *w, uint64_t from, uint64_t to, hs_ref_kin
 
 hs_status hs_writer_add_ref_index(hs_writer *w, uint64_t from, uint64_t to, hs_ref_kind kind, uint64_t index)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     hs_ref r = {.to = to, .kind = (uint8_t)kind, .label_type = HS_LABEL_INDEX, .label = index};
     return add_ref(w, from, &r);
 }
 
 hs_status hs_writer_add_root(hs_writer *w, uint64_t addr, hs_root_kind kind, const char *name, uint64_t count)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     if ((unsigned)kind > HS_ROOT_RUNTIME) return werr(w, HS_ERR_ARG, "unknown root kind %u", (unsigned)kind);
     uint32_t sid;
     HSF_FORWARD_IF_ERROR(intern_opt(w, name, &sid));
@@ -431,7 +440,7 @@ hs_status hs_writer_add_root(hs_writer *w, uint64_t addr, hs_root_kind kind, con
 static hs_status add_value(hs_writer *w, uint64_t addr, hs_value_type t, const void *p, size_t len, uint64_t full,
                            int64_t i, double f)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     if ((t == HS_VALUE_TEXT || t == HS_VALUE_BYTES) && full < len)
         return werr(w, HS_ERR_ARG, "value preview of %zu bytes is longer than its full length %llu", len,
                     (unsigned long long)full);
@@ -461,7 +470,7 @@ hs_status hs_writer_add_value_float(hs_writer *w, uint64_t addr, double v)
 
 hs_status hs_writer_set_end_tag(hs_writer *w, const char *key, const char *value)
 {
-    if (!w) return HS_ERR_ARG;
+    ENTER(w);
     if (!key || !value) return werr(w, HS_ERR_ARG, "end tag needs a key and a value");
     for (size_t i = 0; i < w->nend_tags; i++) {
         if (strcmp(w->end_tags[i].key, key) == 0) {
@@ -490,7 +499,7 @@ hs_status hs_writer_set_end_tag(hs_writer *w, const char *key, const char *value
 hs_status hs_writer_close(hs_writer *w, hs_error *err)
 {
     if (!w) return HS_OK;
-    hs_status st = ensure_header(w);
+    hs_status st = w->sticky ? w->sticky : ensure_header(w);
     if (st == HS_OK) st = flush_block(w);
     if (st == HS_OK) st = flush_other(w);
     if (st == HS_OK) st = from_enc(w, hs_encoder_finish(w->enc, w->end_tags, w->nend_tags));

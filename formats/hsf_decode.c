@@ -429,7 +429,10 @@ static hs_status rd_text(hs_reader *r, const char **out, size_t *len, const char
     uint64_t n;
     HSF_FORWARD_IF_ERROR(rd_head(r, &mt, &n));
     if (mt != HSF_MT_TEXT) return rfail(r, HS_ERR_RECORD, "%s is not a text string", what);
-    return rd_strdata(r, n, out, len, what);
+    HSF_FORWARD_IF_ERROR(rd_strdata(r, n, out, len, what));
+    size_t ok = hsf_utf8_check(*out, *len);
+    if (ok != *len) return rfail(r, HS_ERR_CBOR, "%s is not valid UTF-8 (byte %zu of %zu)", what, ok, *len);
+    return HS_OK;
 }
 
 static char *dup_n(const char *s, size_t n)
@@ -1000,6 +1003,8 @@ static hs_status rec_value(hs_reader *r, uint64_t n, hs_record *rec)
         const char *s;
         size_t len;
         HSF_FORWARD_IF_ERROR(rd_strdata(r, v, &s, &len, "value"));
+        if (mt == HSF_MT_TEXT && hsf_utf8_check(s, len) != len)
+            return rfail(r, HS_ERR_CBOR, "value is not valid UTF-8");
         rec->u.value.type = mt == HSF_MT_TEXT ? HS_VALUE_TEXT : HS_VALUE_BYTES;
         rec->u.value.data = s;
         rec->u.value.len = len;

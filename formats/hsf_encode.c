@@ -121,9 +121,21 @@ static inline void put_map(hs_encoder *e, uint64_t n)
 
 static inline void put_null(hs_encoder *e) { e->stage[e->stage_len++] = HSF_CBOR_NULL; }
 
-/* Text or byte string of any length; flushes as needed. */
+/* Text or byte string of any length; flushes as needed. Text that is not
+ * valid UTF-8 is written with U+FFFD in place of each invalid byte. */
 static hs_status put_str(hs_encoder *e, int major, const void *data, size_t len)
 {
+    if (major == HSF_MT_TEXT && hsf_utf8_check(data, len) != len) {
+        size_t clean_len;
+        char *clean = hsf_utf8_sanitize(data, len, &clean_len);
+        if (!clean) {
+            e->sticky = HS_ERR_NOMEM;
+            return hsf_set_error(&e->err, HS_ERR_NOMEM, "out of memory");
+        }
+        hs_status st = put_str(e, major, clean, clean_len);
+        free(clean);
+        return st;
+    }
     HSF_FORWARD_IF_ERROR(reserve(e, ITEM_MAX));
     if (major == HSF_MT_TEXT) e->stage_len += cbor_encode_string_start(len, cur(e), ITEM_MAX);
     else e->stage_len += cbor_encode_bytestring_start(len, cur(e), ITEM_MAX);
@@ -385,6 +397,8 @@ hs_status hs_encoder_block(hs_encoder *e, uint64_t addr, uint64_t size, uint32_t
     HSF_FORWARD_IF_ERROR(enter(e, true));
     CHECK_ID(e, type, e->counts.types, "type");
     CHECK_OPT_ID(e, site, e->counts.sites, "site");
+    HSF_RETURN_ERROR_IF(e->total_shallow + size < size, &e->err, HS_ERR_ARG,
+                        "block 0x%llx: total shallow size would overflow 64 bits", (unsigned long long)addr);
     HSF_FORWARD_IF_ERROR(check_refs(e, refs, nrefs));
     HSF_FORWARD_IF_ERROR(reserve(e, 7 * ITEM_MAX));
     put_array(e, 7);

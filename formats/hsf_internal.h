@@ -84,6 +84,12 @@ enum {
 #define HSF_CBOR_TRUE 0xf5
 #define HSF_CBOR_NULL 0xf6
 
+/* UTF-8 (hsf_utf8.c): the length of the valid prefix of a text (== n when
+ * all of it is valid), and a copy with each invalid byte replaced by U+FFFD
+ * (malloc'ed, NUL-terminated; NULL on allocation failure). */
+size_t hsf_utf8_check(const void *data, size_t n);
+char *hsf_utf8_sanitize(const void *data, size_t n, size_t *out_len);
+
 /* Name of a record kind for messages ("block", "type", ... or "unknown"). */
 const char *hsf_record_name(uint64_t kind);
 
