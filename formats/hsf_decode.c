@@ -210,14 +210,18 @@ static hs_status fill_upto(hs_reader *r, size_t n)
         r->in_pos = in.pos;
         r->win_len = out.pos;
         if (ZSTD_isError(ret)) {
+            /* zstd does not say where in its input it failed: name the end of
+             * what it was given, the first byte offset the fault lies before */
+            r->file_consumed += r->in_len - r->in_pos;
+            r->in_pos = r->in_len;
             ZSTD_ErrorCode zc = ZSTD_getErrorCode(ret);
             if (zc == ZSTD_error_checksum_wrong)
-                return fail(r, HS_ERR_CHECKSUM, "zstd frame checksum mismatch at byte %llu",
+                return fail(r, HS_ERR_CHECKSUM, "zstd frame checksum mismatch (frame ends before byte %llu)",
                             (unsigned long long)r->file_consumed);
             if (zc == ZSTD_error_frameParameter_windowTooLarge)
                 return fail(r, HS_ERR_LIMIT, "zstd window larger than 2^%u bytes at byte %llu",
                             r->lim.window_log_max, (unsigned long long)r->file_consumed);
-            return fail(r, HS_ERR_ZSTD, "corrupt zstd stream at byte %llu: %s",
+            return fail(r, HS_ERR_ZSTD, "corrupt zstd stream before byte %llu: %s",
                         (unsigned long long)r->file_consumed, ZSTD_getErrorName(ret));
         }
         if (ret == 0) r->frame_ended = true;

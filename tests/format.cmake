@@ -2,3 +2,13 @@
 add_executable(test_format unit/test_format.c)
 target_link_libraries(test_format PRIVATE libheapsnap m)
 add_test(NAME unit/format COMMAND test_format)
+
+# The checked-in corpus: tests/data/bad (each with its expected error in
+# EXPECTED.tsv) and tests/data/good (old and future files that must read).
+add_executable(test_corpus unit/test_corpus.c)
+target_link_libraries(test_corpus PRIVATE hsformat)
+add_test(NAME unit/corpus COMMAND test_corpus ${HS_TEST_DIR}/data)
+
+# Regenerates the corpus: mkbad tests/data/bad tests/data/good
+add_executable(mkbad helpers/mkbad.c)
+target_link_libraries(mkbad PRIVATE hsformat)
