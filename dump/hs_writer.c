@@ -76,11 +76,15 @@ static hs_status from_enc(hs_writer *w, hs_status st)
     return st;
 }
 
-/* Entry check of every call: a lost snapshot stays lost. */
-#define ENTER(w)                                   \
-    do {                                           \
-        if (!(w)) return HS_ERR_ARG;               \
-        if ((w)->sticky) return (w)->sticky;       \
+static hs_status ensure_header(hs_writer *w);
+
+/* Entry check of every call: a lost snapshot stays lost, and the header
+ * record goes out before anything else, whichever call comes first. */
+#define ENTER(w)                                        \
+    do {                                                \
+        if (!(w)) return HS_ERR_ARG;                    \
+        if ((w)->sticky) return (w)->sticky;            \
+        HSF_FORWARD_IF_ERROR(ensure_header(w));         \
     } while (0)
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }

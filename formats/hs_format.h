@@ -207,7 +207,8 @@ typedef struct hs_reader_limits {
     uint64_t max_string;        /* longest single string/bytes item (default 16 MiB) */
     uint64_t max_strings_total; /* sum of all interned strings (default 1 GiB) */
     uint64_t max_site_frames;   /* longest site (default 4096 frames) */
-    uint32_t max_ratio;         /* decompressed/compressed bytes, past 64 MiB (default 250) */
+    uint32_t max_ratio;         /* decompressed/compressed bytes, past ratio_grace (default 250; 0 = off) */
+    uint64_t ratio_grace;       /* decompressed bytes before max_ratio applies (default 64 MiB) */
     uint32_t window_log_max;    /* zstd window cap, log2 bytes (default 27) */
 } hs_reader_limits;
 

@@ -226,7 +226,7 @@ static hs_status fill_upto(hs_reader *r, size_t n)
         }
         if (ret == 0) r->frame_ended = true;
         uint64_t total = r->win_base + r->win_len;
-        if (total > HSF_RATIO_FREE_BYTES && r->lim.max_ratio &&
+        if (total > r->lim.ratio_grace && r->lim.max_ratio &&
             total / (r->file_consumed ? r->file_consumed : 1) >= r->lim.max_ratio)
             return fail(r, HS_ERR_LIMIT,
                         "decompressed size exceeds %u times the compressed size at byte %llu "
@@ -516,6 +516,7 @@ void hs_reader_limits_default(hs_reader_limits *lim)
     lim->max_strings_total = 1ull << 30;
     lim->max_site_frames = 4096;
     lim->max_ratio = 250;
+    lim->ratio_grace = 64ull << 20;
     lim->window_log_max = 27;
 }
 
@@ -672,7 +673,7 @@ const uint32_t *hs_reader_site(const hs_reader *r, uint32_t id, uint32_t *nframe
 {
     if (id >= r->nsites) return NULL;
     if (nframes) *nframes = (uint32_t)(r->site_off[id + 1] - r->site_off[id]);
-    return r->site_frames + r->site_off[id];
+    return r->site_frames ? r->site_frames + r->site_off[id] : NULL;
 }
 
 /* ---- records ------------------------------------------------------------ */
@@ -844,7 +845,7 @@ static hs_status rec_site(hs_reader *r, uint64_t n, hs_record *rec)
     r->site_off[r->nsites] = start;
     r->site_off[r->nsites + 1] = r->site_frames_len;
     rec->u.site.id = r->nsites;
-    rec->u.site.frames = r->site_frames + start;
+    rec->u.site.frames = r->site_frames ? r->site_frames + start : NULL; /* no frames yet: NULL, length 0 */
     rec->u.site.nframes = (uint32_t)m;
     r->nsites++;
     r->counts.sites++;

@@ -93,7 +93,5 @@ char *hsf_utf8_sanitize(const void *data, size_t n, size_t *out_len);
 /* Name of a record kind for messages ("block", "type", ... or "unknown"). */
 const char *hsf_record_name(uint64_t kind);
 
-/* Reader limits used when none are given. */
-#define HSF_RATIO_FREE_BYTES (64ull << 20) /* ratio not enforced below this */
 
 #endif /* HSF_INTERNAL_H */

@@ -1,0 +1,15 @@
+# Fuzz targets (tests/fuzz/fuzz_<target>.c). With HS_FUZZ (clang), each is a
+# libFuzzer binary fuzz_<target>; ctest always replays the corpora through
+# regression_driver.c, with any compiler. .ci/run fuzzes for a bounded time.
+set(HS_FUZZ_TARGETS reader roundtrip)
+set(HS_FUZZ_SEEDS ${HS_TEST_DIR}/data/bad ${HS_TEST_DIR}/data/good ${HS_TEST_DIR}/fuzz/corpus)
+foreach(t ${HS_FUZZ_TARGETS})
+  add_executable(replay_${t} fuzz/fuzz_${t}.c fuzz/regression_driver.c)
+  target_link_libraries(replay_${t} PRIVATE libheapsnap)
+  add_test(NAME fuzz/replay_${t} COMMAND replay_${t} ${HS_FUZZ_SEEDS} ${HS_TEST_DIR}/fuzz/corpus_${t})
+  if(HS_FUZZ)
+    add_executable(fuzz_${t} fuzz/fuzz_${t}.c)
+    target_compile_options(fuzz_${t} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(fuzz_${t} PRIVATE libheapsnap -fsanitize=fuzzer)
+  endif()
+endforeach()
