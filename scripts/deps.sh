@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — install the Debian 12 packages heapsnap needs to build,
+# test and fuzz (as root; apt only). Quick when everything is there already.
+set -euo pipefail
+pkgs=(
+  gcc make cmake ninja-build pkg-config   # build
+  libzstd-dev libcbor-dev                 # the format: zstd + CBOR
+  clang libclang-rt-14-dev                # libFuzzer and sanitizer runtimes (fuzzing in CI)
+  python3 python3-dev python3-setuptools python3-pip python3-venv  # the CPython extension (dump/python)
+)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
