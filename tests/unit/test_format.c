@@ -435,9 +435,11 @@ static void verify_random(const model *m, const membuf *buf)
     /* references: the same multiset (the writer may move a reference
      * declared out of order into a separate refs record) */
     xref *want = malloc((m->nrefs + 1) * sizeof *want);
-    memcpy(want, m->refs, m->nrefs * sizeof *want);
-    qsort(want, m->nrefs, sizeof *want, cmp_ref);
-    qsort(got, ngot, sizeof *got, cmp_ref);
+    if (m->nrefs) {
+        memcpy(want, m->refs, m->nrefs * sizeof *want);
+        qsort(want, m->nrefs, sizeof *want, cmp_ref);
+    }
+    if (ngot) qsort(got, ngot, sizeof *got, cmp_ref);
     if (ngot == m->nrefs)
         for (size_t i = 0; i < ngot; i++)
             if (cmp_ref(&got[i], &want[i]) != 0) {
