@@ -1,7 +1,7 @@
 # Fuzz targets (tests/fuzz/fuzz_<target>.c). With HS_FUZZ (clang), each is a
 # libFuzzer binary fuzz_<target>; ctest always replays the corpora through
 # regression_driver.c, with any compiler. .ci/run fuzzes for a bounded time.
-set(HS_FUZZ_TARGETS reader roundtrip)
+set(HS_FUZZ_TARGETS reader roundtrip records)
 set(HS_FUZZ_SEEDS ${HS_TEST_DIR}/data/bad ${HS_TEST_DIR}/data/good ${HS_TEST_DIR}/fuzz/corpus)
 foreach(t ${HS_FUZZ_TARGETS})
   add_executable(replay_${t} fuzz/fuzz_${t}.c fuzz/regression_driver.c)
