@@ -61,6 +61,7 @@ static hs_status werr(hs_writer *w, hs_status code, const char *fmt, ...)
     va_start(ap, fmt);
     hsf_set_verror(&w->err, code, fmt, ap);
     va_end(ap);
+    if (code != HS_ERR_ARG) w->sticky = code; /* e.g. out of memory: the snapshot would miss data */
     return code;
 }
 

@@ -12,3 +12,9 @@ add_test(NAME unit/corpus COMMAND test_corpus ${HS_TEST_DIR}/data)
 # Regenerates the corpus: mkbad tests/data/bad tests/data/good
 add_executable(mkbad helpers/mkbad.c)
 target_link_libraries(mkbad PRIVATE hsformat)
+
+# Allocation failures: the library's allocations are wrapped at link time.
+add_executable(test_alloc unit/test_alloc.c)
+target_link_libraries(test_alloc PRIVATE libheapsnap)
+target_link_options(test_alloc PRIVATE -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup)
+add_test(NAME unit/alloc COMMAND test_alloc)

@@ -16,7 +16,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
 
@@ -836,6 +839,73 @@ static void test_writer_sanitizes(void)
     free(buf.p);
 }
 
+/* Write 2M blocks into `path` in a child; `mode` 0 = killed by SIGKILL
+ * midway, 1 = the file size limit makes writes fail (a full disk). */
+static int child_writer(const char *path, int mode)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (mode == 1) {
+            signal(SIGXFSZ, SIG_IGN);
+            struct rlimit rl = {256 << 10, 256 << 10};
+            setrlimit(RLIMIT_FSIZE, &rl);
+        }
+        hs_writer *w;
+        hs_error err;
+        hs_writer_options o = {.no_fsync = 1, .level = 1};
+        if (hs_writer_open(path, &o, &w, &err) != HS_OK) _exit(10);
+        uint32_t t;
+        hs_writer_add_type(w, "T", NULL, 0, &t);
+        rng = 77;
+        for (uint64_t i = 0; i < 2000000; i++) {
+            if (hs_writer_add_block(w, rnd(), rnd() % 4096, t, 0, HS_NONE) != HS_OK) break;
+            if (hs_writer_add_ref(w, 0, rnd(), HS_REF_STRONG, NULL) != HS_OK) break;
+            if (mode == 0 && i == 1000000) raise(SIGKILL);
+        }
+        _exit(hs_writer_close(w, &err) == HS_ERR_IO ? 20 : 21);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+/* A crash or a full disk never leaves a complete-looking file at the target. */
+static void test_writer_crash_and_full_disk(void)
+{
+    char dir[] = "/tmp/hs_crash_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/out.hsnap", dir);
+    struct stat sb;
+    int status = child_writer(path, 0);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    CHECK(stat(path, &sb) != 0); /* nothing at the target */
+    /* the temporary file left by the crash reads as truncated, not as a snapshot */
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "ls %s/.out.hsnap.tmp-* >/dev/null 2>&1", dir);
+    CHECK(system(cmd) == 0);
+    char tmp[700];
+    FILE *ls;
+    snprintf(cmd, sizeof cmd, "ls %s/.out.hsnap.tmp-*", dir);
+    ls = popen(cmd, "r");
+    if (ls && fgets(tmp, sizeof tmp, ls)) {
+        tmp[strcspn(tmp, "\n")] = 0;
+        hs_reader *r;
+        hs_status st = hs_reader_open(tmp, NULL, &r);
+        hs_record rec;
+        while (st == HS_OK) st = hs_reader_next(r, &rec);
+        CHECK(st == HS_ERR_TRUNCATED);
+        hs_reader_close(r);
+        unlink(tmp);
+    }
+    if (ls) pclose(ls);
+    status = child_writer(path, 1);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 20); /* close reported HS_ERR_IO */
+    CHECK(stat(path, &sb) != 0);
+    CHECK(!dir_has_temp(dir)); /* and cleaned up after itself */
+    rmdir(dir);
+}
+
 static void test_strerror(void)
 {
     for (int c = 0; c <= HS_ERR_TRAILING; c++) CHECK(strcmp(hs_strerror((hs_status)c), "unknown status") != 0);
@@ -855,6 +925,7 @@ int main(void)
     TEST_RUN(test_writer_any_first_call);
     TEST_RUN(test_writer_sticky_io_error);
     TEST_RUN(test_atomic_file);
+    TEST_RUN(test_writer_crash_and_full_disk);
     TEST_RUN(test_roundtrip_1m);
     return test_summary();
 }
