@@ -9,6 +9,7 @@
 #ifndef HS_CLI_H
 #define HS_CLI_H
 
+#include "graph.h"
 #include "hs_format.h"
 
 #include <stdbool.h>
@@ -19,6 +20,11 @@ enum { HS_EXIT_OK = 0, HS_EXIT_BAD_INPUT = 1, HS_EXIT_USAGE = 2 };
 
 int cmd_info(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_dominators(int argc, char **argv);
+int cmd_cycles(int argc, char **argv);
+int cmd_path(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 
 /* ---- options ---- */
 typedef enum { CLI_BOOL, CLI_UINT, CLI_STRING } cli_opt_type;
@@ -66,5 +72,28 @@ void out_json_string(FILE *f, const char *s, size_t len);
 void out_text_safe(FILE *f, const char *s, size_t len); /* control characters escaped */
 /* "module.Name" of a type into buf (truncated to cap). */
 const char *type_display_name(const hs_reader *r, uint32_t type_id, char *buf, size_t cap);
+
+/* ---- the graph commands (out_graph.c) ---- */
+/* Progress reporting for graph phases: non-NULL only when stderr is a terminal. */
+const graph_progress *cli_progress(void);
+/* Load `path` (and its dominator tree); on failure print the one-line error
+ * and return HS_EXIT_BAD_INPUT. */
+int cli_graph_load(const char *path, graph *g, bool dominators);
+/* ADDR: hex with 0x, or decimal. */
+int cli_parse_addr(const char *s, uint64_t *out);
+/* The block at ADDR: HS_EXIT_USAGE if not an address, HS_EXIT_BAD_INPUT (one
+ * line) if no such block. */
+int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v);
+const char *out_type_name(const graph *g, uint32_t v, char *buf, size_t cap);
+const char *out_kind_name(uint8_t kind);
+void out_block(FILE *f, const graph *g, uint32_t v);      /* "module.Type 0xaddr" */
+void out_block_json(FILE *f, const graph *g, uint32_t v); /* {"addr","type","shallow","retained","reachable"} */
+void out_label_raw(FILE *f, const graph *g, uint8_t kind, uint32_t label);      /* ".name", "[3]" or nothing */
+void out_label_raw_json(FILE *f, const graph *g, uint8_t kind, uint32_t label); /* string, int or null */
+void out_root(FILE *f, const graph *g, uint32_t r, bool json);
+uint32_t out_path_steps(const graph *g, const uint32_t *via, uint32_t v, uint32_t **steps);
+void out_path_line(FILE *f, const graph *g, const uint32_t *via, uint32_t v);
+void out_path_json(FILE *f, const graph *g, const uint32_t *via, uint32_t v);
+void out_overview(FILE *f, const graph *g, bool json);
 
 #endif /* HS_CLI_H */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * analyze/cmd_summary.c — `heapsnap summary FILE`: per declared type, the
- * number of blocks and their shallow bytes, largest first (ties: more
- * blocks, then name); -n limits the rows, the rest are folded into one
- * line; text or --json. One streaming pass, memory per type, not per block.
+ * number of blocks, their shallow bytes and the retained bytes of the set
+ * of all its instances (graph_set_retained: what goes once they all go),
+ * largest first (ties: more blocks, then name); -n limits the rows, the
+ * rest are folded into one line; text or --json. Loads the graph and its
+ * dominator tree; the retained column costs one search per shown type.
  * See docs/cli.md#summary.
  */
 #include "cli.h"
@@ -23,13 +25,13 @@ static const cli_opt summary_opts[] = {
 
 static const cli_cmd summary_cmd = {
     "summary", "heapsnap summary [--json] [-n N] [--sort shallow|count] FILE",
-    "Per type: number of blocks and shallow bytes, largest first.",
+    "Per type: number of blocks, shallow bytes and retained bytes of all its instances, largest first.",
     summary_opts, sizeof summary_opts / sizeof summary_opts[0], 1, 1,
 };
 
 typedef struct type_row {
     uint32_t type;
-    uint64_t count, shallow;
+    uint64_t count, shallow, retained;
     char name[256];
 } type_row;
 
@@ -62,46 +64,28 @@ int cmd_summary(int argc, char **argv)
     by_count = strcmp(opt_sort, "count") == 0;
     const char *path = args[0];
 
-    hs_reader *r = NULL;
-    hs_status st = cli_open(path, &r);
-    if (!r) return cli_error("'%s': out of memory", path);
-    uint64_t *count = NULL, *shallow = NULL;
-    uint32_t cap = 0;
-    hs_record rec;
-    while (st == HS_OK && (st = hs_reader_next(r, &rec)) == HS_OK) {
-        if (rec.kind != HS_REC_BLOCK) continue;
-        uint32_t t = rec.u.block.type; /* validated by the reader: t < type count */
-        if (t >= cap) {
-            uint32_t ncap = hs_reader_type_count(r);
-            uint64_t *c2 = realloc(count, ncap * sizeof *c2), *s2 = c2 ? realloc(shallow, ncap * sizeof *s2) : NULL;
-            if (c2) count = c2;
-            if (!c2 || !s2) {
-                free(count);
-                free(shallow);
-                hs_reader_close(r);
-                return cli_error("'%s': out of memory", path);
-            }
-            shallow = s2;
-            memset(count + cap, 0, (ncap - cap) * sizeof *count);
-            memset(shallow + cap, 0, (ncap - cap) * sizeof *shallow);
-            cap = ncap;
-        }
-        count[t]++;
-        shallow[t] += rec.u.block.size;
-    }
-    if (st != HS_END) {
-        int ret = cli_reader_error(path, r, st);
+    graph g;
+    int lrc = cli_graph_load(path, &g, true);
+    if (lrc) return lrc;
+    hs_reader *r = g.reader;
+    uint32_t cap = g.ntypes;
+    uint64_t *count = calloc((size_t)cap + 1, 8), *shallow = calloc((size_t)cap + 1, 8);
+    if (!count || !shallow) {
         free(count);
         free(shallow);
-        hs_reader_close(r);
-        return ret;
+        graph_release(&g);
+        return cli_error("'%s': out of memory", path);
+    }
+    for (uint32_t v = 0; v < g.n; v++) {
+        count[g.type[v]]++;
+        shallow[g.type[v]] += graph_size(&g, v);
     }
     uint32_t nrows = 0;
     type_row *rows = malloc((cap ? cap : 1) * sizeof *rows);
     if (!rows) {
         free(count);
         free(shallow);
-        hs_reader_close(r);
+        graph_release(&g);
         return cli_error("'%s': out of memory", path);
     }
     uint64_t total_count = 0, total_shallow = 0;
@@ -117,7 +101,15 @@ int cmd_summary(int argc, char **argv)
     }
     qsort(rows, nrows, sizeof *rows, cmp_rows);
     uint32_t shown = opt_n == 0 || opt_n > nrows ? nrows : (uint32_t)opt_n;
-    char b1[32], b2[32];
+    for (uint32_t i = 0; i < shown; i++)
+        if (graph_set_retained(&g, rows[i].type, &rows[i].retained)) {
+            free(rows);
+            free(count);
+            free(shallow);
+            graph_release(&g);
+            return cli_error("'%s': out of memory", path);
+        }
+    char b1[32], b2[32], b3[32];
     if (opt_json) {
         printf("{\n  \"file\": ");
         out_json_string(stdout, path, strlen(path));
@@ -126,33 +118,35 @@ int cmd_summary(int argc, char **argv)
         for (uint32_t i = 0; i < shown; i++) {
             printf("%s\n    {\"type\": ", i ? "," : "");
             out_json_string(stdout, rows[i].name, strlen(rows[i].name));
-            printf(", \"type_id\": %u, \"count\": %llu, \"shallow\": %llu}", rows[i].type,
-                   (unsigned long long)rows[i].count, (unsigned long long)rows[i].shallow);
+            printf(", \"type_id\": %u, \"count\": %llu, \"shallow\": %llu, \"retained\": %llu}", rows[i].type,
+                   (unsigned long long)rows[i].count, (unsigned long long)rows[i].shallow,
+                   (unsigned long long)rows[i].retained);
         }
         uint64_t oc = 0, os = 0;
         for (uint32_t i = shown; i < nrows; i++) oc += rows[i].count, os += rows[i].shallow;
         printf("%s],\n  \"other\": {\"types\": %u, \"count\": %llu, \"shallow\": %llu}\n}\n", shown ? "\n  " : "",
                nrows - shown, (unsigned long long)oc, (unsigned long long)os);
     } else {
-        printf("%14s %12s %6s  %s\n", "count", "shallow", "%", "type");
+        printf("%14s %12s %12s %6s  %s\n", "count", "shallow", "retained", "%", "type");
         for (uint32_t i = 0; i < shown; i++) {
             double pct = total_shallow ? 100.0 * (double)rows[i].shallow / (double)total_shallow : 0;
-            printf("%14s %12s %5.1f%%  ", fmt_count(rows[i].count, b1), fmt_bytes(rows[i].shallow, b2), pct);
+            printf("%14s %12s %12s %5.1f%%  ", fmt_count(rows[i].count, b1), fmt_bytes(rows[i].shallow, b2),
+                   fmt_bytes(rows[i].retained, b3), pct);
             out_text_safe(stdout, rows[i].name, strlen(rows[i].name));
             fputc('\n', stdout);
         }
         if (shown < nrows) {
             uint64_t oc = 0, os = 0;
             for (uint32_t i = shown; i < nrows; i++) oc += rows[i].count, os += rows[i].shallow;
-            printf("%14s %12s %5.1f%%  ... %u more types\n", fmt_count(oc, b1), fmt_bytes(os, b2),
+            printf("%14s %12s %12s %5.1f%%  ... %u more types\n", fmt_count(oc, b1), fmt_bytes(os, b2), "",
                    total_shallow ? 100.0 * (double)os / (double)total_shallow : 0, nrows - shown);
         }
-        printf("%14s %12s %5.1f%%  total (%u types)\n", fmt_count(total_count, b1), fmt_bytes(total_shallow, b2),
+        printf("%14s %12s %12s %5.1f%%  total (%u types)\n", fmt_count(total_count, b1), fmt_bytes(total_shallow, b2), "",
                total_shallow ? 100.0 : 0, nrows);
     }
     free(rows);
     free(count);
     free(shallow);
-    hs_reader_close(r);
+    graph_release(&g);
     return HS_EXIT_OK;
 }

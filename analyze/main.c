@@ -17,7 +17,12 @@ typedef struct command {
 
 static const command commands[] = {
     {"info", cmd_info, "header fields, record counts, total bytes and integrity of a snapshot"},
-    {"summary", cmd_summary, "per type: count and shallow bytes, largest first"},
+    {"summary", cmd_summary, "per type: count, shallow and retained bytes, largest first"},
+    {"top", cmd_top, "the blocks that retain the most memory, each with its path from a root"},
+    {"dominators", cmd_dominators, "the dominator tree: who keeps what alive, as an indented tree"},
+    {"cycles", cmd_cycles, "reference cycles (strongly connected components), largest first"},
+    {"path", cmd_path, "the shortest chains of strong references from a root to a block"},
+    {"show", cmd_show, "one block: type, sizes, flags, referents, referrers and dominator"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

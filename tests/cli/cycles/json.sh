@@ -1,0 +1,1 @@
+"$BIN/hsgen" garbage g.hsnap && "$HEAPSNAP" cycles --json g.hsnap

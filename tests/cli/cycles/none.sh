@@ -1,0 +1,1 @@
+"$MKSNAP" small s.hsnap && "$HEAPSNAP" cycles s.hsnap

@@ -1,0 +1,1 @@
+"$HEAPSNAP" path s.hsnap zzz

@@ -1,0 +1,1 @@
+"$MKSNAP" small s.hsnap && "$HEAPSNAP" path s.hsnap 0x4001

@@ -1,0 +1,1 @@
+"$MKSNAP" small s.hsnap && "$HEAPSNAP" show --json s.hsnap 0x2000

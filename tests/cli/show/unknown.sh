@@ -1,0 +1,1 @@
+"$MKSNAP" small s.hsnap && "$HEAPSNAP" show s.hsnap 99

@@ -1,0 +1,2 @@
+# Unreachable owners are listed and marked.
+"$BIN/hsgen" garbage g.hsnap && "$HEAPSNAP" top g.hsnap

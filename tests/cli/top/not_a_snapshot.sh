@@ -1,0 +1,1 @@
+printf "junk" > j.hsnap; "$HEAPSNAP" top j.hsnap

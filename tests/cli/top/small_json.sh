@@ -1,0 +1,1 @@
+"$MKSNAP" small s.hsnap && "$HEAPSNAP" top --json -n 2 s.hsnap

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/unit/test_graph.c — the analyzer's graph (analyze/graph_*.c)
+ * against brute-force oracles: on thousands of random small graphs (self
+ * loops, multi-edges, weak/other/unknown kinds, unreachable parts, dangling
+ * references, out-of-order holders) the CSR must hold exactly the input
+ * references, dominators and retained sizes must match "delete the node and
+ * recompute reachability", type-set retained sizes must match "delete the
+ * whole set", SCCs must match mutual reachability (in reverse topological
+ * order), and BFS distances must be shortest. Hand-built graphs with known
+ * answers (chain, diamond, cycle, a cache dict sharing values), a duplicate
+ * address, and a long chain that would overflow a recursive search.
+ * Usage: test_graph [SEED [ITERATIONS]]. See docs/analyzer.md.
+ */
+#include "graph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);               \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            if (failures > 20) exit(1);                                                            \
+        }                                                                                          \
+    } while (0)
+
+static uint64_t rng;
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+#define MAXN 16
+#define MAXE 64
+
+/* ---- oracle helpers over the built graph (index space, N = n + 2) ---- */
+
+/* Blocks reachable from `start` (a block, or SUPER/UNREACH with the given
+ * children) over strong references, never entering `removed` (mask). */
+static void reach_from(const graph *g, const uint32_t *starts, int nstarts, const uint8_t *removed, uint8_t *seen)
+{
+    uint32_t stack[MAXN * 4];
+    int sp = 0;
+    memset(seen, 0, g->n);
+    for (int i = 0; i < nstarts; i++)
+        if (!removed[starts[i]] && !seen[starts[i]]) seen[starts[i]] = 1, stack[sp++] = starts[i];
+    while (sp) {
+        uint32_t v = stack[--sp];
+        for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
+            uint32_t w = g->out_to[e];
+            if (!graph_is_strong(g->out_kind[e]) || removed[w] || seen[w]) continue;
+            seen[w] = 1;
+            stack[sp++] = w;
+        }
+    }
+}
+
+/* Check dominators, retained sizes, type retained, SCCs, BFS of g. */
+static void check_graph(graph *g, const char *what)
+{
+    uint32_t n = g->n;
+    CHECK(graph_dominators(g, NULL) == GRAPH_OK, "%s: dominators", what);
+    uint8_t none[MAXN] = {0}, seen[MAXN], seen2[MAXN];
+    uint32_t roots[MAXN * 4];
+    int nr = 0;
+    for (uint32_t r = 0; r < g->nroots; r++) roots[nr++] = g->roots[r].node;
+    uint8_t reach[MAXN];
+    reach_from(g, roots, nr, none, reach);
+    /* the unreachable group's children: as documented in graph_dominators.c */
+    uint32_t uk[MAXN];
+    int nuk = 0;
+    uint8_t covered[MAXN];
+    memcpy(covered, reach, n);
+    for (uint32_t v = 0; v < n; v++) {
+        if (covered[v]) continue;
+        int indeg = 0;
+        for (uint32_t u = 0; u < n; u++)
+            for (uint32_t e = g->out_off[u]; e < g->out_off[u + 1]; e++)
+                if (g->out_to[e] == v && graph_is_strong(g->out_kind[e])) indeg++;
+        if (indeg == 0) uk[nuk++] = v;
+    }
+    for (int i = 0; i < nuk; i++) {
+        reach_from(g, &uk[i], 1, none, seen);
+        for (uint32_t w = 0; w < n; w++) covered[w] |= seen[w];
+    }
+    for (uint32_t v = 0; v < n; v++) {
+        if (covered[v]) continue;
+        uk[nuk++] = v;
+        reach_from(g, &v, 1, none, seen);
+        for (uint32_t w = 0; w < n; w++) covered[w] |= seen[w];
+    }
+    /* dominance by deletion: dom[d][w] = w is lost from its group when d is removed */
+    static uint8_t dom[MAXN][MAXN];
+    uint64_t want_ret_super = 0, want_ret_un = 0;
+    for (uint32_t w = 0; w < n; w++) {
+        CHECK(graph_reachable(g, w) == (reach[w] != 0), "%s: reachability of %u", what, w);
+        if (reach[w]) want_ret_super += graph_size(g, w);
+        else want_ret_un += graph_size(g, w);
+    }
+    for (uint32_t d = 0; d < n; d++) {
+        uint8_t rm[MAXN] = {0};
+        rm[d] = 1;
+        reach_from(g, roots, nr, rm, seen);
+        reach_from(g, uk, nuk, rm, seen2);
+        for (uint32_t w = 0; w < n; w++) {
+            if (reach[w]) dom[d][w] = d == w || !seen[w];
+            else dom[d][w] = d == w || (!seen2[w] && !reach[d]);
+        }
+    }
+    for (uint32_t w = 0; w < n; w++) {
+        /* idom: the strict dominator dominated by all the others */
+        uint32_t want = reach[w] ? GRAPH_SUPER(g) : GRAPH_UNREACH(g);
+        for (uint32_t d = 0; d < n; d++) {
+            if (d == w || !dom[d][w]) continue;
+            bool closest = true;
+            for (uint32_t d2 = 0; d2 < n; d2++)
+                if (d2 != w && d2 != d && dom[d2][w] && !dom[d2][d]) closest = false;
+            if (closest) want = d;
+        }
+        CHECK(g->idom[w] == want, "%s: idom(%u) = %u, want %u", what, w, g->idom[w], want);
+        uint64_t ret = 0;
+        for (uint32_t x = 0; x < n; x++)
+            if (dom[w][x]) ret += graph_size(g, x);
+        CHECK(g->retained[w] == ret, "%s: retained(%u) = %llu, want %llu", what, w,
+              (unsigned long long)g->retained[w], (unsigned long long)ret);
+    }
+    CHECK(g->retained[GRAPH_SUPER(g)] == want_ret_super, "%s: super retained", what);
+    CHECK(g->retained[GRAPH_UNREACH(g)] == want_ret_un, "%s: unreachable retained", what);
+    /* type-set retained: delete every instance at once */
+    for (uint32_t t = 0; t < g->ntypes; t++) {
+        uint64_t tret = 0;
+        CHECK(graph_set_retained(g, t, &tret) == GRAPH_OK, "%s: type retained", what);
+        uint8_t rm[MAXN] = {0};
+        for (uint32_t v = 0; v < n; v++) rm[v] = g->type[v] == t;
+        reach_from(g, roots, nr, rm, seen);
+        reach_from(g, uk, nuk, rm, seen2);
+        uint64_t want = 0;
+        for (uint32_t w = 0; w < n; w++) {
+            bool lost = rm[w] || (reach[w] ? !seen[w] : !seen2[w]);
+            if (!reach[w]) {
+                /* an unreachable block is retained by unreachable instances only */
+                bool any_un = false;
+                for (uint32_t v = 0; v < n; v++) any_un |= rm[v] && !reach[v];
+                lost = rm[w] || (any_un && !seen2[w]);
+            }
+            if (lost) want += graph_size(g, w);
+        }
+        CHECK(tret == want, "%s: type %u retained %llu, want %llu", what, t, (unsigned long long)tret,
+              (unsigned long long)want);
+    }
+    /* SCCs: same component iff mutually reachable; sinks complete first */
+    uint32_t *comp, ncomp;
+    CHECK(graph_scc(g, &comp, &ncomp, NULL) == GRAPH_OK, "%s: scc", what);
+    static uint8_t path[MAXN][MAXN];
+    for (uint32_t u = 0; u < n; u++) {
+        reach_from(g, &u, 1, none, seen);
+        for (uint32_t v = 0; v < n; v++) path[u][v] = seen[v];
+    }
+    for (uint32_t u = 0; u < n; u++) {
+        CHECK(comp[u] < ncomp, "%s: comp id", what);
+        for (uint32_t v = 0; v < n; v++)
+            CHECK((comp[u] == comp[v]) == (path[u][v] && path[v][u]), "%s: scc of %u and %u", what, u, v);
+        for (uint32_t e = g->out_off[u]; e < g->out_off[u + 1]; e++)
+            if (graph_is_strong(g->out_kind[e]) && comp[g->out_to[e]] != comp[u])
+                CHECK(comp[g->out_to[e]] < comp[u], "%s: scc order", what);
+    }
+    free(comp);
+    /* BFS: via edges end at their block, distances are shortest */
+    uint32_t *via, *dist;
+    CHECK(graph_bfs(g, &via, &dist, NULL) == GRAPH_OK, "%s: bfs", what);
+    for (uint32_t v = 0; v < n; v++) {
+        CHECK((via[v] != GRAPH_NONE) == (reach[v] != 0), "%s: bfs reach %u", what, v);
+        if (via[v] == GRAPH_NONE) continue;
+        if (via[v] >= g->nedges) {
+            CHECK(g->roots[via[v] - g->nedges].node == v && dist[v] == 1, "%s: bfs root", what);
+            continue;
+        }
+        uint32_t u = graph_edge_from(g, via[v]);
+        CHECK(g->out_to[via[v]] == v && graph_is_strong(g->out_kind[via[v]]), "%s: bfs edge", what);
+        CHECK(dist[v] == dist[u] + 1, "%s: bfs dist", what);
+        for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++)
+            if (graph_is_strong(g->out_kind[e])) CHECK(dist[g->out_to[e]] <= dist[v] + 1, "%s: bfs shortest", what);
+    }
+    free(via);
+    free(dist);
+}
+
+/* ---- random graphs ---- */
+typedef struct in_ref {
+    uint64_t from, to;
+    uint8_t kind, ltype;
+    uint64_t label;
+} in_ref;
+
+static int cmp_tuple(const void *a, const void *b) { return memcmp(a, b, 4 * sizeof(uint64_t)); }
+
+static void random_case(int iter)
+{
+    char what[64];
+    snprintf(what, sizeof what, "random case %d", iter);
+    uint32_t n = 1 + (uint32_t)(rnd() % (MAXN - 2));
+    uint64_t addr[MAXN + 2];
+    for (uint32_t i = 0; i < n + 2; i++) addr[i] = 0x1000 + 0x10 * i + (rnd() % 2) * 0x100000; /* last two: never declared */
+    in_ref refs[MAXE];
+    uint32_t ne = (uint32_t)(rnd() % (n * 3 + 1));
+    if (ne > MAXE) ne = MAXE;
+    for (uint32_t e = 0; e < ne; e++) {
+        uint32_t f = (uint32_t)(rnd() % n), t = (uint32_t)(rnd() % 10 == 0 ? n + rnd() % 2 : rnd() % n);
+        if (rnd() % 8 == 0) t = f; /* self loop */
+        uint64_t k = rnd() % 10;
+        refs[e] = (in_ref){addr[f], addr[t], k < 7 ? HS_REF_STRONG : k < 9 ? HS_REF_WEAK : (k == 9 && rnd() % 2 ? 7 : HS_REF_OTHER),
+                           (uint8_t)(rnd() % 3), rnd() % 5};
+        if (e && rnd() % 4 == 0) refs[e] = refs[e - 1]; /* multi-edge */
+    }
+    graph_builder *b = graph_builder_new();
+    /* blocks in a random order; each block's refs right after it, some refs standalone later or earlier */
+    uint32_t perm[MAXN];
+    for (uint32_t i = 0; i < n; i++) perm[i] = i;
+    for (uint32_t i = n; i > 1; i--) {
+        uint32_t j = (uint32_t)(rnd() % i), t = perm[i - 1];
+        perm[i - 1] = perm[j];
+        perm[j] = t;
+    }
+    uint8_t sent[MAXE] = {0};
+    for (uint32_t e = 0; e < ne; e++)
+        if (rnd() % 5 == 0) { /* before the holder is declared */
+            hs_ref r = {refs[e].to, refs[e].label, refs[e].kind, refs[e].ltype};
+            CHECK(graph_builder_refs(b, refs[e].from, &r, 1) == GRAPH_OK, "%s: refs", what);
+            sent[e] = 1;
+        }
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t v = perm[i];
+        uint64_t size = rnd() % 4 == 0 ? 0 : 1 + rnd() % 1000;
+        if (rnd() % 50 == 0) size = 0x100000000ull + rnd() % 1000; /* beyond 32 bits */
+        total += size;
+        CHECK(graph_builder_block(b, addr[v], size, (uint32_t)(rnd() % 3), (uint32_t)(rnd() % 16)) == GRAPH_OK, "%s", what);
+        for (uint32_t e = 0; e < ne; e++)
+            if (!sent[e] && refs[e].from == addr[v] && rnd() % 4) {
+                hs_ref r = {refs[e].to, refs[e].label, refs[e].kind, refs[e].ltype};
+                CHECK(graph_builder_refs(b, addr[v], &r, 1) == GRAPH_OK, "%s", what);
+                sent[e] = 1;
+            }
+    }
+    for (uint32_t e = 0; e < ne; e++)
+        if (!sent[e]) {
+            hs_ref r = {refs[e].to, refs[e].label, refs[e].kind, refs[e].ltype};
+            CHECK(graph_builder_refs(b, refs[e].from, &r, 1) == GRAPH_OK, "%s", what);
+        }
+    uint32_t nroots = (uint32_t)(rnd() % 4);
+    for (uint32_t r = 0; r < nroots; r++)
+        CHECK(graph_builder_root(b, addr[rnd() % (n + 1)], HS_ROOT_GLOBAL, HS_NONE, 0) == GRAPH_OK, "%s", what);
+    graph g;
+    CHECK(graph_builder_finish(b, &g) == GRAPH_OK, "%s: finish", what);
+    graph_builder_free(b);
+    CHECK(g.n == n, "%s: n", what);
+    CHECK(g.total_shallow == total, "%s: total", what);
+    /* the CSR holds exactly the references between declared blocks */
+    uint64_t want[MAXE][4], got[MAXE][4];
+    uint32_t nw = 0, ng = 0, nmiss = 0;
+    for (uint32_t e = 0; e < ne; e++) {
+        bool to_decl = false;
+        for (uint32_t i = 0; i < n; i++) to_decl |= refs[e].to == addr[i];
+        if (!to_decl) {
+            nmiss++;
+            continue;
+        }
+        uint8_t k = refs[e].kind > 2 ? 3 : refs[e].kind;
+        if (refs[e].ltype) k |= (uint8_t)(refs[e].ltype << GRAPH_LABEL_SHIFT);
+        want[nw][0] = refs[e].from;
+        want[nw][1] = refs[e].to;
+        want[nw][2] = k;
+        want[nw][3] = refs[e].ltype ? refs[e].label : 0;
+        nw++;
+    }
+    for (uint32_t v = 0; v < g.n; v++)
+        for (uint32_t e = g.out_off[v]; e < g.out_off[v + 1]; e++) {
+            got[ng][0] = g.addr[v];
+            got[ng][1] = g.addr[g.out_to[e]];
+            got[ng][2] = g.out_kind[e];
+            got[ng][3] = g.out_label[e];
+            ng++;
+        }
+    CHECK(nw == ng && g.nedges == ng, "%s: %u references kept, want %u", what, ng, nw);
+    CHECK(g.refs_missing == nmiss && g.refs_read == ne, "%s: missing %llu want %u", what,
+          (unsigned long long)g.refs_missing, nmiss);
+    if (nw == ng) {
+        qsort(want, nw, sizeof want[0], cmp_tuple);
+        qsort(got, ng, sizeof got[0], cmp_tuple);
+        CHECK(memcmp(want, got, nw * sizeof want[0]) == 0, "%s: CSR differs from the input", what);
+    }
+    check_graph(&g, what);
+    graph_release(&g);
+}
+
+/* ---- hand-built graphs ---- */
+static void blk(graph_builder *b, uint64_t a, uint64_t size, uint32_t type)
+{
+    CHECK(graph_builder_block(b, a, size, type, 0) == GRAPH_OK, "block");
+}
+static void ref(graph_builder *b, uint64_t from, uint64_t to, uint8_t kind)
+{
+    hs_ref r = {to, 0, kind, HS_LABEL_NONE};
+    CHECK(graph_builder_refs(b, from, &r, 1) == GRAPH_OK, "ref");
+}
+static void finish(graph_builder *b, graph *g)
+{
+    CHECK(graph_builder_finish(b, g) == GRAPH_OK, "finish");
+    graph_builder_free(b);
+    CHECK(graph_dominators(g, NULL) == GRAPH_OK, "dominators");
+}
+static uint32_t at(graph *g, uint64_t a) { return graph_find(g, a); }
+
+static void hand_built(void)
+{
+    graph g;
+    /* chain: root -> 1 -> 2 -> 3 */
+    graph_builder *b = graph_builder_new();
+    blk(b, 1, 10, 0), blk(b, 2, 20, 0), blk(b, 3, 30, 0);
+    ref(b, 1, 2, HS_REF_STRONG), ref(b, 2, 3, HS_REF_STRONG);
+    graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
+    finish(b, &g);
+    CHECK(g.retained[at(&g, 1)] == 60 && g.retained[at(&g, 2)] == 50 && g.retained[at(&g, 3)] == 30, "chain");
+    CHECK(g.idom[at(&g, 3)] == at(&g, 2) && g.idom[at(&g, 1)] == GRAPH_SUPER(&g), "chain idom");
+    check_graph(&g, "chain");
+    graph_release(&g);
+    /* diamond: 1 -> 2, 1 -> 3, 2 -> 4, 3 -> 4 */
+    b = graph_builder_new();
+    blk(b, 1, 1, 0), blk(b, 2, 2, 0), blk(b, 3, 4, 0), blk(b, 4, 8, 0);
+    ref(b, 1, 2, 0), ref(b, 1, 3, 0), ref(b, 2, 4, 0), ref(b, 3, 4, 0);
+    graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
+    finish(b, &g);
+    CHECK(g.idom[at(&g, 4)] == at(&g, 1) && g.retained[at(&g, 2)] == 2 && g.retained[at(&g, 1)] == 15, "diamond");
+    check_graph(&g, "diamond");
+    graph_release(&g);
+    /* cycle: 1 -> 2 -> 3 -> 1, root 1; and the same cycle unreachable */
+    b = graph_builder_new();
+    blk(b, 1, 1, 0), blk(b, 2, 2, 0), blk(b, 3, 4, 0);
+    ref(b, 1, 2, 0), ref(b, 2, 3, 0), ref(b, 3, 1, 0);
+    blk(b, 11, 100, 1), blk(b, 12, 200, 1);
+    ref(b, 11, 12, 0), ref(b, 12, 11, 0), ref(b, 12, 1, 0); /* garbage pointing into live data */
+    graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
+    finish(b, &g);
+    CHECK(g.idom[at(&g, 3)] == at(&g, 2) && g.retained[at(&g, 2)] == 6 && g.retained[at(&g, 1)] == 7, "cycle");
+    CHECK(!graph_reachable(&g, at(&g, 11)) && g.idom[at(&g, 12)] == at(&g, 11), "garbage cycle");
+    CHECK(g.retained[at(&g, 11)] == 300 && g.retained[GRAPH_UNREACH(&g)] == 300 && g.retained[GRAPH_SUPER(&g)] == 7,
+          "garbage retained");
+    check_graph(&g, "cycle");
+    graph_release(&g);
+    /* cache: module 1 holds dict 2 (values 3, 4, 5) and list 6 (value 3); weakref 7 -> 4 */
+    b = graph_builder_new();
+    blk(b, 1, 100, 0), blk(b, 2, 1000, 1), blk(b, 3, 10, 2), blk(b, 4, 20, 2), blk(b, 5, 40, 2);
+    blk(b, 6, 200, 3), blk(b, 7, 5, 4);
+    ref(b, 1, 2, 0), ref(b, 2, 3, 0), ref(b, 2, 4, 0), ref(b, 2, 5, 0), ref(b, 1, 6, 0), ref(b, 6, 3, 0);
+    ref(b, 1, 7, 0), ref(b, 7, 4, HS_REF_WEAK);
+    graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
+    finish(b, &g);
+    CHECK(g.retained[at(&g, 2)] == 1060, "cache dict retains its own values only: %llu",
+          (unsigned long long)g.retained[at(&g, 2)]);
+    CHECK(g.idom[at(&g, 3)] == at(&g, 1) && g.idom[at(&g, 4)] == at(&g, 2), "cache idom");
+    CHECK(g.retained[at(&g, 7)] == 5, "a weak reference retains nothing");
+    uint64_t tv, td;
+    graph_set_retained(&g, 2, &tv);
+    graph_set_retained(&g, 1, &td);
+    /* the values as a set: 3 is shared by the dict and the list, but both paths end in a value */
+    CHECK(tv == 70 && td == 1060, "type retained: values %llu", (unsigned long long)tv);
+    check_graph(&g, "cache");
+    graph_release(&g);
+    /* two instances share a child: the set retains it, neither instance alone does */
+    b = graph_builder_new();
+    blk(b, 1, 1, 0), blk(b, 2, 10, 1), blk(b, 3, 20, 1), blk(b, 4, 300, 2);
+    ref(b, 1, 2, 0), ref(b, 1, 3, 0), ref(b, 2, 4, 0), ref(b, 3, 4, 0);
+    graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
+    finish(b, &g);
+    graph_set_retained(&g, 1, &tv);
+    CHECK(g.retained[at(&g, 2)] + g.retained[at(&g, 3)] == 30 && tv == 330, "set retained %llu", (unsigned long long)tv);
+    check_graph(&g, "shared child");
+    graph_release(&g);
+    /* duplicate address */
+    b = graph_builder_new();
+    blk(b, 5, 1, 0);
+    graph_builder_block(b, 6, 1, 0, 0);
+    graph_builder_block(b, 5, 1, 0, 0);
+    CHECK(graph_builder_finish(b, &g) == GRAPH_ERR_DUPLICATE && graph_builder_dup_addr(b) == 5, "duplicate");
+    graph_builder_free(b);
+    graph_release(&g);
+    /* a long chain, a hub and an unreachable long chain: no recursion anywhere */
+    uint32_t len = 1000000;
+    b = graph_builder_new();
+    for (uint32_t i = 0; i < len; i++) {
+        blk(b, 16 + 16ull * i, 1, 0);
+        if (i + 1 < len) ref(b, 16 + 16ull * i, 32 + 16ull * i, 0);
+    }
+    for (uint32_t i = 0; i < len; i++) {
+        blk(b, 0x10000000 + 16ull * i, 2, 1);
+        if (i + 1 < len) ref(b, 0x10000000 + 16ull * i, 0x10000000 + 16ull * (i + 1), 0);
+    }
+    ref(b, 0x10000000 + 16ull * (len - 1), 0x10000000, 0); /* an unreachable cycle of 1M */
+    graph_builder_root(b, 16, HS_ROOT_STACK, HS_NONE, 0);
+    finish(b, &g);
+    CHECK(g.retained[at(&g, 16)] == len && g.retained[GRAPH_UNREACH(&g)] == 2ull * len, "long chain");
+    uint32_t *comp, ncomp;
+    CHECK(graph_scc(&g, &comp, &ncomp, NULL) == GRAPH_OK && ncomp == len + 1, "long chain scc: %u", ncomp);
+    free(comp);
+    uint32_t *via;
+    CHECK(graph_bfs(&g, &via, NULL, NULL) == GRAPH_OK && via[at(&g, 16ull * len)] != GRAPH_NONE, "long bfs");
+    free(via);
+    uint64_t tr0, tr1;
+    graph_set_retained(&g, 0, &tr0);
+    graph_set_retained(&g, 1, &tr1);
+    CHECK(tr0 == len && tr1 == 2ull * len, "long type retained");
+    graph_release(&g);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 12345;
+    int iters = argc > 2 ? atoi(argv[2]) : 5000;
+    rng = seed;
+    hand_built();
+    for (int i = 0; i < iters; i++) random_case(i);
+    if (failures) {
+        fprintf(stderr, "test_graph: %d failures (seed %llu)\n", failures, (unsigned long long)seed);
+        return 1;
+    }
+    printf("test_graph: ok (%d random graphs, seed %llu)\n", iters, (unsigned long long)seed);
+    return 0;
+}
