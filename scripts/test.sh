@@ -30,9 +30,10 @@ run_suite() { # name, build dir, cmake args...
   passed=$((passed + t - p)); failed=$((failed + p))
 }
 
-run_suite "release" build-ci
+py=(-DHS_PYTHON=ON -DPython3_EXECUTABLE=/usr/bin/python3)
+run_suite "release" build-ci "${py[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  run_suite "asan+ubsan" build-ci-asan -DHS_SANITIZE=ON -DHS_BENCH=OFF
+  run_suite "asan+ubsan" build-ci-asan -DHS_SANITIZE=ON -DHS_BENCH=OFF "${py[@]}"
 
 # Bounded fuzzing with clang's libFuzzer (ASan+UBSan on). A crash fails CI and
 # leaves the input in build-ci-fuzz/artifacts/ (add it to tests/fuzz/corpus_<target>/).

@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: MIT
+"""heapsnap — heap snapshots of a running CPython 3.11 process.
+
+dump/python/heapsnap/__init__.py — the Python face of the C walker
+(heapsnap._heapsnap): dump(), dump_on_signal() and the DumpResult they
+return. ``python -m heapsnap run`` lives in __main__.py. See docs/python.md.
+
+    import heapsnap
+    r = heapsnap.dump("app.hsnap")       # every live object, GIL held
+    print(r.objects, r.seconds)
+"""
+
+import os
+import sys
+import time
+
+from . import _heapsnap
+
+__all__ = ["dump", "dump_on_signal", "DumpResult"]
+__version__ = "0.1.0"
+
+
+class DumpResult:
+    """What a dump wrote: `path`, `objects` (blocks), `references`,
+    `bytes` (total shallow size), `roots`, `external` (objects held from
+    outside the visible graph), `seconds` (GIL held, the pause) and
+    `total_seconds` (including committing the file)."""
+
+    __slots__ = ("path", "objects", "references", "bytes", "roots", "external",
+                 "overcounted", "extra_bytes", "seconds", "total_seconds")
+
+    def __init__(self, raw):
+        for k in self.__slots__:
+            setattr(self, k, raw[k])
+        self.path = os.fsdecode(raw["path"])
+
+    def __repr__(self):
+        return ("DumpResult(path=%r, objects=%d, references=%d, bytes=%d, seconds=%.3f)"
+                % (self.path, self.objects, self.references, self.bytes, self.seconds))
+
+
+def _tracing():
+    tm = sys.modules.get("tracemalloc")
+    return bool(tm is not None and tm.is_tracing())
+
+
+def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=True):
+    """Write a snapshot of every live object of this interpreter to `path`.
+
+    values      add short previews of str, bytes, int and float objects and
+                label dict entries by any str key (default: no contents)
+    tracebacks  record tracemalloc allocation sites; None means "if
+                tracemalloc is tracing"
+    collect     run gc.collect() first (default: the heap is left as it is)
+    level       zstd level
+    fsync       fsync the file before renaming it into place
+
+    The walk holds the GIL and runs no Python code. Safe to call from pdb.
+    Returns a DumpResult."""
+    if tracebacks is None:
+        tracebacks = _tracing()
+    raw = _heapsnap.dump(os.fspath(path), values=bool(values), tracebacks=bool(tracebacks),
+                         collect=bool(collect), level=int(level), fsync=bool(fsync))
+    return DumpResult(raw)
+
+
+def _expand(template, n):
+    return template.format(pid=os.getpid(), n=n, time=time.strftime("%Y%m%d-%H%M%S"))
+
+
+def dump_on_signal(signum, path_template="heapsnap-{pid}-{n}.hsnap", **options):
+    """Dump each time `signum` arrives (e.g. signal.SIGUSR1), to
+    `path_template` with {pid}, {n} (1, 2, ...) and {time} filled in; the
+    other keyword arguments go to dump(). A failing dump is reported on
+    stderr and never raised into the interrupted code. Must be called from
+    the main thread. Returns the previous handler."""
+    import signal
+
+    _expand(path_template, 0)  # reject a bad template now, not at the signal
+    count = [0]
+
+    def handler(sig, frame):
+        count[0] += 1
+        path = _expand(path_template, count[0])
+        try:
+            r = dump(path, **options)
+            print("heapsnap: wrote %s (%d objects, %.2fs pause)" % (r.path, r.objects, r.seconds),
+                  file=sys.stderr)
+        except Exception as e:  # a service must survive a failed dump
+            print("heapsnap: dump to %r failed: %s" % (path, e), file=sys.stderr)
+
+    return signal.signal(signum, handler)

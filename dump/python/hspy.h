@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dump/python/hspy.h — internal declarations shared by the files of the
+ * CPython extension heapsnap._heapsnap: the dump state (hspy_dump), the
+ * visited set, the type table, text helpers, roots and sites. Nothing here
+ * is public API; the Python-facing surface is dump/python/hspy_module.c.
+ * See docs/python.md.
+ *
+ * The extension reads CPython 3.11 internals (GC generation lists, the
+ * interpreter-frame stack, dict keys, inline instance values), so it is
+ * built for exactly one minor version and checks it at import.
+ */
+#ifndef HSPY_H
+#define HSPY_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
+#error "heapsnap._heapsnap reads CPython 3.11 internals; build it with a 3.11 python3-dev"
+#endif
+
+#ifndef Py_BUILD_CORE
+#define Py_BUILD_CORE 1
+#define HSPY_UNDEF_BUILD_CORE
+#endif
+#include <internal/pycore_dict.h>
+#include <internal/pycore_frame.h>
+#include <internal/pycore_gc.h>
+#include <internal/pycore_interp.h>
+#include <internal/pycore_runtime.h>
+#ifdef HSPY_UNDEF_BUILD_CORE
+#undef Py_BUILD_CORE
+#endif
+
+#include <structmember.h>
+
+#include "heapsnap.h"
+
+/* Small 3.11 layout helpers, written here rather than taken from
+ * pycore_object.h (which cannot be included after Python.h). */
+static inline int hspy_is_gc(PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    return PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(o));
+}
+/* Bytes before the object that sys.getsizeof counts: GC header, and the
+ * managed-dict pre-header (values pointer, dict pointer). */
+static inline size_t hspy_preheader(PyTypeObject *tp)
+{
+    return (PyType_IS_GC(tp) ? sizeof(PyGC_Head) : 0) +
+           ((tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) ? 2 * sizeof(PyObject *) : 0);
+}
+static inline PyDictValues **hspy_values_ptr(PyObject *o) { return ((PyDictValues **)o) - 4; }
+static inline PyObject **hspy_managed_dict_ptr(PyObject *o) { return ((PyObject **)o) - 3; }
+static inline PyMemberDef *hspy_heaptype_members(PyHeapTypeObject *ht)
+{
+    return (PyMemberDef *)((char *)ht + Py_TYPE(ht)->tp_basicsize);
+}
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A pointer -> 64-bit value map (closure tuples, type table, sites). */
+typedef struct hspy_map {
+    uintptr_t *keys;
+    uint64_t *vals;
+    size_t cap, n;
+} hspy_map;
+int hspy_map_put(hspy_map *m, uintptr_t key, uint64_t val);
+int hspy_map_get(const hspy_map *m, uintptr_t key, uint64_t *val /* OUT */);
+void hspy_map_release(hspy_map *m);
+
+/* ---- visited set: untracked objects and their in-degree (hspy_set.c) ----
+ * Open addressing, one 64-bit word per slot: the address shifted right by 3
+ * in the high bits, a saturating 18-bit reference count in the low bits.
+ * Addresses that do not fit (not 8-aligned, above 2^48) and saturated counts
+ * live in a small side map. */
+typedef struct hspy_set {
+    uint64_t *slots;
+    size_t cap, n; /* cap is a power of two */
+    hspy_map odd;  /* addresses that do not pack: addr -> count + 1 */
+    hspy_map over; /* saturated counts: addr -> count beyond the packed maximum */
+} hspy_set;
+
+int hspy_set_init(hspy_set *s, size_t expect);
+void hspy_set_release(hspy_set *s);
+/* Add `p` if absent (returns 1), else leave it (returns 0); -1 on no memory.
+ * `inc` adds one to its reference count. */
+int hspy_set_add(hspy_set *s, const void *p, int inc);
+/* Reference count recorded for `p` (0 if absent). */
+uint64_t hspy_set_count(const hspy_set *s, const void *p);
+/* Iterate: *pos starts at 0; returns 0 at the end. */
+int hspy_set_next(const hspy_set *s, size_t *pos, uintptr_t *addr /* OUT */, uint64_t *count /* OUT */);
+size_t hspy_set_bytes(const hspy_set *s);
+
+/* ---- per-type information (hspy_types.c) ---- */
+typedef enum hspy_kind {
+    HK_OTHER = 0, HK_LIST, HK_TUPLE, HK_DICT, HK_STR, HK_INT, HK_FLOAT, HK_BYTES,
+    HK_SET, HK_FUNCTION, HK_CELL, HK_METHOD, HK_CFUNC, HK_MODULE, HK_HEAPTYPE,
+    HK_STATICTYPE, HK_CODE, HK_FRAME, HK_GEN, HK_WEAKREF, HK_INSTANCE
+} hspy_kind;
+
+typedef enum hspy_sizer {
+    HZ_DEFAULT = 0, /* tp_basicsize + tp_itemsize * |ob_size| (object.__sizeof__) */
+    HZ_STR, HZ_INT, HZ_BYTES, HZ_LIST, HZ_DICT, HZ_SET,
+    HZ_CCALL        /* a C-level __sizeof__ of a builtin or extension type */
+} hspy_sizer;
+
+typedef struct hspy_type {
+    uint32_t id;      /* writer type id */
+    uint8_t kind;     /* hspy_kind */
+    uint8_t sizer;    /* hspy_sizer */
+    uint8_t finalizer;
+    uint8_t subclass; /* a subclass of a builtin container: label by matching */
+    uint16_t preheader; /* bytes before the object, as sys.getsizeof counts them */
+    PyCFunction csizeof;
+} hspy_type;
+
+/* ---- text (hspy_text.c) ---- */
+#define HSPY_LABEL_MAX 64
+#define HSPY_PREVIEW_MAX 64
+/* UTF-8 of at most `maxchars` characters of `s` (an exact or sub str) into
+ * buf (cap >= 4*maxchars+1), without allocating or caching anything on the
+ * object; returns the byte length and sets *truncated. Lone surrogates
+ * become U+FFFD. */
+size_t hspy_utf8(PyObject *s, size_t maxchars, char *buf, size_t cap, int *truncated /* OUT */);
+/* True if `s` is ASCII [A-Za-z_][A-Za-z0-9_]* of at most HSPY_LABEL_MAX chars. */
+int hspy_is_identifier(PyObject *s);
+
+/* ---- the dump state ---- */
+typedef struct hspy_dump {
+    hs_writer *w;
+    int values;    /* value previews and unrestricted dict-key labels */
+    int tracebacks;
+    PyInterpreterState *interp;
+    PyThreadState *tstate;
+    hspy_set set;
+    /* pending untracked objects (explicit stack, no recursion) */
+    PyObject **stack;
+    size_t nstack, stack_cap;
+    /* children of the current object (tp_traverse) and their labels */
+    PyObject **kids;
+    uint64_t *klabel;   /* per kid: a label, LBL_* encoding of hspy_walk.c (0 = none) */
+    size_t nkids, kids_cap;
+    /* types */
+    hspy_map type_map;  /* PyTypeObject* -> index into types */
+    hspy_type *types;
+    size_t ntypes, types_cap;
+    uint32_t t_interp, t_thread, t_frame; /* synthetic types */
+    /* label cache: str object -> string id or HS_NONE (direct mapped) */
+    uintptr_t *lc_key;
+    uint32_t *lc_sid;
+    /* closures: closure tuple -> code object; deferred cell tuples */
+    hspy_map closures;
+    PyObject **deferred;
+    size_t ndeferred, deferred_cap;
+    /* gc.garbage members (sorted) */
+    uintptr_t *garbage;
+    size_t ngarbage;
+    /* tracemalloc sites */
+    hspy_map frame_ids; /* (filename ptr ^ line) -> frame id */
+    hspy_map site_ids;  /* hash of frame ids -> site id  */
+    /* interned strings used during the walk (created before it) */
+    PyObject *s_module, *s_sizeof;
+    PyCFunction object_sizeof;
+    traverseproc subtype_traverse;
+    /* results */
+    uint64_t nobjects, nrefs, nbytes, nroots, nexternal;
+    uint64_t novercount; /* objects with more references found than their refcount */
+    size_t cursor;       /* label matching: where the next search starts */
+    uint64_t peak_extra; /* bytes of C memory the walk held at its peak */
+    hs_status st;         /* first writer error */
+    int nomem;
+    int pyerr;            /* a Python exception is set */
+} hspy_dump;
+
+/* Status checks: remember the first error, keep going cheaply. */
+#define HSPY_W(d, call) do { if ((d)->st == HS_OK) { hs_status st_ = (call); if (st_ != HS_OK) (d)->st = st_; } } while (0)
+
+/* hspy_types.c */
+hspy_type *hspy_type_of(hspy_dump *d, PyTypeObject *tp);
+uint64_t hspy_size_of(hspy_dump *d, PyObject *o, const hspy_type *t);
+void hspy_types_release(hspy_dump *d);
+
+/* hspy_walk.c */
+int hspy_walk(hspy_dump *d);
+/* A reference found from a synthetic block (frame, thread, interpreter):
+ * counted towards the target's in-degree when `strong`. */
+void hspy_ref_obj(hspy_dump *d, uint64_t from, PyObject *to, hs_ref_kind kind, uint32_t label_sid);
+void hspy_ref_obj_index(hspy_dump *d, uint64_t from, PyObject *to, uint64_t index);
+uint32_t hspy_label_sid(hspy_dump *d, PyObject *str);
+uint32_t hspy_intern(hspy_dump *d, const char *s);
+int hspy_is_tracked(PyObject *o);
+
+/* hspy_roots.c */
+void hspy_roots_synthetic(hspy_dump *d);
+void hspy_roots_modules(hspy_dump *d);
+int hspy_is_runtime_object(hspy_dump *d, PyObject *o, const char **why /* OUT */);
+void hspy_root_external(hspy_dump *d, PyObject *o, uint64_t found);
+
+/* hspy_sites.c */
+uint32_t hspy_site_of(hspy_dump *d, PyObject *o);
+
+#endif /* HSPY_H */

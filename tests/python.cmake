@@ -1,0 +1,27 @@
+# tests/python/: the Python writer's acceptance scenarios (unittest), each a
+# real child program run by /usr/bin/python3 against the CMake-built package
+# in ${CMAKE_BINARY_DIR}/python; the dumps are decoded by tests/helpers/hsjson.
+# Only with -DHS_PYTHON=ON.
+add_executable(hsjson helpers/hsjson.c)
+target_link_libraries(hsjson PRIVATE libheapsnap)
+
+if(HS_PYTHON)
+  set(HS_PY_ENV "PYTHONPATH=${CMAKE_BINARY_DIR}/python;HS_PYTHON=${Python3_EXECUTABLE};HSJSON=$<TARGET_FILE:hsjson>;HEAPSNAP=$<TARGET_FILE:heapsnap_cli>;PYTHONDONTWRITEBYTECODE=1")
+  if(HS_SANITIZE)
+    # A sanitized extension inside an unsanitized python: the ASan runtime
+    # must be loaded first; CPython's own allocations are not leak-checked.
+    execute_process(COMMAND ${CMAKE_C_COMPILER} -print-file-name=libasan.so
+                    OUTPUT_VARIABLE HS_LIBASAN OUTPUT_STRIP_TRAILING_WHITESPACE)
+    list(APPEND HS_PY_ENV "LD_PRELOAD=${HS_LIBASAN}" "ASAN_OPTIONS=detect_leaks=0")
+  endif()
+  file(GLOB HS_PY_TESTS CONFIGURE_DEPENDS ${HS_TEST_DIR}/python/test_*.py)
+  foreach(t ${HS_PY_TESTS})
+    get_filename_component(name ${t} NAME_WE)
+    add_test(NAME python/${name}
+             COMMAND ${Python3_EXECUTABLE} -m unittest -v ${name}
+             WORKING_DIRECTORY ${HS_TEST_DIR}/python)
+    set_tests_properties(python/${name} PROPERTIES
+      ENVIRONMENT "${HS_PY_ENV}"
+      TIMEOUT 300)
+  endforeach()
+endif()

@@ -1,0 +1,254 @@
+# SPDX-License-Identifier: MIT
+"""tests/python/test_dump.py — properties of heapsnap.dump() beyond the
+scenarios: a valid file (`heapsnap info`), every object once and every
+reference resolved, sizes as sys.getsizeof counts them plus inline values,
+no user code run, frames and threads as named roots with their locals,
+labels and their privacy default, values, flags, the heap left undisturbed,
+a million-deep list, and tracemalloc sites."""
+
+import subprocess
+import unittest
+
+from hstest import (FINALIZER, GC_TRACKED, HEAPSNAP, IMMORTAL, ROOT_RUNTIME, ROOT_STACK, UNCOLLECTABLE, child)
+
+
+class Dump(unittest.TestCase):
+    def test_info_integrity_and_completeness(self):
+        snap, info, path = child(self, """
+            import json, sys, heapsnap
+            r = heapsnap.dump(sys.argv[1])
+            print(json.dumps({"objects": r.objects, "refs": r.references, "overcounted": r.overcounted,
+                              "seconds": r.seconds, "path": r.path}))
+        """)
+        self.assertTrue(HEAPSNAP, "HEAPSNAP not set")
+        p = subprocess.run([HEAPSNAP, "info", path], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("integrity      ok", p.stdout)
+        self.assertIn("producer       heapsnap-python", p.stdout)
+        self.assertEqual(info["path"], path)
+        # blocks: the objects plus the interpreter, thread and frame blocks
+        self.assertEqual(len(snap.blocks), snap.trailer["blocks"])  # no address twice
+        self.assertGreaterEqual(len(snap.blocks), info["objects"])
+        self.assertEqual(info["refs"], snap.trailer["refs"])
+        self.assertEqual(info["overcounted"], 0)
+        dangling = [(b["type_name"], r) for b in snap.blocks.values() for r in b["refs"] if r["to"] not in snap.blocks]
+        self.assertEqual(dangling, [])
+        self.assertEqual([r for r in snap.roots if r["addr"] not in snap.blocks], [])
+        self.assertTrue(snap.header["runtime"].startswith("CPython 3.11"))
+        self.assertEqual(snap.trailer["end_tags"].get("complete"), "yes")
+
+    def test_sizes(self):
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            class Eight:
+                def __init__(self):
+                    for i in range(8):
+                        setattr(self, "a%d" % i, None)
+            class Slotted:
+                __slots__ = ("x", "y")
+            class Weird:
+                def __sizeof__(self):
+                    raise RuntimeError("user __sizeof__ must not run")
+            class BigList(list):
+                def __sizeof__(self):
+                    return 1
+            objs = {
+                "list": [1, 2, 3] * 50, "dict": {"k%d" % i: i for i in range(40)}, "str": "abc" * 30,
+                "ustr": "\u00e9t\u00e9" * 10, "wide": "\U0001F600" * 3, "int": 2 ** 200, "bytes": b"x" * 77,
+                "tuple": tuple(range(9)), "set": set(range(33)), "float": 1.5, "frozenset": frozenset("abc"),
+                "bytearray": bytearray(1000), "slotted": Slotted(), "weird": Weird(), "function": json.dumps,
+                "biglist": BigList(range(100)),
+            }
+            sizes = {k: sys.getsizeof(v) for k, v in objs.items() if k not in ("weird", "biglist")}
+            sizes["biglist"] = list.__sizeof__(objs["biglist"]) + 32  # GC header + managed dict
+            e = Eight()
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"ids": {k: id(v) for k, v in objs.items()}, "sizes": sizes,
+                              "eight": id(e), "eight_getsizeof": sys.getsizeof(e)}))
+        """)
+        for k, a in info["ids"].items():
+            if k != "weird":
+                self.assertEqual(snap.blocks[a]["size"], info["sizes"][k], k)
+        # a user __sizeof__ is not run: object's rule, plus its inline values
+        self.assertGreaterEqual(snap.blocks[info["ids"]["weird"]]["size"], 56)
+        # an 8-attribute instance: getsizeof's 56 plus the inline values array
+        e = snap.blocks[info["eight"]]
+        self.assertEqual(info["eight_getsizeof"], 56)
+        self.assertGreaterEqual(e["size"], 56 + 16 + 9 * 8)  # prefix + 9 slots: the issue's 144
+        self.assertLessEqual(e["size"], 56 + 32 + 30 * 8)
+        for i in range(8):
+            snap.child(info["eight"], "a%d" % i)
+
+    def test_no_user_code_runs(self):
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            calls = []
+            class Trap:
+                def __repr__(self): calls.append("repr"); return "Trap"
+                def __sizeof__(self): calls.append("sizeof"); return 1
+                def __getattr__(self, n): calls.append("getattr " + n); raise AttributeError(n)
+                def __eq__(self, o): calls.append("eq"); return False
+                def __hash__(self): calls.append("hash"); return 1
+                @property
+                def prop(self): calls.append("prop"); return 1
+            class Meta(type):
+                def __getattribute__(cls, n): calls.append("meta " + n); return type.__getattribute__(cls, n)
+            class Odd(metaclass=Meta):
+                pass
+            traps = [Trap() for _ in range(10)]
+            table = {t: t for t in traps[:3]}
+            calls.clear()
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"calls": calls}))
+        """)
+        self.assertEqual(info["calls"], [])
+        self.assertEqual(len(snap.of_type("__main__.Trap")), 10)
+        self.assertEqual(len(snap.of_type("__main__.Meta")), 1)
+
+    def test_frames_and_threads_are_named_roots_with_locals(self):
+        snap, info, _ = child(self, """
+            import json, sys, threading, heapsnap
+            ready, stop = threading.Event(), threading.Event()
+            def worker():
+                worker_buffer = ["w"] * 777
+                ready.set()
+                stop.wait()
+            def gen():
+                gen_state = {"g": 1}
+                yield 1
+            def handle_request(n):
+                request_rows = [n] * 4321
+                ids["rows"], ids["wbuf"] = id(request_rows), None
+                heapsnap.dump(sys.argv[1])
+                return request_rows
+            ids = {}
+            g = gen(); next(g)
+            ids["gen"] = id(g)
+            t = threading.Thread(target=worker, name="worker"); t.start(); ready.wait()
+            handle_request(5)
+            stop.set(); t.join()
+            print(json.dumps(ids))
+        """)
+        frames = [r for r in snap.roots if r["root_kind"] == ROOT_STACK and "handle_request" in (r["name"] or "")]
+        self.assertEqual(len(frames), 1, [r["name"] for r in snap.roots if r["root_kind"] == ROOT_STACK])
+        self.assertIn("(dumping)", frames[0]["name"])
+        self.assertEqual(snap.child(frames[0]["addr"], "request_rows"), info["rows"])
+        self.assertEqual(snap.blocks[frames[0]["addr"]]["type_name"], "cpython._PyInterpreterFrame")
+        wf = [r for r in snap.roots if r["root_kind"] == ROOT_STACK and ": worker (" in (r["name"] or "")]
+        self.assertEqual(len(wf), 1)
+        self.assertNotIn("(dumping)", wf[0]["name"])
+        buf = snap.child(wf[0]["addr"], "worker_buffer")
+        self.assertEqual(len(snap.blocks[buf]["refs"]), 777)
+        # a suspended generator names its own locals
+        snap.child(info["gen"], "gen_state")
+        self.assertGreaterEqual(len([r for r in snap.roots if r["root_kind"] == ROOT_STACK and ":" not in r["name"]]), 2)
+
+    def test_labels_privacy_default_and_values(self):
+        src = """
+            import json, sys, heapsnap
+            users = {"alice@example.com": [1], "token_" + str(0x9f8e): [2], 42: [3]}
+            class Conf: pass
+            c = Conf(); c.secret_name = "hunter2-password"
+            big = 123456789
+            heapsnap.dump(sys.argv[1], values=%s)
+            print(json.dumps({"users": id(users), "pw": id(c.secret_name), "big": id(big),
+                              "fl": id(users), "c": id(c)}))
+        """
+        snap, info, _ = child(self, src % "False")
+        labels = {r["label"] for b in snap.blocks.values() for r in b["refs"] if isinstance(r["label"], str)}
+        self.assertNotIn("alice@example.com", labels)
+        self.assertNotIn("token_40846", labels)  # identifier-like, but data: not interned
+        self.assertEqual(snap.values, {})
+        self.assertEqual(snap.child(info["c"], "secret_name"), info["pw"])  # attribute names are code
+        self.assertEqual(snap.header["tags"]["values"], "off")
+        snap, info, _ = child(self, src % "True")
+        snap.child(info["users"], "alice@example.com")
+        self.assertEqual(snap.values[info["pw"]]["text"], "hunter2-password")
+        self.assertEqual(snap.values[info["big"]]["int"], 123456789)
+
+    def test_flags_and_runtime_roots(self):
+        snap, info, _ = child(self, """
+            import gc, json, sys, heapsnap
+            class Fin:
+                def __del__(self): pass
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            x = [1]; x.append(x); xid = id(x); del x
+            gc.collect()
+            gc.set_debug(0)
+            f = Fin()
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"garbage": xid, "fin": id(f), "none": id(None), "s": id("intern_me_please"),
+                              "lst": id(gc.garbage)}))
+        """)
+        self.assertTrue(snap.blocks[info["garbage"]]["flags"] & UNCOLLECTABLE)
+        self.assertTrue(snap.blocks[info["garbage"]]["flags"] & GC_TRACKED)
+        self.assertTrue(snap.blocks[info["fin"]]["flags"] & FINALIZER)
+        self.assertTrue(snap.blocks[info["none"]]["flags"] & IMMORTAL)
+        self.assertEqual([r["root_kind"] for r in snap.roots_of(info["none"])], [ROOT_RUNTIME])
+        self.assertIn(info["s"], snap.blocks)
+        self.assertEqual([r["name"] for r in snap.roots_of(info["s"])], ["interned"])
+
+    def test_heap_left_alone(self):
+        snap, info, _ = child(self, """
+            import gc, json, sys, weakref, heapsnap
+            class C: pass
+            gc.disable()
+            c = C(); c.me = c; w = weakref.ref(c); del c
+            before = gc.get_count()
+            class Plain: pass
+            p = Plain(); p.a = 1
+            r = heapsnap.dump(sys.argv[1])
+            print(json.dumps({"alive": w() is not None, "enabled": gc.isenabled(),
+                              "dict_materialized": "__dict__" in gc.get_referents(p) or False,
+                              "p": id(p)}))
+        """)
+        self.assertTrue(info["alive"])           # no gc.collect() unless asked
+        self.assertFalse(info["enabled"])        # the collector's state is restored
+        # no __dict__ was materialized on an inline-values instance
+        self.assertEqual(snap.refs(info["p"], "__dict__"), [])
+        snap.child(info["p"], "a")
+
+    def test_gc_state_restored_when_enabled(self):
+        snap, info, _ = child(self, """
+            import gc, json, sys, heapsnap
+            gc.enable()
+            heapsnap.dump(sys.argv[1])
+            heapsnap.dump(sys.argv[1] + ".2", collect=True)
+            print(json.dumps({"enabled": gc.isenabled(), "second": __import__("os").path.exists(sys.argv[1] + ".2")}))
+        """)
+        self.assertTrue(info["enabled"])
+        self.assertTrue(info["second"])
+
+    def test_million_deep_nesting(self):
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            deep = None
+            for i in range(1000000):
+                deep = [deep]
+            r = heapsnap.dump(sys.argv[1], fsync=False)
+            print(json.dumps({"objects": r.objects, "top": id(deep)}))
+        """)
+        self.assertGreater(info["objects"], 1000000)
+        self.assertEqual(snap.size(snap.retained(info["top"])), 1000000 * 64)
+
+    def test_tracemalloc_sites(self):
+        snap, info, _ = child(self, """
+            import json, sys, tracemalloc
+            tracemalloc.start(5)
+            import heapsnap
+            def alloc_here():
+                return [object() for _ in range(10)]
+            kept = alloc_here()
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"kept": id(kept), "line": alloc_here.__code__.co_firstlineno + 1}))
+        """)
+        self.assertEqual(snap.header["tags"]["tracebacks"], "on")
+        site = snap.blocks[info["kept"]]["site"]
+        self.assertIsNotNone(site)
+        inner = snap.sites[site][0]  # innermost first
+        self.assertTrue(inner["file"].endswith("prog.py"))
+        self.assertEqual(inner["line"], info["line"])
+
+
+if __name__ == "__main__":
+    unittest.main()
