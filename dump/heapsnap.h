@@ -108,7 +108,9 @@ hs_status hs_writer_add_value_float(hs_writer *w, uint64_t addr, double v);
 /* A tag for the trailer, known only at the end (e.g. "partial"). */
 hs_status hs_writer_set_end_tag(hs_writer *w, const char *key, const char *value);
 
-/* Items written so far. */
+/* Items written to the stream so far. The block declared last and the
+ * references still buffered count once they are flushed (by the next block,
+ * by a reference of another holder, or by close). */
 const hs_counts *hs_writer_counts(const hs_writer *w);
 
 /* Finish the snapshot, commit it (fsync, rename into place) and free the

@@ -52,6 +52,7 @@ struct hs_writer {
     uint64_t o_from;
     ref_buf o_refs;
     uint32_t ntypes, nsites, nframes;
+    uint64_t total_shallow; /* every block accepted, written or buffered */
 };
 
 static hs_status werr(hs_writer *w, hs_status code, const char *fmt, ...) HSF_PRINTF(3, 4);
@@ -230,6 +231,7 @@ static const char *str_at(const hs_writer *w, uint32_t id, size_t *len)
 
 static hs_status table_grow(hs_writer *w)
 {
+    if (w->table_cap >= (1u << 31)) return werr(w, HS_ERR_LIMIT, "too many distinct strings");
     uint32_t cap = w->table_cap ? w->table_cap * 2 : 1024;
     uint32_t *t = calloc(cap, sizeof *t);
     if (!t) return werr(w, HS_ERR_NOMEM, "out of memory interning strings");
@@ -275,6 +277,7 @@ hs_status hs_writer_intern(hs_writer *w, const char *s, size_t len, uint32_t *id
         w->arena_cap = cap;
     }
     if (w->nstr + 2 > w->str_cap) {
+        if (w->str_cap >= (1u << 31)) return werr(w, HS_ERR_LIMIT, "too many distinct strings");
         uint32_t cap = w->str_cap ? w->str_cap * 2 : 1024;
         size_t *o = realloc(w->str_off, cap * sizeof *o);
         if (!o) return werr(w, HS_ERR_NOMEM, "out of memory interning strings");
@@ -342,7 +345,9 @@ static hs_status flush_block(hs_writer *w)
     hs_status st = hs_encoder_block(w->enc, w->b_addr, w->b_size, w->b_type, w->b_flags, w->b_site,
                                     w->b_refs.v, w->b_refs.n);
     w->b_refs.n = 0;
-    return from_enc(w, st);
+    from_enc(w, st);
+    if (st != HS_OK) w->sticky = st; /* an accepted block was lost: the snapshot is */
+    return st;
 }
 
 static hs_status flush_other(hs_writer *w)
@@ -351,7 +356,9 @@ static hs_status flush_other(hs_writer *w)
     w->have_other = false;
     hs_status st = hs_encoder_refs(w->enc, w->o_from, w->o_refs.v, w->o_refs.n);
     w->o_refs.n = 0;
-    return from_enc(w, st);
+    from_enc(w, st);
+    if (st != HS_OK) w->sticky = st;
+    return st;
 }
 
 hs_status hs_writer_add_block(hs_writer *w, uint64_t addr, uint64_t size, uint32_t type_id, uint32_t flags,
@@ -362,7 +369,10 @@ hs_status hs_writer_add_block(hs_writer *w, uint64_t addr, uint64_t size, uint32
     if (type_id >= w->ntypes) return werr(w, HS_ERR_ARG, "block 0x%llx: undeclared type id %u", (unsigned long long)addr, type_id);
     if (site_id != HS_NONE && site_id >= w->nsites)
         return werr(w, HS_ERR_ARG, "block 0x%llx: undeclared site id %u", (unsigned long long)addr, site_id);
+    if (w->total_shallow + size < size)
+        return werr(w, HS_ERR_ARG, "block 0x%llx: total shallow size would overflow 64 bits", (unsigned long long)addr);
     HSF_FORWARD_IF_ERROR(flush_block(w));
+    w->total_shallow += size;
     w->have_block = true;
     w->b_addr = addr;
     w->b_size = size;
@@ -387,7 +397,6 @@ static hs_status push_ref(hs_writer *w, ref_buf *b, const hs_ref *r)
 
 static hs_status add_ref(hs_writer *w, uint64_t from, const hs_ref *r)
 {
-    if (r->kind > HS_REF_OTHER) return werr(w, HS_ERR_ARG, "unknown reference kind %u", r->kind);
     HSF_FORWARD_IF_ERROR(ensure_header(w));
     if (w->have_block && from == w->b_addr) {
         /* a block with very many references goes out in chunks */
@@ -410,6 +419,7 @@ static hs_status add_ref(hs_writer *w, uint64_t from, const hs_ref *r)
 hs_status hs_writer_add_ref_sid(hs_writer *w, uint64_t from, uint64_t to, hs_ref_kind kind, uint32_t label_id)
 {
     ENTER(w);
+    if ((unsigned)kind > HS_REF_OTHER) return werr(w, HS_ERR_ARG, "unknown reference kind %u", (unsigned)kind);
     if (label_id != HS_NONE && label_id >= w->nstr) return werr(w, HS_ERR_ARG, "undeclared label string id %u", label_id);
     hs_ref r = {.to = to,
                 .kind = (uint8_t)kind,
@@ -429,6 +439,7 @@ hs_status hs_writer_add_ref(hs_writer *w, uint64_t from, uint64_t to, hs_ref_kin
 hs_status hs_writer_add_ref_index(hs_writer *w, uint64_t from, uint64_t to, hs_ref_kind kind, uint64_t index)
 {
     ENTER(w);
+    if ((unsigned)kind > HS_REF_OTHER) return werr(w, HS_ERR_ARG, "unknown reference kind %u", (unsigned)kind);
     hs_ref r = {.to = to, .kind = (uint8_t)kind, .label_type = HS_LABEL_INDEX, .label = index};
     return add_ref(w, from, &r);
 }

@@ -7,9 +7,12 @@
  * Ownership. Every handle owns its memory; nothing here uses global state.
  * Inputs are copied (or fully consumed) before a call returns. Pointers that
  * the reader hands out (record views, strings, the header, the last error)
- * are owned by the reader: record views stay valid until the next
- * hs_reader_next() call, tables (strings, types, frames, sites, header)
- * until hs_reader_close(). hs_*_close(NULL) and hs_*_free(NULL) are no-ops.
+ * are owned by the reader: record views, and pointers from the table
+ * accessors (hs_reader_string/type/frame/site), stay valid until the next
+ * hs_reader_next() call — the tables grow as records arrive — and, once
+ * hs_reader_next() has returned HS_END, until hs_reader_close(). Ids are
+ * stable. The header and the error are valid until hs_reader_close().
+ * hs_*_close(NULL) and hs_*_free(NULL) are no-ops.
  *
  * Threads. A handle may be used by one thread at a time; distinct handles
  * are independent. The library never prints and never exits.
@@ -230,7 +233,8 @@ hs_status hs_reader_next(hs_reader *r, hs_record *rec /* OUT */);
 
 const hs_error *hs_reader_error(const hs_reader *r);
 const hs_header *hs_reader_header(const hs_reader *r); /* NULL before the header */
-/* Tables declared so far. Out-of-range ids give NULL. */
+/* Tables declared so far. Out-of-range ids give NULL. Pointers are valid
+ * until the next hs_reader_next() call (after HS_END: until close). */
 const char *hs_reader_string(const hs_reader *r, uint32_t id, size_t *len /* OUT, may be NULL */);
 uint32_t hs_reader_string_count(const hs_reader *r);
 const hs_type *hs_reader_type(const hs_reader *r, uint32_t id);

@@ -66,6 +66,9 @@ struct hs_reader {
     hs_error err;
     /* pending references of a large block/refs record */
     uint64_t pend_holder, pend_left, pend_extra;
+    uint64_t pend_done; /* references of the current record delivered so far */
+    uint64_t tag_bytes;  /* header and end tags, counted against max_strings_total */
+    uint64_t ntags_total;
     hs_ref *refs;
     /* tables */
     char *arena;
@@ -128,6 +131,10 @@ static hs_status rfail(hs_reader *r, hs_status code, const char *fmt, ...)
 
 static hs_status trunc_fail(hs_reader *r)
 {
+    if (r->frame_ended && (r->in_pos < r->in_len || !r->src_eof))
+        return fail(r, HS_ERR_TRAILING,
+                    "the zstd frame ends at byte %llu in record %llu but the file goes on (a snapshot is one frame)",
+                    (unsigned long long)r->file_consumed, (unsigned long long)r->rec_index);
     if (!r->frame_ended)
         return fail(r, HS_ERR_TRUNCATED, "truncated zstd stream at byte %llu (record %llu)",
                     (unsigned long long)r->file_consumed, (unsigned long long)r->rec_index);
@@ -480,10 +487,20 @@ static hs_status rd_tags(hs_reader *r, hs_tag **tags, size_t *ntags, size_t *cap
     for (uint64_t i = 0; i < n; i++) {
         const char *s;
         size_t len;
+        if (++r->ntags_total > HSF_MAX_TAGS)
+            return rfail(r, HS_ERR_LIMIT, "more than %u tags", HSF_MAX_TAGS);
         HSF_FORWARD_IF_ERROR(rd_text(r, &s, &len, "tag key"));
+        r->tag_bytes += len + HSF_TAG_OVERHEAD;
+        if (r->arena_len + r->tag_bytes > r->lim.max_strings_total)
+            return rfail(r, HS_ERR_LIMIT, "strings and tags exceed the %llu-byte total limit",
+                         (unsigned long long)r->lim.max_strings_total);
         char *k = dup_n(s, len);
         if (!k) return fail(r, HS_ERR_NOMEM, "out of memory reading tags");
         hs_status st = rd_text(r, &s, &len, "tag value");
+        r->tag_bytes += st == HS_OK ? len : 0;
+        if (st == HS_OK && r->arena_len + r->tag_bytes > r->lim.max_strings_total)
+            st = rfail(r, HS_ERR_LIMIT, "strings and tags exceed the %llu-byte total limit",
+                       (unsigned long long)r->lim.max_strings_total);
         char *v = st == HS_OK ? dup_n(s, len) : NULL;
         uint64_t c = *cap;
         if (st != HS_OK || !v || !grow((void **)tags, &c, *ntags, sizeof **tags)) {
@@ -572,6 +589,18 @@ static hs_status read_prefix(hs_reader *r)
     if (got < HS_PREFIX_LEN)
         return fail(r, HS_ERR_TRUNCATED, "truncated file prefix: %zu of %d bytes", got, HS_PREFIX_LEN);
     r->file_consumed = HS_PREFIX_LEN;
+    /* The frame must be a regular zstd frame with a content checksum (bit 2
+     * of its header descriptor, RFC 8878 3.1.1.1.1). The first read is
+     * ZSTD_DStreamInSize() bytes, so the frame header is in the buffer
+     * unless the file ends first; such files fail later as truncated. */
+    if (r->in_len - r->in_pos >= 5) {
+        const uint8_t *z = r->in + r->in_pos;
+        uint32_t magic = (uint32_t)z[0] | (uint32_t)z[1] << 8 | (uint32_t)z[2] << 16 | (uint32_t)z[3] << 24;
+        if (magic != 0xFD2FB528u)
+            return fail(r, HS_ERR_ZSTD, "no zstd frame at byte %d (magic %08x)", HS_PREFIX_LEN, magic);
+        if (!(z[4] & 0x04))
+            return fail(r, HS_ERR_ZSTD, "the zstd frame at byte %d has no content checksum", HS_PREFIX_LEN);
+    }
     r->hdr.version_major = pre[HS_MAGIC_LEN];
     r->hdr.version_minor = pre[HS_MAGIC_LEN + 1];
     if (r->hdr.version_major != HS_FORMAT_VERSION_MAJOR)
@@ -747,7 +776,7 @@ static hs_status rec_string(hs_reader *r, uint64_t n, hs_record *rec)
     size_t len;
     HSF_FORWARD_IF_ERROR(rd_text(r, &s, &len, "string"));
     if (r->nstr == HS_NONE - 1) return rfail(r, HS_ERR_LIMIT, "too many strings");
-    if (r->arena_len + len + 1 > r->lim.max_strings_total)
+    if (r->arena_len + r->tag_bytes + len + 1 > r->lim.max_strings_total)
         return rfail(r, HS_ERR_LIMIT, "strings exceed the %llu-byte total limit",
                      (unsigned long long)r->lim.max_strings_total);
     while (r->arena_len + len + 1 > r->arena_cap) {
@@ -871,7 +900,7 @@ static hs_status parse_refs(hs_reader *r, uint32_t *got)
         }
         if (mt != HSF_MT_ARRAY || (v != 2 && v != 3))
             return rfail(r, HS_ERR_RECORD, "reference %llu is neither an integer nor a 2- or 3-item array",
-                         (unsigned long long)i);
+                         (unsigned long long)(r->pend_done + i));
         HSF_FORWARD_IF_ERROR(rd_delta(r, holder, &ref->to, "reference target"));
         ref->kind = HS_REF_STRONG;
         ref->label = 0;
@@ -899,6 +928,7 @@ static hs_status parse_refs(hs_reader *r, uint32_t *got)
         }
     }
     r->pend_left -= take;
+    r->pend_done += take;
     r->counts.refs += take;
     *got = (uint32_t)take;
     if (r->pend_left == 0) {
@@ -918,6 +948,7 @@ static hs_status start_refs(hs_reader *r, uint64_t holder, uint64_t extra)
     r->pend_holder = holder;
     r->pend_left = m;
     r->pend_extra = extra;
+    r->pend_done = 0;
     return HS_OK;
 }
 
@@ -1083,13 +1114,15 @@ static hs_status rec_trailer(hs_reader *r, uint64_t n, hs_record *rec)
     HSF_FORWARD_IF_ERROR(need_items(r, n, 5));
     unsigned mt;
     uint64_t m;
-    hs_counts said = r->counts; /* keys absent from the map are not checked */
+    hs_counts said = r->counts;
+    unsigned seen = 0; /* bit k: the count of record kind k was given */
     HSF_FORWARD_IF_ERROR(rd_head(r, &mt, &m));
     if (mt != HSF_MT_MAP) return rfail(r, HS_ERR_RECORD, "trailer counts are not a map");
     for (uint64_t i = 0; i < m; i++) {
         uint64_t k, v;
         HSF_FORWARD_IF_ERROR(rd_uint(r, &k, "trailer count key"));
         HSF_FORWARD_IF_ERROR(rd_uint(r, &v, "trailer count"));
+        if (k >= HS_REC_STRING && k <= HS_REC_VALUE) seen |= 1u << k;
         switch (k) {
         case HS_REC_STRING: said.strings = v; break;
         case HS_REC_TYPE: said.types = v; break;
@@ -1102,6 +1135,9 @@ static hs_status rec_trailer(hs_reader *r, uint64_t n, hs_record *rec)
         default: break;
         }
     }
+    for (unsigned k = HS_REC_STRING; k <= HS_REC_VALUE; k++)
+        if (!(seen & (1u << k)))
+            return rfail(r, HS_ERR_RECORD, "trailer has no count of %s records", hsf_record_name(k));
     uint64_t shallow, checksum, offset;
     HSF_FORWARD_IF_ERROR(rd_uint(r, &shallow, "trailer total shallow size"));
     HSF_FORWARD_IF_ERROR(rd_uint(r, &checksum, "trailer checksum"));

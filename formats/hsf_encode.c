@@ -229,6 +229,7 @@ hs_status hs_encoder_header(hs_encoder *e, const hs_header *h)
     HSF_FORWARD_IF_ERROR(enter(e, false));
     HSF_RETURN_ERROR_IF(e->header_done, &e->err, HS_ERR_STATE, "header already written");
     HSF_RETURN_ERROR_IF(!h || !h->producer, &e->err, HS_ERR_ARG, "header needs a producer name");
+    HSF_RETURN_ERROR_IF(h->ntags && !h->tags, &e->err, HS_ERR_ARG, "header tags are NULL");
     for (size_t i = 0; i < h->ntags; i++)
         HSF_RETURN_ERROR_IF(!h->tags[i].key || !h->tags[i].value, &e->err, HS_ERR_ARG,
                             "header tag %zu has no key or value", i);

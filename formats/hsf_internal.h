@@ -90,6 +90,11 @@ enum {
 size_t hsf_utf8_check(const void *data, size_t n);
 char *hsf_utf8_sanitize(const void *data, size_t n, size_t *out_len);
 
+/* Header and end tags: at most this many, each costing this much of the
+ * reader's max_strings_total budget besides its bytes. */
+#define HSF_MAX_TAGS 65536u
+#define HSF_TAG_OVERHEAD 64u
+
 /* Name of a record kind for messages ("block", "type", ... or "unknown"). */
 const char *hsf_record_name(uint64_t kind);
 

@@ -100,6 +100,8 @@ static void trailer(buf *b, const counts *c)
     trailer_with(b, c, c->shallow, hsf_xxh64_oneshot(b->p, b->len, 0), b->len);
 }
 
+static int frame_checksum = 1; /* cleared for the one file that lacks it */
+
 /* prefix + one zstd frame (content checksum on) of `stream` */
 static buf frame(const buf *stream, int major, int minor, int window_log)
 {
@@ -110,7 +112,7 @@ static buf frame(const buf *stream, int major, int minor, int window_log)
     pre[HS_MAGIC_LEN + 1] = (uint8_t)minor;
     put(&out, pre, sizeof pre);
     ZSTD_CCtx *cc = ZSTD_createCCtx();
-    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, frame_checksum);
     ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, 3);
     if (window_log) ZSTD_CCtx_setParameter(cc, ZSTD_c_windowLog, window_log);
     size_t cap = ZSTD_compressBound(stream->len) + 64;
@@ -403,6 +405,80 @@ int main(int argc, char **argv)
         bad("bomb", &b, HS_ERR_LIMIT, "decompressed size exceeds 250 times the compressed size");
     }
 
+    /* found by review: a frame without its content checksum */
+    {
+        buf s = {0};
+        counts c = {0};
+        rec_header(&s);
+        body(&s, &c, 3);
+        trailer(&s, &c);
+        frame_checksum = 0;
+        b = frame(&s, 1, 0, 0);
+        frame_checksum = 1;
+        bad("no_zstd_checksum", &b, HS_ERR_ZSTD, "the zstd frame at byte 12 has no content checksum");
+        /* a skippable frame in front of the real one */
+        buf sk = {0};
+        put(&sk, b.p, HS_PREFIX_LEN);
+        static const uint8_t skip[] = {0x50, 0x2A, 0x4D, 0x18, 4, 0, 0, 0, 'h', 'i', '!', '!'};
+        put(&sk, skip, sizeof skip);
+        buf real = frame(&s, 1, 0, 0);
+        put(&sk, real.p + HS_PREFIX_LEN, real.len - HS_PREFIX_LEN);
+        bad("skippable_frame", &sk, HS_ERR_ZSTD, "no zstd frame at byte 12 (magic 184d2a50)");
+        /* the stream split over two frames, in the middle of a record */
+        buf first = {0}, second = {0};
+        put(&first, s.p, 20);
+        put(&second, s.p + 20, s.len - 20);
+        buf f1 = frame(&first, 1, 0, 0), f2 = frame(&second, 1, 0, 0);
+        buf two = {0};
+        put(&two, f1.p, f1.len);
+        put(&two, f2.p + HS_PREFIX_LEN, f2.len - HS_PREFIX_LEN);
+        snprintf(msg, sizeof msg, "the zstd frame ends at byte %zu in record 0 but the file goes on", f1.len);
+        bad("two_frames", &two, HS_ERR_TRAILING, msg);
+    }
+    {
+        /* a trailer that leaves a count out */
+        buf s = {0};
+        counts c = {0};
+        rec_header(&s);
+        body(&s, &c, 3);
+        size_t off = s.len;
+        uint64_t sum = hsf_xxh64_oneshot(s.p, s.len, 0);
+        arr(&s, 5); u(&s, 23);
+        map(&s, 7);
+        u(&s, 1); u(&s, c.strings); u(&s, 2); u(&s, c.types); u(&s, 3); u(&s, 0); u(&s, 4); u(&s, 0);
+        u(&s, 5); u(&s, c.blocks); u(&s, 6); u(&s, c.refs); u(&s, 7); u(&s, c.roots);
+        u(&s, c.shallow); u(&s, sum); u(&s, off);
+        b = frame(&s, 1, 0, 0);
+        bad("trailer_missing_count", &b, HS_ERR_RECORD, "trailer has no count of value records in record 7 (trailer)");
+    }
+    {
+        /* a tag bomb: 70,000 empty tags cost 140 KB of stream, would cost MBs of heap */
+        buf s = {0};
+        arr(&s, 2); u(&s, 0);
+        map(&s, 2);
+        u(&s, 1); text(&s, "mkbad");
+        u(&s, 8); map(&s, 70000);
+        for (int i = 0; i < 70000; i++) { text(&s, ""); text(&s, ""); }
+        b = frame(&s, 1, 0, 0);
+        bad("tag_bomb", &b, HS_ERR_LIMIT, "more than 65536 tags in record 0 (header)");
+    }
+    {
+        /* a bad reference deep inside a large block: its number is the record's, not the chunk's */
+        buf s = {0};
+        counts c = {0};
+        rec_header(&s);
+        rec_string(&s, &c, "T");
+        rec_type(&s, &c, 0);
+        arr(&s, 7); u(&s, 5); u(&s, 0x1000); u(&s, 8); u(&s, 0); u(&s, 0); u(&s, 0);
+        arr(&s, 20000);
+        for (int i = 0; i < 20000; i++) {
+            if (i == 17000) text(&s, "bad");
+            else u(&s, 16);
+        }
+        b = frame(&s, 1, 0, 0);
+        bad("bad_ref_far", &b, HS_ERR_RECORD, "reference 17000 is neither an integer nor a 2- or 3-item array in record 3 (block)");
+    }
+
     /* Forward compatibility: what a later 1.x writer may add must be skipped. */
     {
         buf s = {0};
@@ -430,7 +506,10 @@ int main(int argc, char **argv)
         size_t off = s.len;
         uint64_t sum = hsf_xxh64_oneshot(s.p, s.len, 0);
         arr(&s, 7); u(&s, 23);
-        map(&s, 4); u(&s, 2); u(&s, c.types); u(&s, 5); u(&s, c.blocks); u(&s, 6); u(&s, c.refs); u(&s, 42); u(&s, 1);
+        map(&s, 9);
+        u(&s, 1); u(&s, c.strings); u(&s, 2); u(&s, c.types); u(&s, 3); u(&s, 0); u(&s, 4); u(&s, 0);
+        u(&s, 5); u(&s, c.blocks); u(&s, 6); u(&s, c.refs); u(&s, 7); u(&s, c.roots); u(&s, 8); u(&s, 0);
+        u(&s, 42); u(&s, 1); /* a count this reader does not know */
         u(&s, c.shallow); u(&s, sum); u(&s, off); map(&s, 1); text(&s, "k"); text(&s, "v"); u(&s, 0);
         b = frame(&s, 1, 7, 0);
         save(good_dir, "v1_future", &b);

@@ -814,9 +814,12 @@ static void test_writer_sanitizes(void)
     CHECK(hs_writer_add_type(w, "\xff ok \xc3", "\xed\xa0\x80mod", 0, &t) == HS_OK); /* junk, cut, surrogate */
     CHECK(hs_writer_add_block(w, 1, UINT64_MAX - 1, t, 0, HS_NONE) == HS_OK);
     CHECK(hs_writer_add_block(w, 2, 1, t, 0, HS_NONE) == HS_OK);
-    CHECK(hs_writer_add_block(w, 3, 5, t, 0, HS_NONE) == HS_OK); /* flushing block 2 is fine... */
-    CHECK(hs_writer_add_block(w, 4, 1, t, 0, HS_NONE) == HS_ERR_ARG); /* ...flushing block 3 would overflow */
-    CHECK_STR_CONTAINS(hs_writer_error(w)->message, "overflow");
+    CHECK(hs_writer_add_ref(w, 2, 1, HS_REF_STRONG, NULL) == HS_OK);
+    CHECK(hs_writer_add_block(w, 3, 5, t, 0, HS_NONE) == HS_ERR_ARG); /* rejected by the call that overflows */
+    CHECK_STR_CONTAINS(hs_writer_error(w)->message, "block 0x3: total shallow size would overflow");
+    CHECK(hs_writer_add_block(w, 4, 0, t, 0, HS_NONE) == HS_OK); /* and the writer goes on */
+    CHECK(hs_writer_add_ref(w, 4, 2, (hs_ref_kind)257, NULL) == HS_ERR_ARG); /* not truncated to a valid kind */
+    CHECK(hs_writer_add_ref_index(w, 4, 2, (hs_ref_kind)3, 0) == HS_ERR_ARG);
     CHECK(hs_writer_close(w, NULL) == HS_OK);
     hs_reader *r;
     CHECK(hs_reader_open_mem(buf.p, buf.len, "mem", NULL, &r) == HS_OK);
@@ -835,6 +838,8 @@ static void test_writer_sanitizes(void)
     CHECK(st == HS_END);
     CHECK_EQ_U64(checked, 1);
     CHECK_EQ_U64(hs_reader_total_shallow(r), UINT64_MAX);
+    CHECK_EQ_U64(hs_reader_counts(r)->blocks, 3); /* 1, 2 and 4: nothing accepted was lost */
+    CHECK_EQ_U64(hs_reader_counts(r)->refs, 1);
     hs_reader_close(r);
     free(buf.p);
 }
