@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # scripts/demo.sh — the Quick start's first command: install what is needed,
-# build, write a snapshot of an embedded example heap through the C API,
-# and analyze it with `heapsnap info` and `heapsnap summary`.
+# build (C library, CLI, CPython extension), run a leaking Python program
+# that dumps its own heap (dump/python/examples/leak_demo.py), and ask the
+# analyzer who holds the memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHS_PYTHON=ON \
+      -DPython3_EXECUTABLE=/usr/bin/python3 >/dev/null
 cmake --build build
-./build/bin/hs_example demo.hsnap
-echo
-echo "\$ heapsnap info demo.hsnap"
-./build/bin/heapsnap info demo.hsnap
-echo
-echo "\$ heapsnap summary demo.hsnap"
-./build/bin/heapsnap summary demo.hsnap
+PYTHONPATH=build/python /usr/bin/python3 dump/python/examples/leak_demo.py demo.hsnap
+run() { echo; echo "\$ heapsnap $*"; ./build/bin/heapsnap "$@"; }
+run info demo.hsnap
+run summary -n 6 demo.hsnap
+run top -n 3 demo.hsnap
