@@ -7,6 +7,7 @@ pkgs=(
   libzstd-dev libcbor-dev                 # the format: zstd + CBOR
   clang libclang-rt-14-dev                # libFuzzer and sanitizer runtimes (fuzzing in CI)
   python3 python3-dev python3-setuptools python3-pip python3-venv  # the CPython extension (dump/python)
+  chromium                                # the HTML report's browser tests
 )
 missing=()
 for p in "${pkgs[@]}"; do
