@@ -1,7 +1,9 @@
 # tests/python/: the Python writer's acceptance scenarios (unittest), each a
 # real child program run by /usr/bin/python3 against the CMake-built package
-# in ${CMAKE_BINARY_DIR}/python; the dumps are decoded by tests/helpers/hsjson.
-# Only with -DHS_PYTHON=ON.
+# in ${CMAKE_BINARY_DIR}/python; the dumps are diagnosed by the analyzer
+# (HEAPSNAP, `heapsnap <command> --json`) and decoded by tests/helpers/hsjson.
+# test_pip.py installs the package with pip into a venv (needs python3-pip
+# and python3-venv). Only with -DHS_PYTHON=ON.
 add_executable(hsjson helpers/hsjson.c)
 target_link_libraries(hsjson PRIVATE libheapsnap)
 

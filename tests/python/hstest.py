@@ -3,7 +3,10 @@
 run a child program under the interpreter being tested (HS_PYTHON, with the
 CMake-built package on PYTHONPATH), decode its dump with tests/helpers/hsjson
 (HSJSON) and query the graph (types, labels, roots, reachability, retained
-sets). Environment: HS_PYTHON, HSJSON, HEAPSNAP, PYTHONPATH."""
+sets), or ask the analyzer itself (`heapsnap <command> --json`, HEAPSNAP).
+A child reports what the test needs (addresses from id(), sizes it
+measured) through a side file: `report(obj)` in the child writes it as JSON
+to $HS_REPORT. Environment: HS_PYTHON, HSJSON, HEAPSNAP, PYTHONPATH."""
 
 import json
 import os
@@ -112,23 +115,70 @@ class Snapshot:
         return sum(self.blocks[a]["size"] for a in addrs if a in self.blocks)
 
 
-def child(test, source, *args, values=None, expect_status=0, env=None):
+# Prepended to a child's source when it asks for report(): writes its
+# argument as JSON to the side file $HS_REPORT (call it after the dump).
+REPORT_PRELUDE = """\
+def report(obj):
+    import json as _json, os as _os
+    with open(_os.environ["HS_REPORT"], "w") as _f:
+        _json.dump(obj, _f)
+"""
+
+
+def child(test, source, *args, values=None, expect_status=0, env=None, files=None):
     """Run `source` (dedented) as a program with the dump path as argv[1];
-    return (Snapshot, the JSON the program printed on its last stdout line,
-    the dump path)."""
+    `files` maps extra file names (modules it imports) to their sources,
+    written next to it. Return (Snapshot, info, the dump path): info is what
+    the program passed to report() (the side file), else the JSON it printed
+    on its last stdout line, else None."""
     d = tempfile.mkdtemp(prefix="hspy-")
     test.addCleanup(lambda: subprocess.run(["rm", "-rf", d]))
     prog = os.path.join(d, "prog.py")
     out = os.path.join(d, "out.hsnap")
+    side = os.path.join(d, "report.json")
+    source = textwrap.dedent(source)
+    if "report(" in source:
+        source = REPORT_PRELUDE + source
     with open(prog, "w") as f:
-        f.write(textwrap.dedent(source))
+        f.write(source)
+    for name, text in (files or {}).items():
+        with open(os.path.join(d, name), "w") as f:
+            f.write(textwrap.dedent(text))
     e = dict(os.environ)
     e.update(env or {})
+    e["HS_REPORT"] = side
     p = subprocess.run([PYTHON, prog, out] + list(args), capture_output=True, text=True, env=e, timeout=240)
     if p.returncode != expect_status:
         raise AssertionError("child exited %d\nstdout:\n%s\nstderr:\n%s" % (p.returncode, p.stdout, p.stderr))
-    info = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else None
+    if os.path.exists(side):
+        with open(side) as f:
+            info = json.load(f)
+    else:
+        info = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else None
     return decode(out), info, out
+
+
+def analyze(command, path, *options, at=None):
+    """Run `heapsnap <command> --json <options> <path> [<at>]` (the analyzer
+    CLI, HEAPSNAP; `at` an address, int or "0x…") and return its parsed JSON;
+    any exit status but 0 fails."""
+    if not HEAPSNAP:
+        raise unittest.SkipTest("HEAPSNAP not set (run through ctest)")
+    cmd = [HEAPSNAP, command, "--json"] + [str(o) for o in options] + [path]
+    if at is not None:
+        cmd.append(at if isinstance(at, str) else hex(at))
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=240)
+    if p.returncode != 0:
+        raise AssertionError("%s exited %d\nstderr:\n%s" % (" ".join(cmd), p.returncode, p.stderr))
+    try:
+        return json.loads(p.stdout)
+    except ValueError as e:
+        raise AssertionError("%s printed no JSON (%s):\n%s" % (" ".join(cmd), e, p.stdout[:2000]))
+
+
+def addr(x):
+    """An address from the analyzer's JSON ("0x7f…") or from id() as an int."""
+    return int(x, 16) if isinstance(x, str) else x
 
 
 def decode(path):
