@@ -25,6 +25,13 @@ int cmd_dominators(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
 int cmd_path(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_diff(int argc, char **argv);  /* cmd_diff.c */
+int cmd_leaks(int argc, char **argv); /* cmd_leaks.c */
+int cmd_report(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+
+/* The k blocks with the largest retained sizes, largest first (cmd_top.c). */
+uint32_t *cmd_top_select(const graph *g, uint32_t k, uint32_t *nout);
 
 /* ---- options ---- */
 typedef enum { CLI_BOOL, CLI_UINT, CLI_STRING } cli_opt_type;

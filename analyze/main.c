@@ -23,6 +23,10 @@ static const command commands[] = {
     {"cycles", cmd_cycles, "reference cycles (strongly connected components), largest first"},
     {"path", cmd_path, "the shortest chains of strong references from a root to a block"},
     {"show", cmd_show, "one block: type, sizes, flags, referents, referrers and dominator"},
+    {"diff", cmd_diff, "what grew between two snapshots, and who holds it"},
+    {"leaks", cmd_leaks, "objects allocated between S1 and S2 still alive in S3, by owner"},
+    {"report", cmd_report, "one self-contained HTML page: suspects, dominator tree, picture, types, cycles"},
+    {"graph", cmd_graph, "a Graphviz graph (dot or svg) of the references around one block"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

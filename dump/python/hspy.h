@@ -202,4 +202,21 @@ void hspy_root_external(hspy_dump *d, PyObject *o, uint64_t found);
 /* hspy_sites.c */
 uint32_t hspy_site_of(hspy_dump *d, PyObject *o);
 
+/* ---- the module (hspy_module.c) and its out-of-memory helpers ---- */
+typedef struct hspy_module_state {
+    traverseproc subtype_traverse;
+    PyCFunction object_sizeof;
+    int busy;            /* a dump is running (a finalizer or signal handler cannot reenter: no bytecode runs) */
+    void *reserve;       /* hspy_reserve.c: address space held for a post-mortem dump */
+    size_t reserve_size;
+} hspy_module_state;
+
+/* hspy_reserve.c: reserve(nbytes=None) -> bytes held; frees the reserve
+ * when the module goes away. */
+PyObject *hspy_py_reserve(PyObject *module, PyObject *args, PyObject *kw);
+void hspy_reserve_release(hspy_module_state *ms);
+
+/* hspy_pending.c: pending_call(fn) -> None; fn() runs in the main thread. */
+PyObject *hspy_py_pending_call(PyObject *module, PyObject *fn);
+
 #endif /* HSPY_H */

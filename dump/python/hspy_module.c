@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dump/python/hspy_module.c — the module heapsnap._heapsnap and its one
- * function, dump(path, *, values, tracebacks, collect, level, fsync): opens
- * a writer, disables the collector, walks the heap with the GIL held
- * (hspy_walk.c), then commits the file with the GIL released and returns
- * the figures as a dict. See docs/python.md.
+ * dump/python/hspy_module.c — the module heapsnap._heapsnap and its
+ * function dump(path, *, values, tracebacks, collect, level, fsync, tags,
+ * partial_ok): opens a writer (header tags: values, tracebacks, then the
+ * caller's tags such as trigger=…), disables the collector, walks the heap
+ * with the GIL held (hspy_walk.c), then commits the file with the GIL
+ * released and returns the figures as a dict. With partial_ok, a walk that
+ * runs out of C memory still commits what it wrote, marked with the end tag
+ * partial=out-of-memory. The module also carries reserve()
+ * (hspy_reserve.c) and pending_call() (hspy_pending.c) for the post-mortem
+ * triggers. See docs/python.md.
  */
 #include "hspy.h"
 
@@ -14,11 +19,9 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct module_state {
-    traverseproc subtype_traverse;
-    PyCFunction object_sizeof;
-    int busy; /* a dump is running (a finalizer or signal handler cannot reenter: no bytecode runs) */
-} module_state;
+typedef hspy_module_state module_state;
+
+#define HSPY_MAX_USER_TAGS 32
 
 static double now(void)
 {
@@ -50,14 +53,60 @@ static PyObject *raise_writer(const char *what, const hs_error *e, hs_status st)
     return NULL;
 }
 
+/* The caller's header tags: a dict of str -> str, at most
+ * HSPY_MAX_USER_TAGS, no NUL, not the keys the dump sets itself. The
+ * strings point into the dict's str objects, which the caller keeps alive. */
+static int user_tags(PyObject *dict, hs_tag *tags /* OUT */, size_t *n /* OUT */)
+{
+    *n = 0;
+    if (!dict || dict == Py_None) return 0;
+    if (!PyDict_Check(dict)) {
+        PyErr_SetString(PyExc_TypeError, "heapsnap: tags must be a dict of str to str");
+        return -1;
+    }
+    if (PyDict_GET_SIZE(dict) > HSPY_MAX_USER_TAGS) {
+        PyErr_Format(PyExc_ValueError, "heapsnap: at most %d tags", HSPY_MAX_USER_TAGS);
+        return -1;
+    }
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(dict, &pos, &k, &v)) {
+        if (!PyUnicode_Check(k) || !PyUnicode_Check(v)) {
+            PyErr_SetString(PyExc_TypeError, "heapsnap: tags must be a dict of str to str");
+            return -1;
+        }
+        Py_ssize_t kl, vl;
+        const char *ks = PyUnicode_AsUTF8AndSize(k, &kl), *vs = ks ? PyUnicode_AsUTF8AndSize(v, &vl) : NULL;
+        if (!vs) return -1;
+        if (!kl || strlen(ks) != (size_t)kl || strlen(vs) != (size_t)vl) {
+            PyErr_SetString(PyExc_ValueError, "heapsnap: a tag key must be non-empty and tags cannot hold NUL");
+            return -1;
+        }
+        if (!strcmp(ks, "values") || !strcmp(ks, "tracebacks")) {
+            PyErr_Format(PyExc_ValueError, "heapsnap: the tag '%s' is set by the dump itself", ks);
+            return -1;
+        }
+        tags[*n].key = ks;
+        tags[*n].value = vs;
+        (*n)++;
+    }
+    return 0;
+}
+
 static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"path", "values", "tracebacks", "collect", "level", "fsync", NULL};
-    PyObject *pathb = NULL;
-    int values = 0, tracebacks = 0, collect = 0, level = 3, fsync = 1;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|$pppip", kwlist + 0, PyUnicode_FSConverter, &pathb, &values,
-                                     &tracebacks, &collect, &level, &fsync))
+    static char *kwlist[] = {"path", "values", "tracebacks", "collect", "level", "fsync", "tags", "partial_ok", NULL};
+    PyObject *pathb = NULL, *tagdict = NULL;
+    int values = 0, tracebacks = 0, collect = 0, level = 3, fsync = 1, partial_ok = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|$pppipOp", kwlist + 0, PyUnicode_FSConverter, &pathb, &values,
+                                     &tracebacks, &collect, &level, &fsync, &tagdict, &partial_ok))
         return NULL;
+    hs_tag tags[2 + HSPY_MAX_USER_TAGS] = {{"values", values ? "on" : "off"}, {"tracebacks", tracebacks ? "on" : "off"}};
+    size_t nuser = 0;
+    if (user_tags(tagdict, tags + 2, &nuser) < 0) {
+        Py_DECREF(pathb);
+        return NULL;
+    }
     module_state *ms = PyModule_GetState(module);
     PyInterpreterState *interp = PyInterpreterState_Get();
     if (ms->busy || interp->gc.collecting) {
@@ -72,8 +121,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     snprintf(runtime, sizeof runtime, "CPython %.40s", Py_GetVersion());
     char *sp = strchr(runtime, ' ');
     if (sp && (sp = strchr(sp + 1, ' '))) *sp = 0;
-    hs_tag tags[] = {{"values", values ? "on" : "off"}, {"tracebacks", tracebacks ? "on" : "off"}};
-    hs_writer_options opt = {.producer = "heapsnap-python", .runtime = runtime, .tags = tags, .ntags = 2,
+    hs_writer_options opt = {.producer = "heapsnap-python", .runtime = runtime, .tags = tags, .ntags = 2 + nuser,
                              .level = level, .no_fsync = !fsync};
     hspy_dump d;
     memset(&d, 0, sizeof d);
@@ -108,6 +156,13 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
 
     uint64_t extra = d.peak_extra;
     dump_release(&d);
+    /* Out of C memory in the walker while the writer itself is intact: keep
+     * what was written, and say so in the trailer. */
+    const char *partial = NULL;
+    if (rc < 0 && partial_ok && d.nomem && d.st == HS_OK) {
+        partial = "out-of-memory";
+        rc = 0;
+    }
     if (rc < 0) {
         const hs_error *we = hs_writer_error(d.w);
         hs_error copy = *we;
@@ -121,7 +176,8 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
         snprintf(v, sizeof v, "%llu", (unsigned long long)d.novercount);
         hs_writer_set_end_tag(d.w, "overcounted", v);
     }
-    hs_writer_set_end_tag(d.w, "complete", "yes");
+    if (partial) hs_writer_set_end_tag(d.w, "partial", partial);
+    else hs_writer_set_end_tag(d.w, "complete", "yes");
     Py_BEGIN_ALLOW_THREADS
     st = hs_writer_close(d.w, &err);
     Py_END_ALLOW_THREADS
@@ -130,7 +186,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
         Py_DECREF(pathb);
         return raise_writer("cannot write the snapshot", &err, st);
     }
-    PyObject *res = Py_BuildValue("{sOsKsKsKsKsKsKsKsdsd}", "path", pathb, "objects", (unsigned long long)d.nobjects,
+    PyObject *res = Py_BuildValue("{sOszsKsKsKsKsKsKsKsdsd}", "path", pathb, "partial", partial, "objects", (unsigned long long)d.nobjects,
                                   "references", (unsigned long long)d.nrefs, "bytes",
                                   (unsigned long long)d.nbytes, "roots", (unsigned long long)d.nroots,
                                   "external", (unsigned long long)d.nexternal, "overcounted",
@@ -170,8 +226,14 @@ static int hs_exec(PyObject *module)
 
 static PyMethodDef hs_methods[] = {
     {"dump", (PyCFunction)(void (*)(void))hs_dump, METH_VARARGS | METH_KEYWORDS,
-     "dump(path, *, values=False, tracebacks=False, collect=False, level=3, fsync=True) -> dict\n\n"
+     "dump(path, *, values=False, tracebacks=False, collect=False, level=3, fsync=True, tags=None,\n"
+     "     partial_ok=False) -> dict\n\n"
      "Write a .hsnap snapshot of every live object of this interpreter. See heapsnap.dump()."},
+    {"reserve", (PyCFunction)(void (*)(void))hspy_py_reserve, METH_VARARGS | METH_KEYWORDS,
+     "reserve(nbytes=None) -> int\n\n"
+     "Hold nbytes of address space for a post-mortem dump (0 releases it); returns the bytes held."},
+    {"pending_call", (PyCFunction)hspy_py_pending_call, METH_O,
+     "pending_call(fn) -> None\n\nRun fn() in the main thread at its next bytecode boundary."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -180,9 +242,15 @@ static PyModuleDef_Slot hs_slots[] = {
     {0, NULL},
 };
 
+static void hs_free(void *module)
+{
+    module_state *ms = PyModule_GetState((PyObject *)module);
+    if (ms) hspy_reserve_release(ms);
+}
+
 static struct PyModuleDef hs_module = {
     PyModuleDef_HEAD_INIT, "heapsnap._heapsnap", "C heap walker of heapsnap (CPython 3.11).",
-    sizeof(module_state), hs_methods, hs_slots, NULL, NULL, NULL,
+    sizeof(module_state), hs_methods, hs_slots, NULL, NULL, hs_free,
 };
 
 PyMODINIT_FUNC PyInit__heapsnap(void);

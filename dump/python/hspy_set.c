@@ -148,9 +148,16 @@ int hspy_set_add(hspy_set *s, const void *p, int inc)
         }
         j = (j + 1) & (s->cap - 1);
     }
+    /* Grow before inserting, and refuse the insert when growing fails: the
+     * table then never passes 3/4 full, so every probe above ends (a walk
+     * that goes on after running out of memory must not spin). */
+    if ((s->n + 1) * 4 > s->cap * 3) {
+        if (set_grow(s) < 0) return -1;
+        j = fib(key, s->cap);
+        while (s->slots[j]) j = (j + 1) & (s->cap - 1);
+    }
     s->slots[j] = (key << CBITS) | (inc ? 1u : 0u);
     s->n++;
-    if (s->n * 4 > s->cap * 3 && set_grow(s) < 0) return -1;
     return 1;
 }
 

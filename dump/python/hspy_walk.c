@@ -53,6 +53,7 @@ static inline void seen(hspy_dump *d, PyObject *o, int strong)
         if (strong) _Py_AS_GC(o)->_gc_prev += 4;
         return;
     }
+    if (d->nomem) return; /* the walk is ending; do not retry a failed growth per reference */
     int r = hspy_set_add(&d->set, o, strong);
     if (r < 0) nomem(d);
     else if (r == 1) push(d, o);

@@ -15,8 +15,9 @@ import sys
 import time
 
 from . import _heapsnap
+from .compare import compare
 
-__all__ = ["dump", "dump_on_signal", "DumpResult"]
+__all__ = ["dump", "dump_on_signal", "DumpResult", "enable_postmortem", "watch", "compare"]
 __version__ = "0.1.0"
 
 
@@ -44,7 +45,7 @@ def _tracing():
     return bool(tm is not None and tm.is_tracing())
 
 
-def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=True):
+def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=True, tags=None):
     """Write a snapshot of every live object of this interpreter to `path`.
 
     values      add short previews of str, bytes, int and float objects and
@@ -54,13 +55,17 @@ def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=T
     collect     run gc.collect() first (default: the heap is left as it is)
     level       zstd level
     fsync       fsync the file before renaming it into place
+    tags        extra header tags, a dict of str to str; `trigger` defaults
+                to "manual" (see docs/python.md#triggers)
 
     The walk holds the GIL and runs no Python code. Safe to call from pdb.
     Returns a DumpResult."""
     if tracebacks is None:
         tracebacks = _tracing()
+    tags = dict(tags or {})
+    tags.setdefault("trigger", "manual")
     raw = _heapsnap.dump(os.fspath(path), values=bool(values), tracebacks=bool(tracebacks),
-                         collect=bool(collect), level=int(level), fsync=bool(fsync))
+                         collect=bool(collect), level=int(level), fsync=bool(fsync), tags=tags)
     return DumpResult(raw)
 
 
@@ -83,10 +88,19 @@ def dump_on_signal(signum, path_template="heapsnap-{pid}-{n}.hsnap", **options):
         count[0] += 1
         path = _expand(path_template, count[0])
         try:
-            r = dump(path, **options)
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = str(sig)
+            tags = dict(options.get("tags") or {}, trigger="signal", signal=name)
+            r = dump(path, **dict(options, tags=tags))
             print("heapsnap: wrote %s (%d objects, %.2fs pause)" % (r.path, r.objects, r.seconds),
                   file=sys.stderr)
         except Exception as e:  # a service must survive a failed dump
             print("heapsnap: dump to %r failed: %s" % (path, e), file=sys.stderr)
 
     return signal.signal(signum, handler)
+
+
+from .postmortem import enable_postmortem  # noqa: E402  (post-mortem triggers, docs/python.md#postmortem)
+from .watch import watch  # noqa: E402  (a dump series, docs/python.md#postmortem)

@@ -11,6 +11,14 @@ Options:
   --values              include value previews
   --tracemalloc N       start tracemalloc with N frames first, so dumps carry
                         allocation sites
+
+Environment:
+  HEAPSNAP_POSTMORTEM          a path template: switch post-mortem dumps on
+                               (uncaught MemoryError; see the options)
+  HEAPSNAP_POSTMORTEM_OPTIONS  comma-separated key=value: rss_limit=512M,
+                               rss_factor=1.5, interval=1, at_exit=1,
+                               on_memory_error=1, max_dumps=5, reserve=64M,
+                               grace=5, values=0, quiet=0, level=3, fsync=1
 """
 
 import os
@@ -66,7 +74,12 @@ def _run(argv):
     script, args = argv[i], argv[i + 1:]
 
     import heapsnap
+    from heapsnap import postmortem
 
+    try:
+        postmortem.enable_from_env()
+    except (TypeError, ValueError) as e:
+        return _usage(str(e).replace("heapsnap: ", "", 1))
     if frames:
         import tracemalloc
         tracemalloc.start(frames)
@@ -99,13 +112,14 @@ def _run(argv):
     except SystemExit as e:
         status = e.code
     except BaseException:
-        import traceback
-        traceback.print_exc()
+        # through sys.excepthook, as for an uncaught exception: a post-mortem
+        # hook sees the traceback with the failing frames still alive
+        sys.excepthook(*sys.exc_info())
         status = 1
     finally:
         if at_exit:
             path = heapsnap._expand(at_exit, 1)
-            r = heapsnap.dump(path, values=values)
+            r = heapsnap.dump(path, values=values, tags={"trigger": "exit"})
             print("heapsnap: wrote %s (%d objects, %.2fs pause)" % (r.path, r.objects, r.seconds),
                   file=sys.stderr)
     return status

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/out_report.h — what `heapsnap report` is built from: an interned
+ * string table (out_report.c), the budgeted top of the dominator tree
+ * (out_report_tree.c), the report's data as one JSON object (out_report.c)
+ * and the HTML page around it (out_html.c). See docs/report.md.
+ *
+ * Ownership. Each struct owns its arrays; *_release() frees them and leaves
+ * the struct zeroed. The graph is only read. Nothing here prints to stderr
+ * or exits; functions return 0, or -1 when memory ran out.
+ */
+#ifndef HS_OUT_REPORT_H
+#define HS_OUT_REPORT_H
+
+#include "graph.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define REPORT_DEFAULT_BUDGET 50000u /* dominator-tree nodes embedded (docs/report.md#budget) */
+#define REPORT_MAX_BUDGET 1000000u
+
+typedef struct report_opts {
+    uint32_t budget;        /* tree nodes embedded, at least 2 */
+    uint32_t nsuspects;     /* leak suspects (accumulation points) */
+    uint32_t ntop;          /* largest retainers, as `heapsnap top -n` */
+    uint32_t ntypes;        /* type rows given a retained size, as `summary -n` */
+    uint32_t ncycles;       /* cycles listed */
+} report_opts;
+
+/* ---- interned strings (out_report.c) ---- */
+typedef struct report_strs {
+    char *buf;          /* the texts, NUL separated */
+    size_t len, cap;
+    uint32_t *start;    /* [n] offset of each text in buf */
+    uint32_t n, ncap;
+    uint32_t *slots;    /* open addressing: index + 1, 0 = empty */
+    uint32_t nslots;
+} report_strs;
+
+/* The index of `text` (added when new), or GRAPH_NONE when out of memory. */
+uint32_t report_strs_add(report_strs *s, const char *text, size_t len);
+void report_strs_json(FILE *f, const report_strs *s); /* a JSON array of strings */
+void report_strs_release(report_strs *s);
+
+/* ---- the budgeted dominator tree (out_report_tree.c) ---- */
+typedef struct report_tree {
+    uint32_t n;            /* embedded nodes, parents before children */
+    uint32_t *node;        /* [n] graph node: block index, GRAPH_SUPER or GRAPH_UNREACH */
+    uint32_t *parent;      /* [n] index into node[], GRAPH_NONE for a tree top */
+    uint32_t *pos;         /* [g->n + 2] index into node[] of a graph node, or GRAPH_NONE */
+    uint32_t *count;       /* [g->n + 2] blocks in each node's dominator subtree (itself included) */
+    uint32_t *off, *kids;  /* dominator children (graph_dom_children); an embedded node's
+                              children are sorted, largest retained first */
+    uint32_t *nemb;        /* [n] children embedded (a prefix of the sorted children) */
+} report_tree;
+
+/* Embed the `budget` nodes with the largest retained sizes (ties: lower
+ * index), which always form the top of the tree: a child never retains
+ * more than its dominator. Iterative; O(n) plus sorting the children of the
+ * embedded nodes. */
+int report_tree_build(const graph *g, uint32_t budget, report_tree *t /* OUT */);
+/* The largest dominator child of v (GRAPH_NONE if none). */
+uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_t v);
+/* The tree as JSON columns (docs/report.md#data); names go to strs. */
+int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs *strs);
+void report_tree_release(report_tree *t);
+
+/* ---- the whole data object (out_report.c) ---- */
+int report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o);
+
+/* ---- the page (out_html.c) ---- */
+/* Writes the template with the CSS, the JS, a fresh CSP nonce and, where
+ * the data goes, whatever data_fn writes (which must be JSON whose strings
+ * escape '<', '>' and '&'). Returns data_fn's result, or -1. */
+int out_html_page(FILE *f, int (*data_fn)(FILE *f, void *ud), void *ud);
+
+#endif /* HS_OUT_REPORT_H */

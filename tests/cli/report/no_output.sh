@@ -1,0 +1,2 @@
+# -o is required.
+"$MKSNAP" small s.hsnap && "$HEAPSNAP" report s.hsnap
