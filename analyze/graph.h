@@ -26,6 +26,7 @@
 #include "hs_format.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define GRAPH_NONE UINT32_MAX
@@ -150,6 +151,9 @@ graph_status graph_builder_finish(graph_builder *b, graph *g /* OUT */);
 void graph_builder_free(graph_builder *b);
 /* Address that caused GRAPH_ERR_DUPLICATE. */
 uint64_t graph_builder_dup_addr(const graph_builder *b);
+
+/* Advise transparent huge pages for a big array (advisory; returns p). */
+void *graph_huge(void *p, size_t bytes);
 
 /* Block index of an address, or GRAPH_NONE: a linear scan, for the one
  * address a command is asked about. */

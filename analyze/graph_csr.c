@@ -7,23 +7,53 @@
  *
  * Algorithm. Every address gets a "seen" index the first time it appears
  * (as a block, a holder, a target or a root), through an open-addressing
- * hash table of 32-bit slots (linear probing, multiplicative hash, load at
- * most 3/4). Lookups are queued in batches of BATCH operations and resolved
- * in order with a software pipeline: the slot of operation k+2D is
- * prefetched, then the address behind the slot of k+D, then operation k is
- * resolved — so the random accesses of a batch overlap instead of waiting
- * one after another. References are kept as four parallel arrays (holder,
- * target, label, kind: 13 bytes each). finish() drops the seen addresses
- * that were never declared (counting and sampling the references to them),
- * then sorts references by holder with a counting sort that turns the
- * holder array into the destination positions in place and scatters one
- * array at a time, so the peak is 17 bytes per reference.
+ * hash table of 64-bit slots (linear probing, multiplicative hash, load at
+ * most 3/4; a slot holds the index and the top 32 bits of the address's
+ * hash, so a probe that meets another address rarely reads addr[], and
+ * growing the table never does). Lookups are queued in batches of BATCH
+ * operations and resolved in order with a software pipeline: the slot of
+ * operation k+2D is prefetched, then the address (and, for a declaration,
+ * the type) behind the first slot of k+D with the same hash, then
+ * operation k is resolved — so the random accesses of a batch overlap
+ * instead of waiting one after another. The table asks for transparent
+ * huge pages (graph_huge()); the growing per-block and per-reference arrays
+ * and the CSR do not: measured, zeroing huge pages on their first touch
+ * cost the load more than the TLB misses it saved. References are kept
+ * as four parallel arrays (holder, target, label, kind: 13 bytes each).
+ * finish() drops the seen addresses that were never declared (counting and
+ * sampling the references to them), then sorts references by holder with a
+ * counting sort that turns the holder array into the destination positions
+ * in place and scatters one array at a time, so the peak is 17 bytes per
+ * reference; the table's memory becomes the seen-to-dense map.
  * Complexity O(blocks + references) expected; iterative, no recursion.
  */
+#define _DEFAULT_SOURCE /* madvise(MADV_HUGEPAGE) */
 #include "graph.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+/* Ask for transparent huge pages on an array of `bytes` bytes (Linux, when
+ * THP is in "madvise" mode): the analyses read their big arrays at random,
+ * and with 4 KiB pages nearly every such read also misses the TLB. Only
+ * the page-aligned interior of arrays of 4 MiB or more; advisory, so a
+ * failure changes nothing. Returns p. */
+void *graph_huge(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (p && bytes >= ((size_t)4 << 20)) {
+        uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, e = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
+        if (e > a) (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+    }
+#else
+    (void)bytes;
+#endif
+    return p;
+}
 
 #define BATCH 8192u
 #define PF_DIST 12u
@@ -44,8 +74,8 @@ struct graph_builder {
     uint32_t *size, *type;
     uint8_t *flags;
     uint32_t nseen, seen_cap;
-    uint32_t *slots; /* seen index + 1; 0 = empty */
-    uint32_t bits;
+    uint64_t *slots; /* hash << 32 | (seen index + 1); 0 = empty */
+    uint32_t bits;   /* 2^bits slots, at most 32 */
     /* references: holder and target are op indices until their batch is resolved */
     uint32_t *efrom, *eto, *elabel;
     uint8_t *ekind;
@@ -70,9 +100,12 @@ struct graph_builder {
     uint32_t ntypes;
 };
 
-static inline uint64_t hash_addr(uint64_t a, uint32_t bits)
+/* The top 32 bits of a multiplicative hash: the home slot is its top `bits`
+ * bits, and the whole of it is kept in the slot, so most mismatches are
+ * rejected without reading addr[], and growing the table never reads addr[]. */
+static inline uint32_t hash_addr(uint64_t a)
 {
-    return (a * 0x9E3779B97F4A7C15ull) >> (64 - bits);
+    return (uint32_t)((a * 0x9E3779B97F4A7C15ull) >> 32);
 }
 
 graph_builder *graph_builder_new(void)
@@ -130,15 +163,18 @@ static graph_status reserve_seen(graph_builder *b, uint32_t extra)
         b->seen_cap = (uint32_t)cap;
     }
     uint32_t bits = b->bits;
-    while (want * 4 > ((uint64_t)3 << bits)) bits++;
+    while (want * 4 > ((uint64_t)3 << bits) && bits < 32) bits++;
     if (bits != b->bits) {
-        uint32_t *ns = calloc((size_t)1 << bits, sizeof *ns);
+        uint64_t *ns = graph_huge(calloc((size_t)1 << bits, sizeof *ns), ((size_t)1 << bits) * sizeof *ns);
         if (!ns) return GRAPH_ERR_NOMEM;
         uint64_t mask = ((uint64_t)1 << bits) - 1;
-        for (uint32_t i = 0; i < b->nseen; i++) {
-            uint64_t h = hash_addr(b->addr[i], bits);
+        /* in slot order: the new homes are nearly in order too */
+        for (uint64_t j = 0, old = (uint64_t)1 << b->bits; j < old; j++) {
+            uint64_t x = b->slots[j];
+            if (!x) continue;
+            uint64_t h = (x >> 32) >> (32 - bits);
             while (ns[h]) h = (h + 1) & mask;
-            ns[h] = i + 1;
+            ns[h] = x;
         }
         free(b->slots);
         b->slots = ns;
@@ -157,37 +193,42 @@ static graph_status flush_batch(graph_builder *b)
     if (st) return st;
     uint32_t bits = b->bits;
     uint64_t mask = ((uint64_t)1 << bits) - 1;
-    uint32_t *slots = b->slots;
+    uint64_t *slots = b->slots;
     for (uint32_t k = 0; k < n + 2 * PF_DIST; k++) {
         if (k < n && b->op_kind[k] != OP_RESOLVED) {
-            b->op_hash[k] = hash_addr(b->op_addr[k], bits);
-            __builtin_prefetch(&slots[b->op_hash[k]]);
+            b->op_hash[k] = hash_addr(b->op_addr[k]);
+            __builtin_prefetch(&slots[b->op_hash[k] >> (32 - bits)]);
         }
         if (k >= PF_DIST && k - PF_DIST < n) {
             uint32_t j = k - PF_DIST;
             if (b->op_kind[j] != OP_RESOLVED) {
-                uint32_t s = slots[b->op_hash[j]];
-                if (s) __builtin_prefetch(&b->addr[s - 1]);
+                /* the first slot with the same hash: its address (and type, for a declaration) */
+                uint64_t hv = b->op_hash[j], h = hv >> (32 - bits), x;
+                while ((x = slots[h]) && (x >> 32) != hv) h = (h + 1) & mask;
+                if (x) {
+                    __builtin_prefetch(&b->addr[(uint32_t)x - 1]);
+                    if (b->op_kind[j] == OP_DECLARE) __builtin_prefetch(&b->type[(uint32_t)x - 1]);
+                }
             }
         }
         if (k < 2 * PF_DIST) continue;
         uint32_t i = k - 2 * PF_DIST;
         if (b->op_kind[i] == OP_RESOLVED) continue;
         uint64_t a = b->op_addr[i];
-        uint64_t h = b->op_hash[i];
+        uint64_t hv = b->op_hash[i], h = hv >> (32 - bits);
         uint32_t idx = UNDECLARED;
         for (;;) {
-            uint32_t s = slots[h];
-            if (!s) break;
-            if (b->addr[s - 1] == a) {
-                idx = s - 1;
+            uint64_t x = slots[h];
+            if (!x) break;
+            if ((x >> 32) == hv && b->addr[(uint32_t)x - 1] == a) {
+                idx = (uint32_t)x - 1;
                 break;
             }
             h = (h + 1) & mask;
         }
         if (idx == UNDECLARED) {
             idx = b->nseen++;
-            slots[h] = idx + 1;
+            slots[h] = hv << 32 | (idx + 1);
             b->addr[idx] = a;
             b->type[idx] = UNDECLARED;
             b->size[idx] = 0;
@@ -353,8 +394,13 @@ graph_status graph_builder_finish(graph_builder *b, graph *g)
         return st;
     }
     /* 1. dense indices for declared addresses; the hash table becomes the map */
-    uint32_t *map = b->slots;
+    /* the table's memory becomes the map from seen index to dense index (8 bytes a slot, 4 an entry) */
+    uint32_t *map = (uint32_t *)b->slots;
     b->slots = NULL;
+    if (b->nseen) {
+        void *p = realloc(map, (size_t)b->nseen * 4);
+        if (p) map = p;
+    }
     uint32_t n = 0;
     uint64_t undeclared = 0;
     for (uint32_t s = 0; s < b->nseen; s++) {

@@ -8,75 +8,106 @@
  * Dominators and Related Problems", PhD thesis, Princeton 2005; the variant
  * LLVM's GenericDomTreeConstruction uses), on the semidominators of
  * T. Lengauer and R. E. Tarjan, "A fast algorithm for finding dominators in
- * a flowgraph", TOPLAS 1(1), 1979. Steps: an iterative depth-first search
- * from the super-root over strong references numbers the blocks in
- * preorder; the strong predecessors are then renumbered into that order in
- * a reverse CSR, so the semidominator loop reads numbers, not blocks; eval()
- * compresses paths with an explicit stack; the NCA pass walks up the
- * partial dominator tree. O(m log n) worst case, near-linear in practice.
+ * a flowgraph", TOPLAS 1(1), 1979. Steps: (1) strong in-degrees by block;
+ * (2) an iterative depth-first search from the super-root over strong
+ * references numbers the blocks in preorder — a block's number and its
+ * first reference share one 8-byte record, so reaching a block costs one
+ * cache miss, and the targets a few references ahead are prefetched;
+ * (3) the strong predecessors are renumbered into preorder in a reverse CSR
+ * sized by the in-degrees of step 1 (one pass over the references, targets'
+ * numbers prefetched), so the semidominator loop reads numbers, not blocks;
+ * (4) semidominators from the last number down: eval() compresses paths
+ * with an explicit stack and keeps, instead of Lengauer and Tarjan's label,
+ * the least semidominator number on the compressed path (all Semi-NCA
+ * needs), so a step is one load of an 8-byte record; the records of the
+ * predecessors a few steps ahead, and of their forest ancestors, are
+ * prefetched; (5) the NCA pass walks up the partial dominator tree;
+ * (6) retained sizes are summed in reverse preorder over numbers, then
+ * scattered to blocks. Time O(m log n) worst case, near-linear in practice;
+ * every pass but the search and the semidominator loop is a sequential
+ * sweep with scattered, independent accesses.
  *
  * Unreachable blocks. After the roots' search, the pseudo-root UNREACH takes
  * as children, in index order, the unvisited blocks that no strong
  * reference points to, then any block still unvisited (a garbage cycle with
  * no way in). UNREACH is numbered as a child of the super-root, but
- * references from unreachable to reachable blocks are left out of the
- * predecessors, so the reachable tree is exactly the dominator tree from
- * the roots and the unreachable group gets a tree of its own; UNREACH's
- * retained bytes are not added to the super-root's.
+ * references from unreachable to reachable blocks are skipped by the
+ * semidominator loop, so the reachable tree is exactly the dominator tree
+ * from the roots and the unreachable group gets a tree of its own;
+ * UNREACH's retained bytes are not added to the super-root's.
  *
- * Iterative, no recursion: the search's stack borrows two arrays that are
- * filled only later, and eval() keeps a growable stack. Memory at the peak
- * (the semidominator loop): 24 bytes per block plus 4 per strong reference;
- * ancestor, label and semidominator of a number share one 12-byte record.
+ * Iterative, no recursion: the search keeps an explicit stack (8 bytes per
+ * level) and eval() a growable one. Memory beyond the graph, freed as each
+ * step ends: 28 bytes per block in the search (in-degree 4, number and
+ * reference 8, order 4, parent 4, stack 8) and in step 6 (order, parent,
+ * idom 4 each, retained by number and by block 8 each); 20 bytes per block
+ * plus 4 per strong reference in steps 3-4 (order, parent, predecessor
+ * offsets 4 each, 8 for the search's records in step 3 and the forest's in
+ * step 4, the predecessors). Big arrays ask for transparent huge pages
+ * (graph_huge()): nearly every access here is a random one.
  */
 #include "graph.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct dom_rec {
-    uint32_t anc, label, semi;
+typedef struct dom_rec { /* one 8-byte record per number: eval() reads both words together */
+    uint32_t anc;  /* ancestor in the compressed forest */
+    uint32_t best; /* least semidominator number on the compressed path (stands in for "label") */
 } dom_rec;
+
+typedef struct dom_node { /* per block: the preorder number and the first reference, in one load */
+    uint32_t num, off;
+} dom_node;
 
 typedef struct dom_state {
     const graph *g;
-    uint32_t *num, *order, *parent, *stack_v, *stack_c;
+    dom_node *nd;
+    uint32_t *order, *parent, *stack_v, *stack_c;
     uint32_t next;
     const graph_progress *p;
     uint32_t N;
 } dom_state;
 
+#define DFS_PF 4u /* references ahead whose targets are prefetched while a block is scanned */
+
 /* Depth-first search from s (unvisited), whose tree parent has number pnum. */
 static void dfs(dom_state *d, uint32_t s, uint32_t pnum)
 {
     const graph *g = d->g;
-    const uint32_t *off = g->out_off, *to = g->out_to;
+    const uint32_t *to = g->out_to;
     const uint8_t *kind = g->out_kind;
-    uint32_t *num = d->num, *order = d->order, *parent = d->parent, *sv = d->stack_v, *sc = d->stack_c;
+    dom_node *nd = d->nd;
+    uint32_t *order = d->order, *parent = d->parent, *sv = d->stack_v, *sc = d->stack_c;
     uint32_t next = d->next, sp = 0;
-    num[s] = next;
+    nd[s].num = next;
     order[next] = s;
     parent[next] = pnum;
     next++;
     sv[0] = s;
-    sc[0] = off[s];
+    sc[0] = nd[s].off;
     sp = 1;
     while (sp) {
-        uint32_t v = sv[sp - 1], c = sc[sp - 1], end = off[v + 1];
+        uint32_t v = sv[sp - 1], c = sc[sp - 1], end = nd[v + 1].off;
         bool pushed = false;
         while (c < end) {
+            if (c + DFS_PF < end) __builtin_prefetch(&nd[to[c + DFS_PF]]);
             uint32_t w = to[c];
             uint8_t k = kind[c];
             c++;
-            if (graph_is_strong(k) && num[w] == GRAPH_NONE) {
+            if (graph_is_strong(k) && nd[w].num == GRAPH_NONE) {
                 sc[sp - 1] = c;
-                num[w] = next;
+                nd[w].num = next;
                 order[next] = w;
-                parent[next] = num[v];
+                parent[next] = nd[v].num;
                 next++;
+                uint32_t o = nd[w].off;
                 sv[sp] = w;
-                sc[sp] = off[w];
+                sc[sp] = o;
                 sp++;
+                /* the new block's first targets: their records are needed next */
+                for (uint32_t j = o, je = nd[w + 1].off; j < je && j < o + DFS_PF; j++)
+                    __builtin_prefetch(&nd[to[j]]);
                 pushed = true;
                 break;
             }
@@ -87,20 +118,26 @@ static void dfs(dom_state *d, uint32_t s, uint32_t pnum)
     d->next = next;
 }
 
+#define PRED_PF 16u /* predecessors ahead whose records are prefetched in the semidominator loop */
+#define FILL_PF 32u /* references ahead whose targets' numbers are prefetched in the predecessor fill */
+
 graph_status graph_dominators(graph *g, const graph_progress *p)
 {
     const uint32_t n = g->n, N = n + 2, R = n, U = n + 1;
     const uint32_t *off = g->out_off, *to = g->out_to;
     const uint8_t *kind = g->out_kind;
+    const uint32_t m = g->nedges;
     graph_status st = GRAPH_ERR_NOMEM;
-    uint32_t *cnt = calloc((size_t)N + 1, 4);
-    uint32_t *num = malloc((size_t)N * 4), *order = malloc((size_t)N * 4), *parent = malloc((size_t)N * 4);
-    /* anc, label and semi of one number share a cache line: eval() touches them together */
-    dom_rec *rec = malloc((size_t)N * sizeof *rec);
+    uint32_t *cnt = graph_huge(calloc((size_t)N + 1, 4), ((size_t)N + 1) * 4), *poff = NULL;
+    dom_node *nd = graph_huge(malloc(((size_t)n + 1) * sizeof *nd), ((size_t)n + 1) * sizeof *nd);
+    uint32_t *order = graph_huge(malloc((size_t)N * 4), (size_t)N * 4);
+    uint32_t *parent = graph_huge(malloc((size_t)N * 4), (size_t)N * 4);
+    uint32_t *stk = graph_huge(malloc((size_t)N * 8), (size_t)N * 8); /* the search's stack */
+    dom_rec *rec = NULL;
     uint32_t *pred = NULL, *estack = NULL, *idom_v = NULL;
-    uint64_t *ret = NULL;
+    uint64_t *ret = NULL, *retn = NULL;
     uint8_t *reach = NULL;
-    if (!cnt || !num || !order || !parent || !rec) goto out;
+    if (!cnt || !nd || !order || !parent || !stk) goto out;
     free(g->idom);
     free(g->retained);
     free(g->reach);
@@ -108,23 +145,27 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
     g->retained = NULL;
     g->reach = NULL;
 
-    /* 1. strong in-degrees, to find the unreachable blocks nothing points to */
+    /* 1. strong in-degrees by block (they size the predecessor lists, and the
+     * blocks no root reaches with in-degree 0 start the unreachable group) */
     uint64_t strong = 0;
-    for (uint32_t e = 0; e < g->nedges; e++)
+    for (uint32_t e = 0; e < m; e++)
         if (graph_is_strong(kind[e])) cnt[to[e]]++, strong++;
     g->strong_edges = strong;
+    uint64_t npred = strong + g->nroots;
+    if (npred > UINT32_MAX - 1) {
+        st = GRAPH_ERR_LIMIT;
+        goto out;
+    }
 
-    /* 2. depth-first search, preorder numbers; the stack borrows rec (12 bytes per number) */
-    memset(num, 0xFF, (size_t)N * 4);
-    dom_state d = {g, num, order, parent, (uint32_t *)rec, (uint32_t *)rec + N, 0, p, N};
-    num[R] = 0;
+    /* 2. depth-first search, preorder numbers; the stack holds (block, next reference) */
+    for (uint32_t v = 0; v <= n; v++) nd[v] = (dom_node){GRAPH_NONE, off[v]};
+    dom_state d = {g, nd, order, parent, stk, stk + N, 0, p, N};
     order[0] = R;
     parent[0] = 0;
     d.next = 1;
     for (uint32_t r = 0; r < g->nroots; r++)
-        if (num[g->roots[r].node] == GRAPH_NONE) dfs(&d, g->roots[r].node, 0);
+        if (nd[g->roots[r].node].num == GRAPH_NONE) dfs(&d, g->roots[r].node, 0);
     const uint32_t numU = d.next;
-    num[U] = numU;
     order[numU] = U;
     parent[numU] = 0;
     d.next++;
@@ -133,7 +174,7 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
     g->nukids = 0;
     for (int pass = 0; pass < 2; pass++) {
         for (uint32_t v = 0; v < n; v++) {
-            if (num[v] != GRAPH_NONE || (pass == 0 && cnt[v] != 0)) continue;
+            if (nd[v].num != GRAPH_NONE || (pass == 0 && cnt[v] != 0)) continue;
             /* the unreachable group's children are kept for graph_set_retained() */
             if ((g->nukids & (g->nukids - 1)) == 0 && g->nukids >= 16) {
                 uint32_t *k = realloc(g->ukids, (size_t)g->nukids * 2 * 4);
@@ -147,62 +188,83 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
         }
     }
 
-    /* 3. strong predecessors in preorder numbers (reverse CSR); references from
-     * unreachable to reachable blocks are left out; the roots' come from 0 */
-    memset(cnt, 0, ((size_t)N + 1) * 4);
-    uint64_t npred = g->nroots;
-    for (uint32_t v = 0; v < n; v++) {
-        uint32_t nv = num[v];
-        for (uint32_t e = off[v]; e < off[v + 1]; e++) {
-            if (!graph_is_strong(kind[e])) continue;
-            uint32_t nw = num[to[e]];
-            if (nv >= numU && nw < numU) continue;
-            cnt[nw]++;
-            npred++;
-        }
-    }
-    if (npred > UINT32_MAX - 1) {
-        st = GRAPH_ERR_LIMIT;
-        goto out;
-    }
-    for (uint32_t r = 0; r < g->nroots; r++) cnt[num[g->roots[r].node]]++;
-    pred = malloc((size_t)(npred ? npred : 1) * 4);
-    if (!pred) goto out;
+    /* 3. strong predecessors in preorder numbers (reverse CSR). The lengths are
+     * the in-degrees of step 1 plus one per root record (a predecessor 0);
+     * references from unreachable to reachable blocks are kept here and
+     * skipped by the semidominator loop. */
+    free(stk);
+    stk = NULL;
+    for (uint32_t r = 0; r < g->nroots; r++) cnt[g->roots[r].node]++;
+    poff = graph_huge(malloc(((size_t)N + 1) * 4), ((size_t)N + 1) * 4);
+    if (!poff) goto out;
+    poff[0] = poff[numU] = 0;
+    for (uint32_t v = 0; v < n; v++) poff[nd[v].num] = cnt[v];
+    free(cnt);
+    cnt = NULL;
     uint32_t sum = 0;
     for (uint32_t i = 0; i < N; i++) {
-        uint32_t c = cnt[i];
-        cnt[i] = sum;
+        uint32_t c = poff[i];
+        poff[i] = sum;
         sum += c;
     }
-    cnt[N] = sum;
-    for (uint32_t v = 0; v < n; v++) {
-        uint32_t nv = num[v];
-        for (uint32_t e = off[v]; e < off[v + 1]; e++) {
+    poff[N] = sum;
+    pred = graph_huge(malloc((size_t)(npred ? npred : 1) * 4), (size_t)npred * 4);
+    if (!pred) goto out;
+    for (uint32_t r = 0; r < g->nroots; r++) pred[poff[nd[g->roots[r].node].num]++] = 0;
+    {
+        uint32_t v = 0;
+        for (uint32_t e = 0; e < m; e++) {
+            if (e + FILL_PF < m) __builtin_prefetch(&nd[to[e + FILL_PF]]);
+            if (e + FILL_PF / 2 < m) __builtin_prefetch(&poff[nd[to[e + FILL_PF / 2]].num], 1);
             if (!graph_is_strong(kind[e])) continue;
-            uint32_t nw = num[to[e]];
-            if (nv >= numU && nw < numU) continue;
-            pred[cnt[nw]++] = nv;
+            while (off[v + 1] <= e) v++;
+            pred[poff[nd[to[e]].num]++] = nd[v].num;
         }
     }
-    for (uint32_t r = 0; r < g->nroots; r++) pred[cnt[num[g->roots[r].node]]++] = 0;
-    for (uint32_t i = N; i > 0; i--) cnt[i] = cnt[i - 1];
-    cnt[0] = 0;
-    free(num);
-    num = NULL;
+    for (uint32_t i = N; i > 0; i--) poff[i] = poff[i - 1];
+    poff[0] = 0;
+    free(nd);
+    nd = NULL;
 
-    /* 4. semidominators, from the last number down; anc is the compressed forest */
-    for (uint32_t i = 0; i < N; i++) rec[i] = (dom_rec){parent[i], i, i};
+    /* 4. semidominators, from the last number down; anc is the compressed
+     * forest, best the least semidominator on its compressed path. The
+     * predecessors are read from the last one down, so the records of those
+     * a few steps ahead are prefetched. semi(i) is stored in poff[i + 1],
+     * which is not read again. */
+    rec = graph_huge(malloc((size_t)N * sizeof *rec), (size_t)N * sizeof *rec);
+    if (!rec) goto out;
+    for (uint32_t i = 0; i < N; i++) rec[i] = (dom_rec){parent[i], i};
     uint32_t *idom = parent; /* the NCA pass starts from the tree parents */
     size_t ecap = 1024, esp;
     estack = malloc(ecap * 4);
     if (!estack) goto out;
     for (uint32_t i = N - 1; i >= 1; i--) {
         uint32_t s = parent[i];
-        for (uint32_t k = cnt[i]; k < cnt[i + 1]; k++) {
-            uint32_t q = pred[k], lab;
-            /* eval(q, i + 1) */
-            if (rec[q].anc < i + 1) {
-                lab = rec[q].label;
+        /* a reachable block ignores its unreachable predecessors */
+        const uint32_t lim = i < numU ? numU : N;
+        for (uint32_t k = poff[i + 1]; k-- > poff[i];) {
+            /* the records of the predecessors ahead, then of their forest
+             * ancestors (only of those numbered after i: see below) */
+            if (k >= PRED_PF) {
+                uint32_t q1 = pred[k - PRED_PF];
+                if (q1 > i) __builtin_prefetch(&rec[q1]);
+            }
+            if (k >= PRED_PF / 2) {
+                uint32_t q2 = pred[k - PRED_PF / 2];
+                if (q2 > i) __builtin_prefetch(&rec[rec[q2].anc]);
+            }
+            if (k >= PRED_PF / 4) {
+                uint32_t q4 = pred[k - PRED_PF / 4];
+                if (q4 > i) __builtin_prefetch(&rec[rec[rec[q4].anc].anc]);
+            }
+            uint32_t q = pred[k], b;
+            if (q >= lim) continue;
+            /* eval(q, i + 1). A predecessor numbered before i is not yet
+             * linked: eval returns its own number, without reading its record. */
+            if (q <= i) {
+                b = q;
+            } else if (rec[q].anc < i + 1) {
+                b = rec[q].best;
             } else {
                 esp = 0;
                 uint32_t x = q;
@@ -216,56 +278,64 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
                     estack[esp++] = x;
                     x = rec[x].anc;
                 } while (rec[x].anc >= i + 1);
-                uint32_t px = x, plab = rec[x].label;
+                uint32_t px = x, pb = rec[x].best;
                 do {
                     x = estack[--esp];
                     rec[x].anc = rec[px].anc;
-                    if (rec[plab].semi < rec[rec[x].label].semi) rec[x].label = plab;
-                    else plab = rec[x].label;
+                    if (pb < rec[x].best) rec[x].best = pb;
+                    else pb = rec[x].best;
                     px = x;
                 } while (esp);
-                lab = rec[x].label;
+                b = rec[x].best;
             }
-            if (rec[lab].semi < s) s = rec[lab].semi;
+            if (b < s) s = b;
         }
-        rec[i].semi = s;
+        rec[i].best = s;
+        poff[i + 1] = s;
         if ((i & 0xFFFFF) == 0) graph_tick(p, "dominators: semidominators", N - i, N);
     }
     free(pred);
     pred = NULL;
     free(estack);
     estack = NULL;
-    free(cnt);
-    cnt = NULL;
-
-    /* 5. NCA: the immediate dominator is the nearest ancestor at or above the semidominator */
-    for (uint32_t i = 1; i < N; i++) {
-        uint32_t sd = rec[i].semi, c = idom[i];
-        while (c > sd) c = idom[c];
-        idom[i] = c;
-    }
     free(rec);
     rec = NULL;
 
+    /* 5. NCA: the immediate dominator is the nearest ancestor at or above the semidominator */
+    for (uint32_t i = 1; i < N; i++) {
+        uint32_t sd = poff[i + 1], c = idom[i];
+        while (c > sd) c = idom[c];
+        idom[i] = c;
+    }
+    free(poff);
+    poff = NULL;
+
     /* 6. back to block indices; reachability; retained sizes in reverse preorder */
-    idom_v = malloc((size_t)N * 4);
+    idom_v = graph_huge(malloc((size_t)N * 4), (size_t)N * 4);
     if (!idom_v) goto out;
     for (uint32_t i = 0; i < N; i++) idom_v[order[i]] = order[idom[i]];
     idom_v[R] = GRAPH_NONE;
     idom_v[U] = GRAPH_NONE;
-    free(parent);
-    parent = NULL;
     reach = calloc(((size_t)n + 8) / 8, 1);
-    ret = malloc((size_t)N * 8);
+    ret = graph_huge(malloc((size_t)N * 8), (size_t)N * 8);
     if (!reach || !ret) goto out;
     for (uint32_t i = 1; i < numU; i++) reach[order[i] >> 3] |= (uint8_t)(1u << (order[i] & 7));
-    for (uint32_t v = 0; v < n; v++) ret[v] = graph_size(g, v);
-    ret[R] = ret[U] = 0;
-    for (uint32_t i = N - 1; i >= 1; i--) {
-        if (i == numU) continue;
-        uint32_t v = order[i];
-        ret[idom_v[v]] += ret[v];
-    }
+    /* summed in preorder numbers (a dominator's number is smaller than its
+     * children's), so the loop reads sequentially, then scattered to blocks */
+    retn = graph_huge(malloc((size_t)N * 8), (size_t)N * 8);
+    if (!retn) goto out;
+    retn[0] = retn[numU] = 0;
+    for (uint32_t i = 1; i < N; i++)
+        if (i != numU) retn[i] = graph_size(g, order[i]);
+    for (uint32_t i = N - 1; i >= 1; i--)
+        if (i != numU) retn[idom[i]] += retn[i];
+    for (uint32_t i = 0; i < N; i++) ret[order[i]] = retn[i];
+    ret[R] = retn[0];
+    ret[U] = retn[numU];
+    free(retn);
+    retn = NULL;
+    free(parent);
+    parent = NULL;
     g->idom = idom_v;
     idom_v = NULL;
     g->retained = ret;
@@ -277,8 +347,10 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
     st = GRAPH_OK;
     graph_tick(p, NULL, 0, 0);
 out:
+    free(stk);
     free(cnt);
-    free(num);
+    free(poff);
+    free(nd);
     free(order);
     free(parent);
     free(rec);
@@ -286,6 +358,7 @@ out:
     free(pred);
     free(estack);
     free(ret);
+    free(retn);
     free(reach);
     return st;
 }

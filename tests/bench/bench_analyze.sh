@@ -13,7 +13,9 @@ for n in $sizes; do
   echo "== $n blocks: $(du -h "$f" | cut -f1)"
   for i in $(seq "$runs"); do "$bin/bench_analyze" "$f" 20; done | tee "$dir/runs-$n.txt"
   awk '/^load/ {l[NR]=$2; d[NR]=$5; t[NR]=$8; e[NR]=$11; s[NR]=$14}
+       /^cpu:/ {cl[NR]=$3; cd[NR]=$6; ct[NR]=$9; ce[NR]=$12; cs[NR]=$15}
        /^peak/ {b[NR]=$(NF-1)}
        function med(a,  n,i,v,k,tmp){n=0; for(k in a) v[++n]=a[k]; for(i=1;i<=n;i++) for(k=i+1;k<=n;k++) if(v[k]<v[i]){tmp=v[i];v[i]=v[k];v[k]=tmp} return v[int((n+1)/2)]}
-       END {printf "median: load %.3f s, dominators+retained %.3f s, top20+paths %.3f s, end-to-end %.3f s, scc %.3f s, %.1f bytes/block\n", med(l), med(d), med(t), med(e), med(s), med(b)}' "$dir/runs-$n.txt"
+       END {printf "median: load %.3f s, dominators+retained %.3f s, top20+paths %.3f s, end-to-end %.3f s, scc %.3f s, %.1f bytes/block\n", med(l), med(d), med(t), med(e), med(s), med(b)
+            if (length(cl)) printf "median cpu: load %.3f s, dominators+retained %.3f s, top20+paths %.3f s, end-to-end %.3f s, scc %.3f s\n", med(cl), med(cd), med(ct), med(ce), med(cs)}' "$dir/runs-$n.txt"
 done

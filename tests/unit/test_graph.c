@@ -421,12 +421,61 @@ static void hand_built(void)
     graph_release(&g);
 }
 
+/* Addresses whose hashes are all equal (the address table keeps a 32-bit
+ * hash per slot and compares addresses only when hashes match; see
+ * graph_csr.c): a_t * K = (X << 32) + t, so the top 32 bits are X for all t.
+ * They share one probe run; every lookup must still find its own address. */
+static void hash_collisions(void)
+{
+    const uint64_t K = 0x9E3779B97F4A7C15ull;
+    uint64_t kinv = K;
+    for (int i = 0; i < 6; i++) kinv *= 2 - K * kinv; /* Newton: K * kinv == 1 mod 2^64 */
+    CHECK(K * kinv == 1, "inverse");
+    const uint32_t len = 3000;
+    uint64_t *a = malloc((len + 1) * sizeof *a);
+    for (uint32_t t = 0; t <= len; t++) a[t] = kinv * ((0x12345ull << 32) + t);
+    graph_builder *b = graph_builder_new();
+    /* every second block is referred to before it is declared; a[len] is never declared */
+    for (uint32_t t = 0; t < len; t += 2) {
+        blk(b, a[t], 10, 0);
+        ref(b, a[t], a[t + 1], 0);
+    }
+    for (uint32_t t = 1; t < len; t += 2) {
+        blk(b, a[t], 10, 1);
+        ref(b, a[t], a[t + 1], 0);
+    }
+    graph_builder_root(b, a[0], HS_ROOT_GLOBAL, HS_NONE, 0);
+    graph g;
+    finish(b, &g);
+    CHECK(g.n == len && g.refs_missing == 1 && g.missing_addrs == 1, "collisions: %u blocks, %llu missing", g.n,
+          (unsigned long long)g.refs_missing);
+    bool ok = true;
+    for (uint32_t t = 0; t < len; t++) {
+        uint32_t v = at(&g, a[t]);
+        ok &= v != GRAPH_NONE && g.type[v] == t % 2;
+        if (t + 1 < len && v != GRAPH_NONE) ok &= g.out_off[v + 1] == g.out_off[v] + 1 && g.out_to[g.out_off[v]] == at(&g, a[t + 1]);
+    }
+    CHECK(ok, "collisions: blocks and references");
+    CHECK(graph_dominators(&g, NULL) == GRAPH_OK && g.retained[at(&g, a[0])] == 10ull * len, "collisions: retained");
+    graph_release(&g);
+    /* a duplicate among colliding addresses is still found */
+    b = graph_builder_new();
+    for (uint32_t t = 0; t < 100; t++) blk(b, a[t], 1, 0);
+    graph_builder_block(b, a[57], 1, 0, 0);
+    CHECK(graph_builder_finish(b, &g) == GRAPH_ERR_DUPLICATE && graph_builder_dup_addr(b) == a[57],
+          "collisions: duplicate");
+    graph_builder_free(b);
+    graph_release(&g);
+    free(a);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 12345;
     int iters = argc > 2 ? atoi(argv[2]) : 5000;
     rng = seed;
     hand_built();
+    hash_collisions();
     for (int i = 0; i < iters; i++) random_case(i);
     if (failures) {
         fprintf(stderr, "test_graph: %d failures (seed %llu)\n", failures, (unsigned long long)seed);
