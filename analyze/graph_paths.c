@@ -5,7 +5,10 @@
  *
  * Algorithm. Breadth-first search (E. F. Moore, "The shortest path through
  * a maze", 1959) from the super-root over strong references; the roots are
- * the first level, in record order. Each block keeps the one edge that
+ * the first level, global roots first, then stack, external, runtime and
+ * other roots, each kind in record order — so among equally short paths the
+ * one from a module or global variable is reported, the most telling to a
+ * reader (a module's globals are also a running frame's locals). Each block keeps the one edge that
  * reached it first (4 bytes), so the shortest path to any block is read
  * backwards from it; the holder of an edge is found by binary search in
  * the forward CSR offsets instead of a second array. The queue is known
@@ -48,12 +51,18 @@ graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const 
     }
     for (uint32_t v = 0; v < n; v++) via[v] = GRAPH_NONE;
     uint32_t head = 0, tail = 0;
-    for (uint32_t r = 0; r < g->nroots; r++) {
-        uint32_t v = g->roots[r].node;
-        if (via[v] != GRAPH_NONE) continue;
-        via[v] = g->nedges + r;
-        if (dist) dist[v] = 1;
-        queue[tail++] = v;
+    static const uint8_t rank[] = {HS_ROOT_GLOBAL, HS_ROOT_STACK, HS_ROOT_EXTERNAL, HS_ROOT_RUNTIME};
+    for (unsigned pass = 0; pass <= 4; pass++) {
+        for (uint32_t r = 0; r < g->nroots; r++) {
+            uint8_t k = g->roots[r].kind;
+            bool known = k == HS_ROOT_GLOBAL || k == HS_ROOT_STACK || k == HS_ROOT_EXTERNAL || k == HS_ROOT_RUNTIME;
+            if (pass < 4 ? k != rank[pass] : known) continue; /* the last pass: other and unknown kinds */
+            uint32_t v = g->roots[r].node;
+            if (via[v] != GRAPH_NONE) continue;
+            via[v] = g->nedges + r;
+            if (dist) dist[v] = 1;
+            queue[tail++] = v;
+        }
     }
     const uint32_t *off = g->out_off, *to = g->out_to;
     const uint8_t *kind = g->out_kind;

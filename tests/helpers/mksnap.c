@@ -9,6 +9,7 @@
  *   mksnap random SEED N OUT    N blocks, about 3 references each
  *   mksnap hostile OUT          names with control characters and markup
  *   mksnap types N OUT          N types with one block each
+ *   mksnap tie OUT              a dict as near a stack root as a global one
  */
 #include "heapsnap.h"
 
@@ -136,6 +137,24 @@ static void shape_hostile(void)
     C(hs_writer_add_root(w, 0x10, HS_ROOT_GLOBAL, "\x1b]0;title\a", 0));
 }
 
+/* A module's globals dict held by the module (global root) and by the
+ * running frame's locals (stack root), both two references from a root;
+ * the stack root comes first in record order. */
+static void shape_tie(void)
+{
+    uint32_t tf, tm, td;
+    C(hs_writer_add_type(w, "_PyInterpreterFrame", "cpython", 0, &tf));
+    C(hs_writer_add_type(w, "module", "builtins", 0, &tm));
+    C(hs_writer_add_type(w, "dict", "builtins", 0, &td));
+    C(hs_writer_add_root(w, 0x100, HS_ROOT_STACK, "thread 1: <module> (main.py:3)", 0));
+    C(hs_writer_add_root(w, 0x200, HS_ROOT_GLOBAL, "__main__", 0));
+    C(hs_writer_add_block(w, 0x100, 80, tf, 0, HS_NONE));
+    C(hs_writer_add_ref(w, 0x100, 0x300, HS_REF_STRONG, "f_locals"));
+    C(hs_writer_add_block(w, 0x200, 72, tm, 0, HS_NONE));
+    C(hs_writer_add_ref(w, 0x200, 0x300, HS_REF_STRONG, "__dict__"));
+    C(hs_writer_add_block(w, 0x300, 640, td, 0, HS_NONE));
+}
+
 static void shape_types(uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {
@@ -165,6 +184,9 @@ int main(int argc, char **argv)
         shape_small();
     } else if (argc == 3 && !strcmp(shape, "empty")) {
         open_out(argv[2], NULL);
+    } else if (argc == 3 && !strcmp(shape, "tie")) {
+        open_out(argv[2], NULL);
+        shape_tie();
     } else if (argc == 3 && !strcmp(shape, "hostile")) {
         open_out(argv[2], "hostile\x1b[2J");
         shape_hostile();
