@@ -28,13 +28,23 @@ static const cli_cmd path_cmd = {
 typedef struct cand {
     uint32_t len;  /* steps, root included */
     uint32_t last; /* edge index, or nedges + root */
+    unsigned rank; /* graph_root_rank() of the root the path starts from */
 } cand;
 
+/* Shortest first; among equals, the preferred root kind, then file order. */
 static int cmp_cand(const void *a, const void *b)
 {
     const cand *x = a, *y = b;
     if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
     return x->last < y->last ? -1 : x->last > y->last;
+}
+
+/* The root that the shortest path to reached block u starts from. */
+static unsigned path_root_rank(const graph *g, const uint32_t *via, uint32_t u)
+{
+    while (via[u] < g->nedges) u = graph_edge_from(g, via[u]);
+    return graph_root_rank(g->roots[via[u] - g->nedges].kind);
 }
 
 static void print_path(const graph *g, const uint32_t *via, const cand *c, uint32_t target, uint32_t idx,
@@ -110,7 +120,7 @@ int cmd_path(int argc, char **argv)
     for (uint32_t r = 0; c && r < g.nroots; r++) {
         if (g.roots[r].node != v) continue;
         if (nc == cap) c = realloc(c, (cap *= 2) * sizeof *c);
-        if (c) c[nc++] = (cand){1, g.nedges + r};
+        if (c) c[nc++] = (cand){1, g.nedges + r, graph_root_rank(g.roots[r].kind)};
     }
     for (uint32_t u = 0; c && u < g.n; u++) {
         if (via[u] == GRAPH_NONE) continue;
@@ -122,7 +132,7 @@ int cmd_path(int argc, char **argv)
                 c = nc2;
                 if (!c) break;
             }
-            c[nc++] = (cand){dist[u] + 1, e};
+            c[nc++] = (cand){dist[u] + 1, e, path_root_rank(&g, via, u)};
         }
     }
     if (!c) {

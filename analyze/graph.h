@@ -131,6 +131,19 @@ static inline uint64_t graph_size(const graph *g, uint32_t v)
     return lo < g->nbig && g->big[lo].node == v ? g->big[lo].size : s;
 }
 
+/* Which root a reader would rather see a path start from, when paths are
+ * equally short: global 0, stack 1, external 2, runtime 3, other 4. */
+static inline unsigned graph_root_rank(uint8_t root_kind)
+{
+    switch (root_kind) {
+    case HS_ROOT_GLOBAL: return 0;
+    case HS_ROOT_STACK: return 1;
+    case HS_ROOT_EXTERNAL: return 2;
+    case HS_ROOT_RUNTIME: return 3;
+    default: return 4;
+    }
+}
+
 static inline bool graph_is_strong(uint8_t kind) { return (kind & GRAPH_KIND_MASK) == HS_REF_STRONG; }
 static inline bool graph_reachable(const graph *g, uint32_t v)
 {

@@ -51,12 +51,9 @@ graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const 
     }
     for (uint32_t v = 0; v < n; v++) via[v] = GRAPH_NONE;
     uint32_t head = 0, tail = 0;
-    static const uint8_t rank[] = {HS_ROOT_GLOBAL, HS_ROOT_STACK, HS_ROOT_EXTERNAL, HS_ROOT_RUNTIME};
-    for (unsigned pass = 0; pass <= 4; pass++) {
+    for (unsigned pass = 0; pass <= 4; pass++) { /* graph_root_rank() order */
         for (uint32_t r = 0; r < g->nroots; r++) {
-            uint8_t k = g->roots[r].kind;
-            bool known = k == HS_ROOT_GLOBAL || k == HS_ROOT_STACK || k == HS_ROOT_EXTERNAL || k == HS_ROOT_RUNTIME;
-            if (pass < 4 ? k != rank[pass] : known) continue; /* the last pass: other and unknown kinds */
+            if (graph_root_rank(g->roots[r].kind) != pass) continue;
             uint32_t v = g->roots[r].node;
             if (via[v] != GRAPH_NONE) continue;
             via[v] = g->nedges + r;
