@@ -4,8 +4,8 @@ leaks into one cache and churns elsewhere, watched every few hundred
 milliseconds (and, separately, by growth): the last `keep` files of the
 numbered series are kept and the older ones deleted, each file is readable
 and names its place in the series, and the cache grows from one file to
-the next while the churn does not. (Ranking owners across the series is
-`heapsnap trend`, which is not built yet.)"""
+the next while the churn does not. Ranking owners across such a series is
+`heapsnap trend`, tested in test_trend.py."""
 
 import glob
 import json
