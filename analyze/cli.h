@@ -27,6 +27,7 @@ int cmd_path(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_diff(int argc, char **argv);  /* cmd_diff.c */
 int cmd_leaks(int argc, char **argv); /* cmd_leaks.c */
+int cmd_trend(int argc, char **argv); /* cmd_trend.c */
 int cmd_report(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 

@@ -6,12 +6,15 @@
  * interactive dominator tree, an icicle picture of retained memory, the
  * per-type table and the cycles. Embeds at most --budget nodes of the
  * dominator tree (default 50,000; the rest aggregated per parent). The file
- * is written beside the target and renamed into place. --base (the diff
- * views) waits for `heapsnap diff`: exit 2. See docs/report.md and
- * docs/cli.md#report.
+ * is written beside the target and renamed into place. --base BEFORE adds
+ * "Growth since BEFORE" (owners, types, new objects, as `heapsnap diff`)
+ * and highlights the growing owners in the tree and the picture; then both
+ * snapshots are built by the diff library at once (diff_out_build2) and
+ * AFTER's kept graph is the report's graph, so FILE is read once. See
+ * docs/report.md and docs/cli.md#report.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "cli.h"
+#include "diff_out.h"
 #include "out_report.h"
 
 #include <errno.h>
@@ -24,7 +27,7 @@ static uint64_t opt_budget, opt_suspects, opt_types;
 
 static const cli_opt report_opts_table[] = {
     {"output", 'o', CLI_STRING, &opt_out, "FILE", "write the HTML page to FILE ('-' for stdout); required"},
-    {"base", 0, CLI_STRING, &opt_base, "BEFORE", "compare with an earlier snapshot (not yet supported)"},
+    {"base", 0, CLI_STRING, &opt_base, "BEFORE", "show what grew since the snapshot BEFORE (as heapsnap diff)"},
     {"budget", 0, CLI_UINT, &opt_budget, "N", "embed at most N dominator-tree nodes (default 50000, 2..1000000)"},
     {"suspects", 0, CLI_UINT, &opt_suspects, "N", "list N leak suspects (default 10)"},
     {"types", 0, CLI_UINT, &opt_types, "N", "compute retained bytes for the N largest types (default 50)"},
@@ -41,12 +44,13 @@ typedef struct data_args {
     const graph *g;
     const report_tree *t;
     const report_opts *o;
+    report_base *base;
 } data_args;
 
 static int write_data(FILE *f, void *ud)
 {
     data_args *a = ud;
-    return report_data_json(f, a->path, a->g, a->t, a->o);
+    return report_data_json(f, a->path, a->g, a->t, a->o, a->base);
 }
 
 int cmd_report(int argc, char **argv)
@@ -68,19 +72,39 @@ int cmd_report(int argc, char **argv)
                 report_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    if (opt_base) {
-        fprintf(stderr, "heapsnap report: --base is not yet supported (the diff views wait for 'heapsnap diff')\n");
-        return HS_EXIT_USAGE;
-    }
     report_opts o = {(uint32_t)opt_budget, opt_suspects > 1000 ? 1000 : (uint32_t)opt_suspects, 20,
                      opt_types > 100000 ? 100000 : (uint32_t)opt_types, 100};
     const char *path = args[0];
-    graph g;
-    if ((rc = cli_graph_load(path, &g, true))) return rc;
+    graph own_g, *gp = &own_g;
+    diff_snap *sb = NULL, *sa = NULL;
+    report_base base = {0};
+    if (opt_base) {
+        sb = calloc(1, sizeof *sb);
+        sa = calloc(1, sizeof *sa);
+        if (!sb || !sa) {
+            free(sb);
+            free(sa);
+            return cli_error("out of memory");
+        }
+        rc = diff_out_build2(sb, opt_base, 0, DIFF_KEYS | DIFF_GROUPS, sa, path, 1, DIFF_KEEP_GRAPH | DIFF_GROUPS,
+                             DIFF_BY_LINE);
+        if (rc) {
+            diff_snap_release(sb);
+            diff_snap_release(sa);
+            free(sb);
+            free(sa);
+            return rc;
+        }
+        gp = &sa->g;
+        base = (report_base){sb, sa, diff_noise(DIFF_NOISE_AUTO, sb, sa), REPORT_GROWTH_ROWS};
+    } else if ((rc = cli_graph_load(path, &own_g, true))) {
+        return rc;
+    }
+    const graph *g = gp;
     report_tree t;
-    if (report_tree_build(&g, o.budget, &t)) {
-        graph_release(&g);
-        return cli_error("'%s': out of memory", path);
+    if (report_tree_build(g, o.budget, &t)) {
+        rc = cli_error("'%s': out of memory", path);
+        goto done;
     }
     bool to_stdout = strcmp(opt_out, "-") == 0;
     char *tmp = NULL;
@@ -93,11 +117,11 @@ int cmd_report(int argc, char **argv)
             int e = errno;
             free(tmp);
             report_tree_release(&t);
-            graph_release(&g);
-            return cli_error("'%s': cannot write: %s", opt_out, strerror(e));
+            rc = cli_error("'%s': cannot write: %s", opt_out, strerror(e));
+            goto done;
         }
     }
-    data_args da = {path, &g, &t, &o};
+    data_args da = {path, g, &t, &o, opt_base ? &base : NULL};
     int bad = out_html_page(f, write_data, &da);
     int werr = ferror(f) ? (errno ? errno : EIO) : 0;
     if (!to_stdout && fclose(f) && !werr) werr = errno ? errno : EIO;
@@ -109,6 +133,15 @@ int cmd_report(int argc, char **argv)
     if (ret && tmp) unlink(tmp);
     free(tmp);
     report_tree_release(&t);
-    graph_release(&g);
-    return ret;
+    rc = ret;
+done:
+    if (opt_base) {
+        diff_snap_release(sb);
+        diff_snap_release(sa);
+        free(sb);
+        free(sa);
+    } else {
+        graph_release(&own_g);
+    }
+    return rc;
 }

@@ -25,6 +25,7 @@ static const command commands[] = {
     {"show", cmd_show, "one block: type, sizes, flags, referents, referrers and dominator"},
     {"diff", cmd_diff, "what grew between two snapshots, and who holds it"},
     {"leaks", cmd_leaks, "objects allocated between S1 and S2 still alive in S3, by owner"},
+    {"trend", cmd_trend, "owners that grow in every or nearly every step of a series of snapshots"},
     {"report", cmd_report, "one self-contained HTML page: suspects, dominator tree, picture, types, cycles"},
     {"graph", cmd_graph, "a Graphviz graph (dot or svg) of the references around one block"},
 };

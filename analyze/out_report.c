@@ -4,7 +4,8 @@
  * one JSON value into the page: header and integrity, the leak suspects
  * (accumulation points), the largest retainers (as `heapsnap top`), the
  * budgeted dominator tree (out_report_tree.c), the per-type table (as
- * `heapsnap summary`) and the cycles (as `heapsnap cycles`). Strings from
+ * `heapsnap summary`), the cycles (as `heapsnap cycles`) and, with a base
+ * snapshot, the growth views (out_report_growth.c). Strings from
  * the dump go through out_json_string, which escapes '<', '>' and '&', so
  * the JSON can sit inside a <script> element. Also the interned string
  * table. Schema: docs/report.md#data. Iterative, no recursion.
@@ -419,7 +420,8 @@ out:
 }
 
 /* ---- the whole object ---- */
-int report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o)
+int report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o,
+                     report_base *base)
 {
     report_strs strs = {0};
     uint32_t *via = NULL;
@@ -433,6 +435,9 @@ int report_data_json(FILE *f, const char *path, const graph *g, const report_tre
           f);
     out_overview(f, g, true);
     fprintf(f, ",\n\"budget\": {\"nodes\": %u, \"embedded\": %u, \"tree_nodes\": %u}", o->budget, t->n, g->n + 2);
+    fputs(",\n\"growth\": ", f);
+    if (!base) fputs("null", f);
+    else if (report_growth_json(f, base, t)) goto out;
     fputs(",\n\"suspects\": ", f);
     if (suspects_json(f, g, t, via, o->nsuspects)) goto out;
     fputs(",\n\"top\": ", f);

@@ -2,7 +2,8 @@
 /*
  * analyze/out_report.h — what `heapsnap report` is built from: an interned
  * string table (out_report.c), the budgeted top of the dominator tree
- * (out_report_tree.c), the report's data as one JSON object (out_report.c)
+ * (out_report_tree.c), the report's data as one JSON object (out_report.c),
+ * the growth since a base snapshot (out_report_growth.c, diff_report.c)
  * and the HTML page around it (out_html.c). See docs/report.md.
  *
  * Ownership. Each struct owns its arrays; *_release() frees them and leaves
@@ -12,6 +13,7 @@
 #ifndef HS_OUT_REPORT_H
 #define HS_OUT_REPORT_H
 
+#include "diff.h"
 #include "graph.h"
 
 #include <stdint.h>
@@ -66,8 +68,37 @@ uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_
 int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs *strs);
 void report_tree_release(report_tree *t);
 
+/* ---- growth since a base snapshot (out_report_growth.c, diff_report.c) ---- */
+#define REPORT_GROWTH_ROWS 20u /* rows per growth view (docs/report.md#growth) */
+
+/* The two summaries of `report --base`, built by diff_out_build2():
+ * before with DIFF_KEYS | DIFF_GROUPS, after with DIFF_KEEP_GRAPH |
+ * DIFF_GROUPS (its graph is the report's graph). The growth views merge
+ * before's groups into after's and count new blocks into after's types. */
+typedef struct report_base {
+    diff_snap *before, *after;
+    uint64_t noise;         /* rows below this many bytes are not shown */
+    uint32_t rows;          /* rows per view */
+} report_base;
+
+/* The "growth" member: owners (diff_owners), types (diff_types_merge), new
+ * objects by type and by owner (diff_clusters), and the embedded tree
+ * nodes that belong to a listed owner. docs/report.md#growth. */
+int report_growth_json(FILE *f, report_base *base, const report_tree *t);
+
+/* diff_report.c (in hsdiff): a bit per block of `after`, set when the block
+ * is not in `before` (which kept DIFF_KEYS); also fills after's per-type
+ * new_count and new_bytes. NULL when out of memory; free() it. */
+uint8_t *diff_new_blocks(const diff_snap *before, diff_snap *after);
+/* A diff_pred over those bits (ud: the bits). */
+bool diff_new_bit(const diff_snap *s, uint32_t v, void *bits);
+/* The index of node v's group in after->groups (GRAPH_NONE if none). */
+uint32_t diff_group_index(const diff_snap *after, uint32_t v);
+
 /* ---- the whole data object (out_report.c) ---- */
-int report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o);
+/* base: NULL, or the comparison for the "growth" member (else null). */
+int report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o,
+                     report_base *base);
 
 /* ---- the page (out_html.c) ---- */
 /* Writes the template with the CSS, the JS, a fresh CSP nonce and, where

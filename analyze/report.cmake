@@ -12,5 +12,5 @@ add_custom_command(
   COMMENT "Embedding the report's HTML, CSS and JS"
   VERBATIM)
 target_sources(heapsnap_cli PRIVATE
-  cmd_report.c cmd_graph.c out_html.c out_report.c out_report_tree.c
+  cmd_report.c cmd_graph.c out_html.c out_report.c out_report_tree.c out_report_growth.c
   ${CMAKE_CURRENT_BINARY_DIR}/report_assets.c)

@@ -3,7 +3,8 @@
 # page in headless Chromium (tests/report/test_*.py, Python's standard
 # library driving Chromium's DevTools pipe; Debian's chromium package is
 # required, a missing browser fails with a message), the escaping test, the
-# size test on 1M objects, and (HS_PYTHON) a real Python leak. Reports and
+# size test on 1M objects, and (HS_PYTHON) a real Python leak, alone and
+# against a base snapshot (test_growth.py, `report --base`). Reports and
 # screenshots are kept under ${CMAKE_BINARY_DIR}/report-artifacts.
 find_program(HS_CHROMIUM NAMES chromium chromium-browser)
 find_package(Python3 COMPONENTS Interpreter)
@@ -29,7 +30,7 @@ if(HS_PYTHON)
 endif()
 set(HS_REPORT_TESTS browser escaping size)
 if(HS_PYTHON)
-  list(APPEND HS_REPORT_TESTS python_leak)
+  list(APPEND HS_REPORT_TESTS python_leak growth)
 endif()
 foreach(name ${HS_REPORT_TESTS})
   add_test(NAME report/${name}
@@ -40,5 +41,5 @@ endforeach()
 # the browser tests share the artifacts directory and are heavy: one at a time
 set_tests_properties(report/browser report/escaping PROPERTIES RESOURCE_LOCK hs_chromium)
 if(HS_PYTHON)
-  set_tests_properties(report/python_leak PROPERTIES RESOURCE_LOCK hs_chromium)
+  set_tests_properties(report/python_leak report/growth PROPERTIES RESOURCE_LOCK hs_chromium)
 endif()

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 // analyze/report/report.js — the behaviour of the `heapsnap report` page:
 // reads the data object from the hs-data script element (JSON, schema in
-// docs/report.md#data) and builds the header, suspects, icicle picture,
-// dominator tree, types table, cycles and largest retainers. Text from the
+// docs/report.md#data) and builds the header, the growth since a base
+// snapshot (with --base: owners, types, new objects; growing owners marked
+// in the tree and the picture), suspects, icicle picture, dominator tree,
+// types table, cycles and largest retainers. Text from the
 // dump is only ever inserted with textContent (or drawn on the canvas),
 // never parsed as HTML. Vanilla JS, no dependencies; inlined by
 // analyze/out_html.c. window.heapsnapReport is a small hook for the tests.
@@ -91,6 +93,17 @@
   function nodeLabel(i) { return T.l[i] >= 0 ? S[T.l[i]] : ''; }
   var TOTAL = 0;
   for (i = 0; i < tops.length; i++) TOTAL += T.r[tops[i]];
+  // growth (with --base): growOf[i] = index of the owner whose group node i is in, or -1;
+  // holdsGrowth[i] = 1 when a descendant of node i is such a node
+  var G = D.growth, growOf = new Int32Array(N).fill(-1), holdsGrowth = new Uint8Array(N);
+  if (G) {
+    G.marks.forEach(function (m) {
+      growOf[m[0]] = m[1];
+      for (var v = T.p[m[0]]; v >= 0 && !holdsGrowth[v]; v = T.p[v]) holdsGrowth[v] = 1;
+    });
+  }
+  function sbytes(n) { return (n > 0 ? '+' : n < 0 ? '-' : '') + bytes(Math.abs(n)); }
+  function scount(n) { return (n > 0 ? '+' : n < 0 ? '-' : '') + count(Math.abs(n)); }
 
   // ---- header ----
   function renderHeader() {
@@ -124,6 +137,80 @@
         count(m.orphan_references) + ' references from undeclared holders, ' + count(m.roots) + ' roots (' +
         count(m.addresses) + ' undeclared addresses).'));
     }
+  }
+
+  // ---- growth since the base snapshot ----
+  function diffPathEl(path) { // as `heapsnap diff --json`: [root, {block, held, label}, ...]
+    var p = el('div', 'path');
+    if (!path || !path.length) { p.textContent = '(no path)'; return p; }
+    var r = path[0];
+    add(p, el('span', 'root', r.root === 'shared' || r.root === 'unreachable' ? '<' + r.root + '>' : rootText(r)));
+    for (var k = 1; k < path.length; k++) {
+      var s = path[k]; // the label under which the previous block holds this one, as the CLI prints it
+      if (s.held === 'direct' || s.held === 'shared') add(p, ' ', el('span', 'lbl', labelText(s.label)));
+      add(p, ' \u2192 ', blockSpan(s.block));
+    }
+    return p;
+  }
+  function treeLinks(li, node) {
+    if (node < 0) return;
+    var b1 = el('button', 'link', 'show in tree'), b2 = el('button', 'link', 'show in picture');
+    b1.type = b2.type = 'button';
+    b1.addEventListener('click', function () { reveal(node); });
+    b2.addEventListener('click', function () { zoomTo(T.p[node] >= 0 ? T.p[node] : node); document.getElementById('picture').scrollIntoView(); });
+    add(li, add(el('div', 's-line'), b1, ' \u00b7 ', b2));
+  }
+  function renderGrowth() {
+    if (!G) return;
+    document.getElementById('growth').hidden = false;
+    document.getElementById('nav-growth').hidden = false;
+    document.getElementById('g-base').textContent = G.before.file;
+    var b = G.before, a = G.after;
+    document.getElementById('growth-note').textContent = 'From ' + b.file + ' to ' + a.file + ': blocks ' + count(b.blocks) + ' \u2192 ' +
+      count(a.blocks) + ' (' + scount(a.blocks - b.blocks) + '), reachable ' + bytes(b.reachable) + ' \u2192 ' + bytes(a.reachable) +
+      ' (' + sbytes(a.reachable - b.reachable) + '). Rows under the noise threshold (' + bytes(G.noise) +
+      ') are not shown; at most ' + G.rows + ' per view.';
+    var ol = document.getElementById('growth-owners');
+    if (!G.owners.length) ol.parentNode.insertBefore(el('p', 'note', 'No owner grew by ' + bytes(G.noise) + ' or more.'), ol);
+    G.owners.forEach(function (o) {
+      var li = el('li', 'owner');
+      li.dataset.tree = String(o.tree);
+      li.dataset.entries = String(o.entries);
+      li.dataset.growth = String(o.growth);
+      add(li, add(el('div', 's-title'), el('span', 'mono owner-name', o.owner), ' (', el('span', 'type', o.type), '): ',
+          el('span', 'plus', scount(o.entries) + ' entries'), o.entries_type ? ' (' + o.entries_type + ')' : '', ', ',
+          el('span', 'plus', sbytes(o.growth) + ' retained'), o.alike > 1 ? ' [' + count(o.alike) + ' alike]' : ''));
+      add(li, el('div', 's-line', 'retained ' + bytes(o.retained.before) + ' \u2192 ' + bytes(o.retained.after) + '; ' +
+          scount(o.children_added) + ' child objects added; now ' + (o.block.addr || '')));
+      add(li, diffPathEl(o.path));
+      treeLinks(li, o.tree);
+      ol.appendChild(li);
+    });
+    var tb = document.querySelector('#growth-types tbody');
+    G.types.forEach(function (t) {
+      add(tb, add(el('tr'), el('td', 'type', t.type), numCell('td', t.count.delta, scount(t.count.delta)),
+          numCell('td', t.count.after, count(t.count.after)), numCell('td', t.shallow.delta, sbytes(t.shallow.delta)),
+          numCell('td', t.shallow.after, bytes(t.shallow.after)), numCell('td', t.retained.delta, sbytes(t.retained.delta)),
+          numCell('td', t.retained.after, bytes(t.retained.after))));
+    });
+    if (!G.types.length) add(tb, add(el('tr'), add(el('td', 'note', 'No type grew by ' + bytes(G.noise) + ' or more.'))));
+    var nw = G['new'];
+    document.getElementById('growth-new-note').textContent = count(nw.objects) + ' blocks (' + bytes(nw.bytes) + ') of ' + a.file +
+      ' were not in ' + b.file + ' (same address, type and retainer path), by type and by the block that holds them.';
+    tb = document.querySelector('#growth-new-types tbody');
+    nw.by_type.forEach(function (t) {
+      add(tb, add(el('tr'), el('td', 'type', t.type), numCell('td', t.count, count(t.count)), numCell('td', t.bytes, bytes(t.bytes))));
+    });
+    tb = document.querySelector('#growth-new-owners tbody');
+    nw.by_owner.forEach(function (c) {
+      var tr = el('tr');
+      tr.dataset.tree = String(c.tree);
+      add(tr, numCell('td', c.objects, count(c.objects)), numCell('td', c.bytes, bytes(c.bytes)),
+          el('td', 'type', count(c.top) + ' \u00d7 ' + c.type),
+          add(el('td'), el('span', 'mono owner-name', c.owner), ' (', el('span', 'type', c.owner_type), ')'),
+          add(el('td'), diffPathEl(c.path)));
+      tb.appendChild(tr);
+    });
   }
 
   // ---- suspects ----
@@ -193,6 +280,17 @@
     if (T.l[i] >= 0) add(name, el('span', 'lbl', nodeLabel(i)));
     if (T.f[i] & 1 && !(T.f[i] & 4)) add(name, el('span', 'unr', 'unreachable'));
     if (T.f[i] & 2) add(name, el('span', 'tag fin', 'finalizer'));
+    if (growOf[i] >= 0) {
+      var o = G.owners[growOf[i]], badge = el('span', 'badge grow', sbytes(o.growth));
+      badge.title = 'grew since ' + G.before.file + ': ' + o.owner + ' ' + scount(o.entries) + ' entries, ' + sbytes(o.growth) +
+        ' retained' + (o.alike > 1 ? ' (all ' + count(o.alike) + ' alike together)' : '');
+      row.classList.add('grew');
+      add(name, badge);
+    } else if (holdsGrowth[i]) {
+      var m = el('span', 'grew-in', '\u25b2 growth inside');
+      m.title = 'a block under this one grew since ' + G.before.file;
+      add(name, m);
+    }
     add(row, name, numCell('span', T.r[i], bytes(T.r[i])), numCell('span', T.s[i], bytes(T.s[i])), numCell('span', T.c[i], count(T.c[i])));
     row.title = nodeType(i) + (T.a[i] ? ' ' + nodeAddr(i) : '') + ': retains ' + bytes(T.r[i]) + ' (' + pct(T.r[i], TOTAL) + ')';
     wrap.appendChild(row);
@@ -293,6 +391,7 @@
   var ROW = 22, focus = -1, rects = [];
   function hue(s) { var h = 0; for (var k = 0; k < s.length; k++) h = (h * 31 + s.charCodeAt(k)) | 0; return Math.abs(h) % 360; }
   function color(i) {
+    if (growOf[i] >= 0) return '#f08c5a';
     if (T.f[i] & 4) return '#c9d1d9';
     if (T.f[i] & 1) return 'hsl(' + hue(nodeType(i)) + ',18%,78%)';
     return 'hsl(' + hue(nodeType(i)) + ',58%,' + (70 - Math.min(depthOf[i], 8) * 2) + '%)';
@@ -332,8 +431,12 @@
       var y = r.d * ROW;
       ctx.fillStyle = color(r.node);
       ctx.fillRect(r.x, y, Math.max(r.w - 1, 0.5), ROW - 1);
+      if (holdsGrowth[r.node] || growOf[r.node] >= 0) { // a band on the way down to growth
+        ctx.fillStyle = '#d9480f';
+        ctx.fillRect(r.x, y + ROW - 4, Math.max(r.w - 1, 0.5), 3);
+      }
       if (r.w > 36) {
-        var text = nodeType(r.node) + ' ' + bytes(T.r[r.node]);
+        var text = (growOf[r.node] >= 0 ? sbytes(G.owners[growOf[r.node]].growth) + ' ' : '') + nodeType(r.node) + ' ' + bytes(T.r[r.node]);
         ctx.save();
         ctx.beginPath();
         ctx.rect(r.x + 3, y, r.w - 6, ROW);
@@ -378,6 +481,12 @@
     add(tip, el('div', null, nodeType(i) + (T.a[i] ? ' ' + nodeAddr(i) : '') + (T.l[i] >= 0 ? '  ' + nodeLabel(i) : '')),
         el('div', null, 'retained ' + bytes(T.r[i]) + ' (' + pct(T.r[i], TOTAL) + ' of the heap), shallow ' + bytes(T.s[i])),
         el('div', null, count(T.c[i]) + ' blocks, ' + count(kids[i].length + (moreOf[i] ? moreOf[i][1] : 0)) + ' dominated children'));
+    if (growOf[i] >= 0) {
+      var o = G.owners[growOf[i]];
+      add(tip, el('div', null, 'grew since ' + G.before.file + ': ' + scount(o.entries) + ' entries, ' + sbytes(o.growth) + ' (' + o.owner + ')'));
+    } else if (holdsGrowth[i]) {
+      add(tip, el('div', null, 'holds a block that grew since ' + G.before.file));
+    }
     tip.hidden = false;
     var x = ev.clientX - box.left + 12, y = ev.clientY - box.top + 14;
     if (x + 300 > box.width) x = Math.max(0, box.width - 300);
@@ -464,6 +573,7 @@
   }
 
   renderHeader();
+  renderGrowth();
   renderSuspects();
   renderTree();
   renderPicture();
@@ -475,7 +585,9 @@
   // ---- for the tests ----
   hook.data = D;
   hook.picture = function () {
-    return rects.map(function (r) { return { depth: r.d, x: r.x, w: r.w, node: r.node, type: nodeType(r.node), addr: nodeAddr(r.node) }; });
+    return rects.map(function (r) {
+      return { depth: r.d, x: r.x, w: r.w, node: r.node, type: nodeType(r.node), addr: nodeAddr(r.node), grew: growOf[r.node], holds: !!holdsGrowth[r.node] };
+    });
   };
   hook.zoomTo = zoomTo;
   hook.reveal = reveal;
