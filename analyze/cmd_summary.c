@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * analyze/cmd_summary.c — `heapsnap summary FILE`: per declared type, the
- * number of blocks, their shallow bytes and the retained bytes of the set
- * of all its instances (graph_set_retained: what goes once they all go),
- * largest first (ties: more blocks, then name); -n limits the rows, the
- * rest are folded into one line; text or --json. Loads the graph and its
- * dominator tree; the retained column costs one search per shown type.
+ * number of blocks, their shallow bytes and their retained bytes, largest
+ * first (ties: more blocks, then name); -n limits the rows, the rest are
+ * folded into one line; text or --json. Retained: by default what the
+ * instances keep alive on their own (graph_type_retained, one pass over the
+ * dominator tree); with --exact what goes once they all go
+ * (graph_set_retained, one search per shown type).
  * See docs/cli.md#summary.
  */
 #include "cli.h"
@@ -16,11 +17,13 @@
 static bool opt_json;
 static uint64_t opt_n;
 static const char *opt_sort;
+static bool opt_exact;
 
 static const cli_opt summary_opts[] = {
     {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#summary)"},
     {"top", 'n', CLI_UINT, &opt_n, "N", "show the N largest types (default 25, 0 = all)"},
     {"sort", 0, CLI_STRING, &opt_sort, "KEY", "order rows by 'shallow' (default) or 'count'"},
+    {"exact", 0, CLI_BOOL, &opt_exact, NULL, "retained: what goes if every instance goes (one search per row)"},
 };
 
 static const cli_cmd summary_cmd = {
@@ -54,6 +57,7 @@ int cmd_summary(int argc, char **argv)
     opt_json = false;
     opt_n = 25;
     opt_sort = "shallow";
+    opt_exact = false;
     int rc = cli_parse(&summary_cmd, argc, argv, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     if (strcmp(opt_sort, "shallow") != 0 && strcmp(opt_sort, "count") != 0) {
@@ -101,20 +105,27 @@ int cmd_summary(int argc, char **argv)
     }
     qsort(rows, nrows, sizeof *rows, cmp_rows);
     uint32_t shown = opt_n == 0 || opt_n > nrows ? nrows : (uint32_t)opt_n;
-    for (uint32_t i = 0; i < shown; i++)
-        if (graph_set_retained(&g, rows[i].type, &rows[i].retained)) {
-            free(rows);
-            free(count);
-            free(shallow);
-            graph_release(&g);
-            return cli_error("'%s': out of memory", path);
-        }
+    uint64_t *by_type = opt_exact ? NULL : malloc(((size_t)g.ntypes + 1) * sizeof *by_type);
+    bool failed = !opt_exact && (!by_type || graph_type_retained(&g, by_type));
+    for (uint32_t i = 0; i < shown && !failed; i++) {
+        if (opt_exact) failed = graph_set_retained(&g, rows[i].type, &rows[i].retained) != GRAPH_OK;
+        else rows[i].retained = by_type[rows[i].type];
+    }
+    free(by_type);
+    if (failed) {
+        free(rows);
+        free(count);
+        free(shallow);
+        graph_release(&g);
+        return cli_error("'%s': out of memory", path);
+    }
     char b1[32], b2[32], b3[32];
     if (opt_json) {
         printf("{\n  \"file\": ");
         out_json_string(stdout, path, strlen(path));
-        printf(",\n  \"blocks\": %llu,\n  \"total_shallow\": %llu,\n  \"type_count\": %u,\n  \"types\": [",
-               (unsigned long long)total_count, (unsigned long long)total_shallow, nrows);
+        printf(",\n  \"blocks\": %llu,\n  \"total_shallow\": %llu,\n  \"retained_measure\": \"%s\",\n"
+               "  \"type_count\": %u,\n  \"types\": [",
+               (unsigned long long)total_count, (unsigned long long)total_shallow, opt_exact ? "exact" : "own", nrows);
         for (uint32_t i = 0; i < shown; i++) {
             printf("%s\n    {\"type\": ", i ? "," : "");
             out_json_string(stdout, rows[i].name, strlen(rows[i].name));

@@ -189,6 +189,11 @@ graph_status graph_dom_children(const graph *g, uint32_t **off /* OUT [n+3] */, 
 /* Retained bytes of the set of all instances of `type`: what is no longer
  * reachable from its group's root once every instance is removed. O(n + m). */
 graph_status graph_set_retained(const graph *g, uint32_t type, uint64_t *out /* OUT */);
+/* For every type at once (graph_types.c): the bytes its instances keep alive
+ * on their own — the retained sizes of its instances with no instance of the
+ * type above them in the dominator tree. A lower bound of
+ * graph_set_retained(); one pass. `out` has g->ntypes entries. */
+graph_status graph_type_retained(const graph *g, uint64_t *out /* OUT [ntypes] */);
 
 /* ---- cycles (graph_cycles.c) ---- */
 /* comp[v] = component id of block v, ids dense in 0..*ncomp-1, in the

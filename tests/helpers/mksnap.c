@@ -10,6 +10,7 @@
  *   mksnap hostile OUT          names with control characters and markup
  *   mksnap types N OUT          N types with one block each
  *   mksnap tie OUT              a dict as near a stack root as a global one
+ *   mksnap shared OUT           a payload only two holders keep alive together
  */
 #include "heapsnap.h"
 
@@ -155,6 +156,22 @@ static void shape_tie(void)
     C(hs_writer_add_block(w, 0x300, 640, td, 0, HS_NONE));
 }
 
+/* Two Holders, each rooted, both pointing at one Payload: neither holder
+ * dominates it, so it counts in the Holders' exact retained size only. */
+static void shape_shared(void)
+{
+    uint32_t th, tp;
+    C(hs_writer_add_type(w, "Holder", "app", 0, &th));
+    C(hs_writer_add_type(w, "Payload", "app", 0, &tp));
+    C(hs_writer_add_root(w, 0x100, HS_ROOT_GLOBAL, "a", 0));
+    C(hs_writer_add_root(w, 0x200, HS_ROOT_GLOBAL, "b", 0));
+    C(hs_writer_add_block(w, 0x100, 50, th, 0, HS_NONE));
+    C(hs_writer_add_ref(w, 0x100, 0x300, HS_REF_STRONG, "payload"));
+    C(hs_writer_add_block(w, 0x200, 50, th, 0, HS_NONE));
+    C(hs_writer_add_ref(w, 0x200, 0x300, HS_REF_STRONG, "payload"));
+    C(hs_writer_add_block(w, 0x300, 4000, tp, 0, HS_NONE));
+}
+
 static void shape_types(uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {
@@ -184,6 +201,9 @@ int main(int argc, char **argv)
         shape_small();
     } else if (argc == 3 && !strcmp(shape, "empty")) {
         open_out(argv[2], NULL);
+    } else if (argc == 3 && !strcmp(shape, "shared")) {
+        open_out(argv[2], NULL);
+        shape_shared();
     } else if (argc == 3 && !strcmp(shape, "tie")) {
         open_out(argv[2], NULL);
         shape_tie();

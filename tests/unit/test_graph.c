@@ -135,6 +135,26 @@ static void check_graph(graph *g, const char *what)
     }
     CHECK(g->retained[GRAPH_SUPER(g)] == want_ret_super, "%s: super retained", what);
     CHECK(g->retained[GRAPH_UNREACH(g)] == want_ret_un, "%s: unreachable retained", what);
+    /* one-pass retained per type: instances with no same-type instance above
+     * them in the dominator tree, summed; never more than the exact measure */
+    uint64_t own[64] = {0};
+    CHECK(g->ntypes <= 64, "%s: test types", what);
+    CHECK(graph_type_retained(g, own) == GRAPH_OK, "%s: own retained", what);
+    for (uint32_t t = 0; t < g->ntypes && t < 64; t++) {
+        uint64_t want_own = 0;
+        for (uint32_t v = 0; v < n; v++) {
+            if (g->type[v] != t) continue;
+            bool nested = false;
+            for (uint32_t a = g->idom[v]; a < n; a = g->idom[a])
+                if (g->type[a] == t) nested = true;
+            if (!nested) want_own += g->retained[v];
+        }
+        CHECK(own[t] == want_own, "%s: own retained of type %u = %llu, want %llu", what, t,
+              (unsigned long long)own[t], (unsigned long long)want_own);
+        uint64_t exact = 0;
+        CHECK(graph_set_retained(g, t, &exact) == GRAPH_OK, "%s: type retained", what);
+        CHECK(own[t] <= exact, "%s: own retained of type %u above the exact one", what, t);
+    }
     /* type-set retained: delete every instance at once */
     for (uint32_t t = 0; t < g->ntypes; t++) {
         uint64_t tret = 0;
