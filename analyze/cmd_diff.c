@@ -262,19 +262,8 @@ static int view_new(const ctx *c, diff_type *ty, uint32_t nt, uint8_t *newbits, 
         char obuf[256];
         const char *otn = out_type_name(&c->a->g, owner, obuf, sizeof obuf);
         if (json) {
-            printf("%s\n    {\"owner\": ", i ? "," : "");
-            out_json_string(stdout, name ? name : "?", name ? strlen(name) : 1);
-            fputs(", \"owner_type\": ", stdout);
-            out_json_string(stdout, otn, strlen(otn));
-            fputs(", \"type\": ", stdout);
-            out_json_string(stdout, tn, strlen(tn));
-            printf(", \"top\": %llu, \"objects\": %llu, \"bytes\": %llu, \"retained\": %llu, \"example\": ",
-                   (unsigned long long)k->top, (unsigned long long)k->objects, (unsigned long long)k->bytes,
-                   (unsigned long long)k->retained);
-            out_block_json(stdout, &c->a->g, k->example);
-            fputs(", \"path\": ", stdout);
-            diff_out_path_json(stdout, c->a, k->example);
-            fputc('}', stdout);
+            printf("%s\n    ", i ? "," : "");
+            diff_out_cluster_json(stdout, c->a, k, name, otn, tn);
         } else {
             printf("  %s objects, %s: %s ", fmt_scount((int64_t)k->objects, b[0]), fmt_bytes(k->bytes, b[1]),
                    fmt_count(k->top, b[2]));

@@ -109,19 +109,8 @@ int cmd_leaks(int argc, char **argv)
         const char *tn = out_type_name(g, k->example, tbuf, sizeof tbuf);
         const char *otn = out_type_name(g, owner, obuf, sizeof obuf);
         if (opt_json) {
-            printf("%s\n    {\"owner\": ", i ? "," : "");
-            out_json_string(stdout, name ? name : "?", name ? strlen(name) : 1);
-            fputs(", \"owner_type\": ", stdout);
-            out_json_string(stdout, otn, strlen(otn));
-            fputs(", \"type\": ", stdout);
-            out_json_string(stdout, tn, strlen(tn));
-            printf(", \"top\": %llu, \"objects\": %llu, \"bytes\": %llu, \"retained\": %llu, \"example\": ",
-                   (unsigned long long)k->top, (unsigned long long)k->objects, (unsigned long long)k->bytes,
-                   (unsigned long long)k->retained);
-            out_block_json(stdout, g, k->example);
-            fputs(", \"path\": ", stdout);
-            diff_out_path_json(stdout, &s[2], k->example);
-            fputc('}', stdout);
+            printf("%s\n    ", i ? "," : "");
+            diff_out_cluster_json(stdout, &s[2], k, name, otn, tn);
         } else {
             printf("\n  %s objects, %s: %s ", fmt_count(k->objects, b1), fmt_bytes(k->bytes, b2), fmt_count(k->top, b3));
             out_text_safe(stdout, tn, strlen(tn));

@@ -329,3 +329,21 @@ void diff_out_path_json(FILE *f, const diff_snap *s, uint32_t v)
     fputc(']', f);
     free(c);
 }
+
+void diff_out_cluster_json(FILE *f, const diff_snap *s, const diff_cluster *k, const char *owner_name,
+                           const char *owner_type, const char *type)
+{
+    fputs("{\"owner\": ", f);
+    out_json_string(f, owner_name ? owner_name : "?", owner_name ? strlen(owner_name) : 1);
+    fputs(", \"owner_type\": ", f);
+    out_json_string(f, owner_type, strlen(owner_type));
+    fputs(", \"type\": ", f);
+    out_json_string(f, type, strlen(type));
+    fprintf(f, ", \"top\": %llu, \"objects\": %llu, \"bytes\": %llu, \"retained\": %llu, \"example\": ",
+            (unsigned long long)k->top, (unsigned long long)k->objects, (unsigned long long)k->bytes,
+            (unsigned long long)k->retained);
+    out_block_json(f, &s->g, k->example);
+    fputs(", \"path\": ", f);
+    diff_out_path_json(f, s, k->example);
+    fputc('}', f);
+}

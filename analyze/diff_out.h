@@ -37,6 +37,10 @@ char *diff_out_name(const diff_snap *s, uint32_t v);
 /* The dominator path of v: one line of text, or a JSON list. */
 void diff_out_path_line(FILE *f, const diff_snap *s, uint32_t v);
 void diff_out_path_json(FILE *f, const diff_snap *s, uint32_t v);
+/* One cluster of new objects (diff's new-by-owner view, leaks) as a JSON
+ * object: owner, owner_type, type, top, objects, bytes, retained, example, path. */
+void diff_out_cluster_json(FILE *f, const diff_snap *s, const diff_cluster *k, const char *owner_name,
+                           const char *owner_type, const char *type);
 /* The display name of a type hash among the snapshot's types, or NULL. */
 const char *diff_out_type_of_hash(const diff_snap *s, uint64_t hash);
 void diff_out_file_json(FILE *f, const diff_snap *s);
