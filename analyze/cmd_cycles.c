@@ -4,25 +4,28 @@
  * connected components over strong references (more than one member, or a
  * block referring to itself), largest first by bytes: members, bytes, the
  * types involved, whether a member has a finalizer, and whether the cycle
- * is reachable from a root or garbage. -n and --min-bytes limit the list.
- * Text or --json. See docs/cli.md#cycles.
+ * is reachable from a root or garbage. -n and --min-bytes limit the list;
+ * --garbage keeps the unreachable cycles only (in a Python heap, classes
+ * and modules make one large reachable component that would otherwise head
+ * the list). Text or --json. See docs/cli.md#cycles.
  */
 #include "cli.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static bool opt_json;
+static bool opt_json, opt_garbage;
 static uint64_t opt_n, opt_min;
 
 static const cli_opt cycles_opts[] = {
     {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#cycles)"},
     {"top", 'n', CLI_UINT, &opt_n, "N", "show the N largest cycles (default 20, 0 = all)"},
     {"min-bytes", 0, CLI_UINT, &opt_min, "B", "only cycles of at least B bytes"},
+    {"garbage", 0, CLI_BOOL, &opt_garbage, NULL, "only cycles no root reaches (garbage awaiting collection, or leaked)"},
 };
 
 static const cli_cmd cycles_cmd = {
-    "cycles", "heapsnap cycles [--json] [-n N] [--min-bytes B] FILE",
+    "cycles", "heapsnap cycles [--json] [-n N] [--min-bytes B] [--garbage] FILE",
     "Reference cycles (strongly connected components over strong references), largest first.",
     cycles_opts, sizeof cycles_opts / sizeof cycles_opts[0], 1, 1,
 };
@@ -65,6 +68,7 @@ int cmd_cycles(int argc, char **argv)
     opt_json = false;
     opt_n = 20;
     opt_min = 0;
+    opt_garbage = false;
     int rc = cli_parse(&cycles_cmd, argc, argv, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
@@ -111,13 +115,16 @@ int cmd_cycles(int argc, char **argv)
         uint32_t c = comp[v];
         if (members[c] > 1 && slot[c] == GRAPH_NONE) slot[c] = v;
     }
+    uint32_t listed = 0; /* the cycles that pass --garbage; the totals count them all */
     for (uint32_t i = 0; i < ncyc; i++) {
         list[i].first = slot[list[i].id];
-        if (!graph_reachable(&g, list[i].first)) garbage++;
+        bool reach = graph_reachable(&g, list[i].first);
+        if (!reach) garbage++;
+        if (!opt_garbage || !reach) list[listed++] = list[i];
     }
-    qsort(list, ncyc, sizeof *list, cmp_cyc);
+    qsort(list, listed, sizeof *list, cmp_cyc);
     uint32_t shown = 0;
-    while (shown < ncyc && (opt_n == 0 || shown < opt_n) && list[shown].bytes >= opt_min) shown++;
+    while (shown < listed && (opt_n == 0 || shown < opt_n) && list[shown].bytes >= opt_min) shown++;
     /* the members of the shown cycles, grouped: slot[comp] = position in list */
     for (uint32_t c = 0; c < ncomp; c++) slot[c] = GRAPH_NONE;
     for (uint32_t i = 0; i < shown; i++) slot[list[i].id] = i;
@@ -192,7 +199,7 @@ int cmd_cycles(int argc, char **argv)
         }
     }
     if (opt_json) printf("%s]\n}\n", shown ? "\n  " : "");
-    else if (shown < ncyc) printf("... %u more cycles (see -n, --min-bytes)\n", ncyc - shown);
+    else if (shown < listed) printf("... %u more %scycles (see -n, --min-bytes)\n", listed - shown, opt_garbage ? "garbage " : "");
     goto out;
 nomem:
     ret = cli_error("'%s': out of memory", path);
