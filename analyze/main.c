@@ -27,6 +27,7 @@ static const command commands[] = {
     {"leaks", cmd_leaks, "objects allocated between S1 and S2 still alive in S3, by owner"},
     {"trend", cmd_trend, "owners that grow in every or nearly every step of a series of snapshots"},
     {"report", cmd_report, "one self-contained HTML page: suspects, dominator tree, picture, types, cycles"},
+    {"import", cmd_import, "convert a V8 heap snapshot (.heapsnapshot) into an .hsnap file"},
     {"graph", cmd_graph, "a Graphviz graph (dot or svg) of the references around one block"},
 };
 

@@ -8,6 +8,7 @@ pkgs=(
   clang libclang-rt-14-dev                # libFuzzer and sanitizer runtimes (fuzzing in CI)
   python3 python3-dev python3-setuptools python3-pip python3-venv  # the CPython extension (dump/python)
   chromium                                # the HTML report's browser tests
+  nodejs                                  # writes V8 heap snapshots for the importer's tests
 )
 missing=()
 for p in "${pkgs[@]}"; do

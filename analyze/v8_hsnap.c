@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/v8_hsnap.c — v8_encode(), v8_convert_file(), v8_convert_temp():
+ * turn a read V8 heap snapshot (v8_read.c) into the .hsnap record stream
+ * through the codec's encoder (formats/hs_format.h), and a small atomic
+ * file sink (temp file beside the target, fsync, rename, fsync the
+ * directory — Redis' rdbSave). Mapping: node → block (address = V8 id,
+ * size = self_size, type "object Foo" / "closure bar" / "string"), edge →
+ * reference (label: property/context name or element index; kind from
+ * v8_edge_retains), synthetic root → the one root. V8 strings keep their
+ * index as .hsnap string id. One pass over the nodes; no recursion.
+ * See docs/v8.md.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "v8_read.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define V8_REF_CHUNK 4096u
+
+/* V8 node types whose name is a value (string contents, a number, a regexp
+ * source), not a class: the type is the V8 type alone. */
+static bool plain_type(const char *t)
+{
+    static const char *const plain[] = {"string", "concatenated string", "sliced string", "number",
+                                        "heap number", "symbol", "bigint", "regexp"};
+    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
+        if (!strcmp(t, plain[i])) return true;
+    return false;
+}
+
+typedef struct type_map { /* (V8 type, name) → .hsnap type id; open addressing */
+    uint64_t *key;
+    uint32_t *val;
+    size_t cap, n;
+} type_map;
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+}
+
+static int tm_grow(type_map *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 256;
+    uint64_t *key = malloc(cap * sizeof *key);
+    uint32_t *val = malloc(cap * sizeof *val);
+    if (!key || !val) {
+        free(key);
+        free(val);
+        return -1;
+    }
+    memset(key, 0xff, cap * sizeof *key);
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->key[i] == UINT64_MAX) continue;
+        size_t j = mix(m->key[i]) & (cap - 1);
+        while (key[j] != UINT64_MAX) j = (j + 1) & (cap - 1);
+        key[j] = m->key[i];
+        val[j] = m->val[i];
+    }
+    free(m->key);
+    free(m->val);
+    m->key = key;
+    m->val = val;
+    m->cap = cap;
+    return 0;
+}
+
+/* Slot for k: found (val set) or empty (key UINT64_MAX). */
+static size_t tm_slot(const type_map *m, uint64_t k)
+{
+    size_t j = mix(k) & (m->cap - 1);
+    while (m->key[j] != UINT64_MAX && m->key[j] != k) j = (j + 1) & (m->cap - 1);
+    return j;
+}
+
+static char *join(const v8_names *n)
+{
+    size_t len = 1;
+    for (uint32_t i = 0; i < n->n; i++) len += strlen(n->v[i]) + 1;
+    char *s = malloc(len), *p = s;
+    if (!s) return NULL;
+    *p = 0;
+    for (uint32_t i = 0; i < n->n; i++) p += sprintf(p, "%s%s", i ? "," : "", n->v[i]);
+    return s;
+}
+
+#define ENC(call)                                                                                             \
+    do {                                                                                                       \
+        hs_status st_ = (call);                                                                                \
+        if (st_) {                                                                                             \
+            const char *m_ = hs_encoder_error(e)->message;                                                     \
+            snprintf(err, V8_ERR_MAX, "writing .hsnap: %s", *m_ ? m_ : hs_strerror(st_));                      \
+            goto out;                                                                                          \
+        }                                                                                                      \
+    } while (0)
+
+int v8_encode(const v8_snapshot *s, hs_sink_fn sink, void *sink_ud, char err[V8_ERR_MAX])
+{
+    int rc = -1;
+    hs_encoder *e = NULL;
+    type_map tm = {0};
+    hs_ref *refs = malloc(V8_REF_CHUNK * sizeof *refs);
+    char *nf = join(&s->node_fields), *ef = join(&s->edge_fields);
+    char *nt = join(&s->node_types), *et = join(&s->edge_types);
+    char *tname = NULL;
+    size_t tcap = 0;
+    char nc[32], ec[32];
+    snprintf(nc, sizeof nc, "%u", s->node_count);
+    snprintf(ec, sizeof ec, "%u", s->edge_count);
+    if (!refs || !nf || !ef || !nt || !et || tm_grow(&tm)) {
+        snprintf(err, V8_ERR_MAX, "out of memory");
+        goto out;
+    }
+    hs_encoder_options opt = {1, 0};
+    if (hs_encoder_new(&opt, sink, sink_ud, &e) || !e) {
+        snprintf(err, V8_ERR_MAX, "out of memory (encoder)");
+        goto out;
+    }
+    hs_tag tags[] = {
+        {"source", "v8-heapsnapshot"}, {"v8.node_fields", nf}, {"v8.edge_fields", ef},
+        {"v8.node_types", nt},         {"v8.edge_types", et},  {"v8.node_count", nc},
+        {"v8.edge_count", ec},
+    };
+    hs_header h = {0};
+    h.producer = "heapsnap-import";
+    h.producer_version = HS_LIB_VERSION_STRING;
+    h.runtime = "V8";
+    h.pointer_size = 0;
+    h.tags = tags;
+    h.ntags = sizeof tags / sizeof tags[0];
+    ENC(hs_encoder_header(e, &h));
+    for (uint32_t i = 0; i < s->nstrings; i++) {
+        const char *t = s->sbuf + s->soff[i];
+        uint32_t id;
+        ENC(hs_encoder_string(e, t, strlen(t), &id));
+        if (id != i) {
+            snprintf(err, V8_ERR_MAX, "writing .hsnap: string ids out of step");
+            goto out;
+        }
+    }
+    uint32_t root_name;
+    ENC(hs_encoder_string(e, "(V8 synthetic root)", 19, &root_name));
+    uint32_t e0 = 0;
+    for (uint32_t n = 0; n < s->node_count; n++) {
+        const char *vt = s->node_types.v[s->ntype[n]];
+        bool plain = plain_type(vt);
+        uint64_t key = (uint64_t)s->ntype[n] << 32 | (plain ? 0xFFFFFFFFu : s->nname[n]);
+        if (tm.n * 2 >= tm.cap && tm_grow(&tm)) {
+            snprintf(err, V8_ERR_MAX, "out of memory");
+            goto out;
+        }
+        size_t slot = tm_slot(&tm, key);
+        if (tm.key[slot] == UINT64_MAX) {
+            const char *nm = plain ? "" : s->sbuf + s->soff[s->nname[n]];
+            size_t need = strlen(vt) + strlen(nm) + 2;
+            if (need > tcap) {
+                char *q = realloc(tname, need);
+                if (!q) {
+                    snprintf(err, V8_ERR_MAX, "out of memory");
+                    goto out;
+                }
+                tname = q;
+                tcap = need;
+            }
+            int len = snprintf(tname, need, "%s%s%s", vt, *nm ? " " : "", nm);
+            hs_type t = {0, HS_NONE, 0};
+            uint32_t tid;
+            ENC(hs_encoder_string(e, tname, (size_t)len, &t.name));
+            ENC(hs_encoder_type(e, &t, &tid));
+            tm.key[slot] = key;
+            tm.val[slot] = tid;
+            tm.n++;
+        }
+        uint32_t type = tm.val[slot];
+        uint32_t left = s->nedges[n], done = 0;
+        bool first = true;
+        do {
+            uint32_t k = left < V8_REF_CHUNK ? left : V8_REF_CHUNK;
+            for (uint32_t j = 0; j < k; j++) {
+                uint32_t ed = e0 + done + j;
+                hs_ref *rf = &refs[j];
+                rf->to = s->nid[s->eto[ed]];
+                rf->label = s->ename[ed];
+                rf->label_type = v8_edge_is_index(s, ed) ? HS_LABEL_INDEX : HS_LABEL_STRING;
+                if (v8_edge_retains(s, n, ed)) rf->kind = HS_REF_STRONG;
+                else rf->kind = strcmp(s->edge_types.v[s->etype[ed]], "weak") ? HS_REF_OTHER : HS_REF_WEAK;
+            }
+            if (first) ENC(hs_encoder_block(e, s->nid[n], s->nsize[n], type, 0, HS_NONE, refs, k));
+            else ENC(hs_encoder_refs(e, s->nid[n], refs, k));
+            first = false;
+            done += k;
+            left -= k;
+        } while (left);
+        e0 += s->nedges[n];
+    }
+    ENC(hs_encoder_root(e, s->nid[0], HS_ROOT_GLOBAL, root_name, 0));
+    ENC(hs_encoder_finish(e, NULL, 0));
+    rc = 0;
+out:
+    hs_encoder_free(e);
+    free(tm.key);
+    free(tm.val);
+    free(refs);
+    free(nf);
+    free(ef);
+    free(nt);
+    free(et);
+    free(tname);
+    return rc;
+}
+
+/* ---- a file sink ---- */
+static hs_status file_sink(void *ud, const void *data, size_t len)
+{
+    return fwrite(data, 1, len, (FILE *)ud) == len ? HS_OK : HS_ERR_IO;
+}
+
+static int encode_to(const v8_snapshot *s, FILE *f, const char *tmp, char err[V8_ERR_MAX])
+{
+    if (v8_encode(s, file_sink, f, err)) return -1;
+    if (fflush(f) || fsync(fileno(f))) {
+        snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int v8_convert_file(const char *in, const char *out, char err[V8_ERR_MAX])
+{
+    v8_snapshot s;
+    if (v8_read_file(in, &s, err)) return -1;
+    size_t n = strlen(out) + 32;
+    char *tmp = malloc(n);
+    if (!tmp) {
+        v8_snapshot_release(&s);
+        snprintf(err, V8_ERR_MAX, "out of memory");
+        return -1;
+    }
+    snprintf(tmp, n, "%s.tmp-%ld", out, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    int rc = -1;
+    if (!f) {
+        snprintf(err, V8_ERR_MAX, "cannot create '%s': %s", tmp, strerror(errno));
+    } else {
+        rc = encode_to(&s, f, tmp, err);
+        if (fclose(f) && !rc) {
+            snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
+            rc = -1;
+        }
+        if (!rc && rename(tmp, out)) {
+            snprintf(err, V8_ERR_MAX, "cannot rename to '%s': %s", out, strerror(errno));
+            rc = -1;
+        }
+        if (rc) unlink(tmp);
+    }
+    if (!rc) { /* make the rename durable */
+        char *dir = strdup(out);
+        if (dir) {
+            char *slash = strrchr(dir, '/');
+            if (slash) slash[slash == dir ? 1 : 0] = 0;
+            int fd = open(slash ? dir : ".", O_RDONLY);
+            if (fd >= 0) {
+                (void)fsync(fd);
+                close(fd);
+            }
+            free(dir);
+        }
+    }
+    free(tmp);
+    v8_snapshot_release(&s);
+    return rc;
+}
+
+int v8_convert_temp(const char *in, char **tmp_path, char err[V8_ERR_MAX])
+{
+    *tmp_path = NULL;
+    v8_snapshot s;
+    if (v8_read_file(in, &s, err)) return -1;
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    size_t n = strlen(dir) + 32;
+    char *tmp = malloc(n);
+    int rc = -1;
+    if (!tmp) {
+        snprintf(err, V8_ERR_MAX, "out of memory");
+        goto out;
+    }
+    snprintf(tmp, n, "%s/heapsnap-v8-XXXXXX", dir);
+    int fd = mkstemp(tmp);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        snprintf(err, V8_ERR_MAX, "cannot create a temporary file in '%s': %s", dir, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        goto out;
+    }
+    if (v8_encode(&s, file_sink, f, err)) rc = -1;
+    else if (fflush(f)) snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
+    else rc = 0;
+    if (fclose(f) && !rc) {
+        snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
+        rc = -1;
+    }
+    if (rc) {
+        unlink(tmp);
+        free(tmp);
+    } else {
+        *tmp_path = tmp;
+    }
+out:
+    v8_snapshot_release(&s);
+    return rc;
+}

@@ -1,0 +1,760 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/v8_read.c — v8_read_file(): a streaming reader of V8 heap
+ * snapshots. A hand-written JSON tokenizer over 64 KiB buffered reads (no
+ * DOM): snapshot.meta gives the field layout (node_fields, node_types,
+ * edge_fields, edge_types; no position is hard-coded), the flat `nodes` and
+ * `edges` integer arrays go straight into compact per-field arrays, and
+ * `strings` into one arena. Everything else (locations, trace_*, samples)
+ * is skipped. Memory is proportional to the graph, not to the text.
+ * Validation: JSON syntax, required meta fields, declared counts against
+ * what the arrays hold, sum of edge_count against the edges, every to_node a
+ * multiple of the node field count and in range, every type and string
+ * index in range. Errors are one line naming the problem and byte offset.
+ * Nesting (in skipped values) uses an explicit stack; no recursion.
+ * See docs/v8.md.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "v8_read.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JR_BUF (1u << 16)
+#define V8_MAX_COUNT (UINT32_MAX - 8u)
+
+typedef struct jr {
+    FILE *f;
+    unsigned char *buf;
+    size_t pos, len;
+    uint64_t base; /* file offset of buf[0] */
+    char *err;
+    bool failed;
+} jr;
+
+typedef struct sbuf { /* a growable byte buffer */
+    char *p;
+    size_t n, cap;
+} sbuf;
+
+static int sb_put(sbuf *b, const void *d, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 64;
+        while (cap < b->n + n + 1) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+    b->p[b->n] = 0;
+    return 0;
+}
+
+static uint64_t jr_off(const jr *r) { return r->base + r->pos; }
+
+static int jr_vfail(jr *r, uint64_t at, const char *fmt, va_list ap)
+{
+    if (r->failed) return -1;
+    char m[V8_ERR_MAX - 40];
+    vsnprintf(m, sizeof m, fmt, ap);
+    snprintf(r->err, V8_ERR_MAX, "%s at byte %llu", m, (unsigned long long)at);
+    r->failed = true;
+    return -1;
+}
+
+/* Record the one-line error (at the current offset); returns -1. */
+static int jr_fail(jr *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    jr_vfail(r, jr_off(r), fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* The same, at a given offset (the start of the offending value). */
+static int jr_fail_at(jr *r, uint64_t at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    jr_vfail(r, at, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int jr_peek(jr *r)
+{
+    if (r->pos < r->len) return r->buf[r->pos];
+    r->base += r->len;
+    r->pos = 0;
+    r->len = fread(r->buf, 1, JR_BUF, r->f);
+    if (!r->len) return -1;
+    return r->buf[0];
+}
+
+static int jr_get(jr *r)
+{
+    int c = jr_peek(r);
+    if (c >= 0) r->pos++;
+    return c;
+}
+
+static int jr_ws(jr *r)
+{
+    for (;;) {
+        int c = jr_peek(r);
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') r->pos++;
+        else return c;
+    }
+}
+
+static int jr_expect(jr *r, int want, const char *what)
+{
+    int c = jr_ws(r);
+    if (c == want) {
+        r->pos++;
+        return 0;
+    }
+    if (c < 0) return jr_fail(r, "truncated JSON: end of file, expected %s", what);
+    return jr_fail(r, "bad JSON: expected %s", what);
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static int jr_hex4(jr *r, unsigned *out)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        int c = jr_get(r);
+        if (c < 0) return jr_fail(r, "truncated JSON: end of file inside a string");
+        int h = hexval(c);
+        if (h < 0) return jr_fail(r, "bad JSON: bad \\u escape");
+        v = v << 4 | (unsigned)h;
+    }
+    *out = v;
+    return 0;
+}
+
+/* A JSON string, decoded into b (NULL: skipped). */
+static int jr_string(jr *r, sbuf *b)
+{
+    if (jr_expect(r, '"', "a string")) return -1;
+    if (b) {
+        b->n = 0;
+        if (sb_put(b, "", 0)) return jr_fail(r, "out of memory");
+    }
+    for (;;) {
+        /* copy a run of plain bytes straight from the buffer */
+        size_t start = r->pos;
+        while (r->pos < r->len && r->buf[r->pos] != '"' && r->buf[r->pos] != '\\' && r->buf[r->pos] >= 0x20) r->pos++;
+        if (b && r->pos > start && sb_put(b, r->buf + start, r->pos - start)) return jr_fail(r, "out of memory");
+        int c = jr_peek(r);
+        if (c < 0) return jr_fail(r, "truncated JSON: end of file inside a string");
+        if (c == '"') {
+            r->pos++;
+            return 0;
+        }
+        if (c < 0x20) return jr_fail(r, "bad JSON: control character in a string");
+        if (c != '\\') continue; /* buffer refilled */
+        r->pos++;
+        int e = jr_get(r);
+        char ch;
+        switch (e) {
+        case '"': ch = '"'; break;
+        case '\\': ch = '\\'; break;
+        case '/': ch = '/'; break;
+        case 'b': ch = '\b'; break;
+        case 'f': ch = '\f'; break;
+        case 'n': ch = '\n'; break;
+        case 'r': ch = '\r'; break;
+        case 't': ch = '\t'; break;
+        case 'u': {
+            unsigned u;
+            if (jr_hex4(r, &u)) return -1;
+            if (u >= 0xD800 && u < 0xDC00 && jr_peek(r) == '\\') {
+                r->pos++;
+                unsigned lo;
+                if (jr_get(r) != 'u' || jr_hex4(r, &lo)) return jr_fail(r, "bad JSON: bad surrogate pair");
+                u = lo >= 0xDC00 && lo < 0xE000 ? 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00) : 0xFFFD;
+            } else if (u >= 0xD800 && u < 0xE000) {
+                u = 0xFFFD; /* a lone surrogate */
+            }
+            unsigned char o[4];
+            size_t n;
+            if (u < 0x80) o[0] = (unsigned char)u, n = 1;
+            else if (u < 0x800) o[0] = (unsigned char)(0xC0 | u >> 6), o[1] = (unsigned char)(0x80 | (u & 0x3F)), n = 2;
+            else if (u < 0x10000)
+                o[0] = (unsigned char)(0xE0 | u >> 12), o[1] = (unsigned char)(0x80 | (u >> 6 & 0x3F)),
+                o[2] = (unsigned char)(0x80 | (u & 0x3F)), n = 3;
+            else
+                o[0] = (unsigned char)(0xF0 | u >> 18), o[1] = (unsigned char)(0x80 | (u >> 12 & 0x3F)),
+                o[2] = (unsigned char)(0x80 | (u >> 6 & 0x3F)), o[3] = (unsigned char)(0x80 | (u & 0x3F)), n = 4;
+            if (b && sb_put(b, o, n)) return jr_fail(r, "out of memory");
+            continue;
+        }
+        case -1: return jr_fail(r, "truncated JSON: end of file inside a string");
+        default: return jr_fail(r, "bad JSON: bad escape in a string");
+        }
+        if (b && sb_put(b, &ch, 1)) return jr_fail(r, "out of memory");
+    }
+}
+
+/* A non-negative integer (the nodes and edges arrays hold nothing else). */
+static int jr_uint(jr *r, uint64_t *out)
+{
+    int c = jr_ws(r);
+    if (c < 0) return jr_fail(r, "truncated JSON: end of file, expected a number");
+    if (c < '0' || c > '9') return jr_fail(r, "bad JSON: expected a non-negative integer");
+    uint64_t v = 0;
+    while ((c = jr_peek(r)) >= '0' && c <= '9') {
+        if (v > (UINT64_MAX - 9) / 10) return jr_fail(r, "number too large");
+        v = v * 10 + (uint64_t)(c - '0');
+        r->pos++;
+    }
+    if (c == '.' || c == 'e' || c == 'E') return jr_fail(r, "expected an integer, found a fraction or exponent");
+    *out = v;
+    return 0;
+}
+
+static int jr_literal(jr *r)
+{
+    char w[8];
+    size_t n = 0;
+    int c;
+    while ((c = jr_peek(r)) >= 'a' && c <= 'z' && n < 6) w[n++] = (char)c, r->pos++;
+    w[n] = 0;
+    if (c < 0) return jr_fail(r, "truncated JSON: end of file inside a literal");
+    if (strcmp(w, "true") && strcmp(w, "false") && strcmp(w, "null")) return jr_fail(r, "bad JSON: unexpected token");
+    return 0;
+}
+
+static int jr_number_skip(jr *r)
+{
+    int c;
+    size_t n = 0;
+    while ((c = jr_peek(r)) >= 0 && (strchr("0123456789+-.eE", c) != NULL)) r->pos++, n++;
+    return n ? 0 : jr_fail(r, "bad JSON: bad number");
+}
+
+/* Skip one value of any shape; nesting on an explicit stack. */
+static int jr_skip(jr *r)
+{
+    sbuf st = {0};
+    int rc = -1;
+    for (;;) {
+        int c = jr_ws(r);
+        if (c == '{' || c == '[') {
+            r->pos++;
+            char close = c == '{' ? '}' : ']';
+            if (sb_put(&st, &close, 1)) {
+                jr_fail(r, "out of memory");
+                goto done;
+            }
+            if (jr_ws(r) == close) {
+                r->pos++;
+                st.n--;
+            } else {
+                if (close == '}' && (jr_string(r, NULL) || jr_expect(r, ':', "':'"))) goto done;
+                continue;
+            }
+        } else if (c == '"') {
+            if (jr_string(r, NULL)) goto done;
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            if (jr_number_skip(r)) goto done;
+        } else if (c < 0) {
+            jr_fail(r, "truncated JSON: end of file, expected a value");
+            goto done;
+        } else if (jr_literal(r)) {
+            goto done;
+        }
+        /* after a value: close containers, or move to the next item */
+        for (;;) {
+            if (!st.n) {
+                rc = 0;
+                goto done;
+            }
+            char top = st.p[st.n - 1];
+            c = jr_ws(r);
+            if (c == ',') {
+                r->pos++;
+                if (top == '}' && (jr_string(r, NULL) || jr_expect(r, ':', "':'"))) goto done;
+                break;
+            }
+            if (c == top) {
+                r->pos++;
+                st.n--;
+                continue;
+            }
+            if (c < 0) jr_fail(r, "truncated JSON: end of file inside %s", top == '}' ? "an object" : "an array");
+            else jr_fail(r, "bad JSON: expected ',' or '%c'", top);
+            goto done;
+        }
+    }
+done:
+    free(st.p);
+    return rc;
+}
+
+/* After an item: 1 when another follows (',' eaten), 0 at the close, -1 on error. */
+static int jr_more(jr *r, int close)
+{
+    int c = jr_ws(r);
+    if (c == ',') {
+        r->pos++;
+        return 1;
+    }
+    if (c == close) {
+        r->pos++;
+        return 0;
+    }
+    if (c < 0) return jr_fail(r, "truncated JSON: end of file inside %s", close == '}' ? "an object" : "an array");
+    return jr_fail(r, "bad JSON: expected ',' or '%c'", close);
+}
+
+/* '[' then 1 if the array has items, 0 if empty (']' eaten). */
+static int jr_open(jr *r, int open, const char *what)
+{
+    if (jr_expect(r, open, what)) return -1;
+    if (jr_ws(r) == (open == '[' ? ']' : '}')) {
+        r->pos++;
+        return 0;
+    }
+    return 1;
+}
+
+static void names_free(v8_names *n)
+{
+    for (uint32_t i = 0; i < n->n; i++) free(n->v[i]);
+    free(n->v);
+    n->v = NULL;
+    n->n = 0;
+}
+
+static int names_add(jr *r, v8_names *n, const char *s)
+{
+    char **v = realloc(n->v, (n->n + 1) * sizeof *v);
+    if (!v) return jr_fail(r, "out of memory");
+    n->v = v;
+    if (!(v[n->n] = strdup(s))) return jr_fail(r, "out of memory");
+    n->n++;
+    return 0;
+}
+
+static int names_find(const v8_names *n, const char *s)
+{
+    for (uint32_t i = 0; i < n->n; i++)
+        if (!strcmp(n->v[i], s)) return (int)i;
+    return -1;
+}
+
+static int jr_names(jr *r, v8_names *out, sbuf *tmp)
+{
+    names_free(out);
+    int k = jr_open(r, '[', "'['");
+    while (k > 0) {
+        if (jr_string(r, tmp) || names_add(r, out, tmp->p)) return -1;
+        k = jr_more(r, ']');
+    }
+    return k;
+}
+
+/* node_types / edge_types: per field, an enum (array of names) or a word.
+ * Kept: every enum, by field position (n = 0 where the field has none). */
+typedef struct typelists {
+    v8_names *l;
+    uint32_t n;
+} typelists;
+
+static void typelists_free(typelists *t)
+{
+    for (uint32_t i = 0; i < t->n; i++) names_free(&t->l[i]);
+    free(t->l);
+    t->l = NULL;
+    t->n = 0;
+}
+
+static int jr_typelists(jr *r, typelists *t, sbuf *tmp)
+{
+    typelists_free(t);
+    int k = jr_open(r, '[', "'['");
+    while (k > 0) {
+        v8_names *l = realloc(t->l, (t->n + 1) * sizeof *l);
+        if (!l) return jr_fail(r, "out of memory");
+        t->l = l;
+        memset(&l[t->n], 0, sizeof *l);
+        t->n++;
+        if (jr_ws(r) == '[') {
+            if (jr_names(r, &l[t->n - 1], tmp) < 0) return -1;
+        } else if (jr_skip(r)) {
+            return -1;
+        }
+        k = jr_more(r, ']');
+    }
+    return k;
+}
+
+typedef struct v8_parse {
+    jr r;
+    v8_snapshot *s;
+    sbuf tmp;
+    bool have_meta, have_nodes, have_edges, have_strings;
+    uint64_t have_node_count, have_edge_count; /* 1 + value, 0 when absent */
+    typelists ntl, etl;
+    uint32_t nf, ef;            /* field counts */
+    int f_type, f_name, f_id, f_size, f_edges; /* node field positions */
+    int e_type, e_name, e_to;   /* edge field positions */
+    uint64_t nodes_at, edges_at;
+    size_t ncap, ecap, scap, socap;
+} v8_parse;
+
+static int parse_meta(v8_parse *p)
+{
+    jr *r = &p->r;
+    int k = jr_open(r, '{', "'{' (snapshot.meta)");
+    while (k > 0) {
+        if (jr_string(r, &p->tmp) || jr_expect(r, ':', "':'")) return -1;
+        int rc;
+        if (!strcmp(p->tmp.p, "node_fields")) rc = jr_names(r, &p->s->node_fields, &p->tmp);
+        else if (!strcmp(p->tmp.p, "edge_fields")) rc = jr_names(r, &p->s->edge_fields, &p->tmp);
+        else if (!strcmp(p->tmp.p, "node_types")) rc = jr_typelists(r, &p->ntl, &p->tmp);
+        else if (!strcmp(p->tmp.p, "edge_types")) rc = jr_typelists(r, &p->etl, &p->tmp);
+        else rc = jr_skip(r);
+        if (rc < 0) return -1;
+        k = jr_more(r, '}');
+    }
+    if (k < 0) return -1;
+    v8_snapshot *s = p->s;
+    static const char *const nreq[] = {"type", "name", "id", "self_size", "edge_count"};
+    static const char *const ereq[] = {"type", "name_or_index", "to_node"};
+    int *npos[] = {&p->f_type, &p->f_name, &p->f_id, &p->f_size, &p->f_edges};
+    int *epos[] = {&p->e_type, &p->e_name, &p->e_to};
+    for (int i = 0; i < 5; i++)
+        if ((*npos[i] = names_find(&s->node_fields, nreq[i])) < 0)
+            return jr_fail(r, "snapshot.meta.node_fields lacks '%s'", nreq[i]);
+    for (int i = 0; i < 3; i++)
+        if ((*epos[i] = names_find(&s->edge_fields, ereq[i])) < 0)
+            return jr_fail(r, "snapshot.meta.edge_fields lacks '%s'", ereq[i]);
+    if ((uint32_t)p->f_type >= p->ntl.n || !p->ntl.l[p->f_type].n)
+        return jr_fail(r, "snapshot.meta.node_types lacks the enum of node types");
+    if ((uint32_t)p->e_type >= p->etl.n || !p->etl.l[p->e_type].n)
+        return jr_fail(r, "snapshot.meta.edge_types lacks the enum of edge types");
+    if (p->ntl.l[p->f_type].n > 255 || p->etl.l[p->e_type].n > 255)
+        return jr_fail(r, "snapshot.meta declares more than 255 node or edge types");
+    s->node_types = p->ntl.l[p->f_type];
+    p->ntl.l[p->f_type] = (v8_names){0};
+    s->edge_types = p->etl.l[p->e_type];
+    p->etl.l[p->e_type] = (v8_names){0};
+    p->nf = s->node_fields.n;
+    p->ef = s->edge_fields.n;
+    p->have_meta = true;
+    return 0;
+}
+
+static int parse_snapshot(v8_parse *p)
+{
+    jr *r = &p->r;
+    int k = jr_open(r, '{', "'{' (snapshot)");
+    while (k > 0) {
+        if (jr_string(r, &p->tmp) || jr_expect(r, ':', "':'")) return -1;
+        int rc;
+        uint64_t v;
+        if (!strcmp(p->tmp.p, "meta")) rc = parse_meta(p);
+        else if (!strcmp(p->tmp.p, "node_count")) rc = jr_uint(r, &v), p->have_node_count = v + 1, p->s->meta_node_count = v;
+        else if (!strcmp(p->tmp.p, "edge_count")) rc = jr_uint(r, &v), p->have_edge_count = v + 1, p->s->meta_edge_count = v;
+        else rc = jr_skip(r);
+        if (rc < 0) return -1;
+        k = jr_more(r, '}');
+    }
+    return k < 0 ? -1 : 0;
+}
+
+#define GROW(arr, cap, type_)                                                                                 \
+    do {                                                                                                       \
+        void *q_ = realloc((arr), (cap) * sizeof(type_));                                                      \
+        if (!q_) return jr_fail(r, "out of memory");                                                           \
+        (arr) = q_;                                                                                            \
+    } while (0)
+
+static int grow_nodes(v8_parse *p, size_t need)
+{
+    jr *r = &p->r;
+    v8_snapshot *s = p->s;
+    if (need <= p->ncap) return 0;
+    size_t cap = p->ncap ? p->ncap * 2 : 1024;
+    GROW(s->ntype, cap, uint8_t);
+    GROW(s->nname, cap, uint32_t);
+    GROW(s->nid, cap, uint64_t);
+    GROW(s->nsize, cap, uint64_t);
+    GROW(s->nedges, cap, uint32_t);
+    p->ncap = cap;
+    return 0;
+}
+
+static int grow_edges(v8_parse *p, size_t need)
+{
+    jr *r = &p->r;
+    v8_snapshot *s = p->s;
+    if (need <= p->ecap) return 0;
+    size_t cap = p->ecap ? p->ecap * 2 : 4096;
+    GROW(s->etype, cap, uint8_t);
+    GROW(s->ename, cap, uint32_t);
+    GROW(s->eto, cap, uint32_t);
+    p->ecap = cap;
+    return 0;
+}
+
+static int parse_nodes(v8_parse *p)
+{
+    jr *r = &p->r;
+    v8_snapshot *s = p->s;
+    if (!p->have_meta) return jr_fail(r, "'nodes' before snapshot.meta (missing meta)");
+    p->nodes_at = jr_off(r);
+    int k = jr_open(r, '[', "'[' (nodes)");
+    uint64_t i = 0;
+    uint32_t node = 0, field = 0;
+    while (k > 0) {
+        uint64_t v;
+        if (jr_uint(r, &v)) return -1;
+        if (field == 0) {
+            if (node >= V8_MAX_COUNT) return jr_fail(r, "too many nodes");
+            if (grow_nodes(p, (size_t)node + 1)) return -1;
+        }
+        int f = (int)field;
+        if (f == p->f_type) {
+            if (v >= s->node_types.n) return jr_fail(r, "node %u: type %llu is not in meta.node_types", node, (unsigned long long)v);
+            s->ntype[node] = (uint8_t)v;
+        } else if (f == p->f_name) {
+            if (v > UINT32_MAX) return jr_fail(r, "node %u: name index too large", node);
+            s->nname[node] = (uint32_t)v;
+        } else if (f == p->f_id) {
+            s->nid[node] = v;
+        } else if (f == p->f_size) {
+            s->nsize[node] = v;
+        } else if (f == p->f_edges) {
+            if (v > UINT32_MAX) return jr_fail(r, "node %u: edge_count too large", node);
+            s->nedges[node] = (uint32_t)v;
+        }
+        i++;
+        if (++field == p->nf) field = 0, node++;
+        k = jr_more(r, ']');
+    }
+    if (k < 0) return -1;
+    if (field) return jr_fail(r, "nodes array length %llu is not a multiple of the node field count %u", (unsigned long long)i, p->nf);
+    s->node_count = node;
+    if (p->have_node_count && s->meta_node_count != node)
+        return jr_fail(r, "snapshot.node_count is %llu but the nodes array holds %u nodes", (unsigned long long)s->meta_node_count, node);
+    if (!node) return jr_fail(r, "the nodes array is empty (no synthetic root)");
+    p->have_nodes = true;
+    return 0;
+}
+
+static int parse_edges(v8_parse *p)
+{
+    jr *r = &p->r;
+    v8_snapshot *s = p->s;
+    if (!p->have_nodes) return jr_fail(r, "'edges' before 'nodes'");
+    p->edges_at = jr_off(r);
+    int k = jr_open(r, '[', "'[' (edges)");
+    uint64_t i = 0;
+    uint32_t edge = 0, field = 0;
+    while (k > 0) {
+        uint64_t v;
+        jr_ws(r);
+        uint64_t at = jr_off(r);
+        if (jr_uint(r, &v)) return -1;
+        if (field == 0) {
+            if (edge >= V8_MAX_COUNT) return jr_fail(r, "too many edges");
+            if (grow_edges(p, (size_t)edge + 1)) return -1;
+        }
+        int f = (int)field;
+        if (f == p->e_type) {
+            if (v >= s->edge_types.n) return jr_fail(r, "edge %u: type %llu is not in meta.edge_types", edge, (unsigned long long)v);
+            s->etype[edge] = (uint8_t)v;
+        } else if (f == p->e_name) {
+            if (v > UINT32_MAX) return jr_fail(r, "edge %u: name_or_index too large", edge);
+            s->ename[edge] = (uint32_t)v;
+        } else if (f == p->e_to) {
+            if (v % p->nf) return jr_fail_at(r, at, "edge %u: to_node %llu is not a multiple of the node field count %u", edge, (unsigned long long)v, p->nf);
+            if (v / p->nf >= s->node_count)
+                return jr_fail_at(r, at, "edge %u: to_node %llu is out of range (%u nodes)", edge, (unsigned long long)v, s->node_count);
+            s->eto[edge] = (uint32_t)(v / p->nf);
+        }
+        i++;
+        if (++field == p->ef) field = 0, edge++;
+        k = jr_more(r, ']');
+    }
+    if (k < 0) return -1;
+    if (field) return jr_fail(r, "edges array length %llu is not a multiple of the edge field count %u", (unsigned long long)i, p->ef);
+    s->edge_count = edge;
+    if (p->have_edge_count && s->meta_edge_count != edge)
+        return jr_fail(r, "snapshot.edge_count is %llu but the edges array holds %u edges", (unsigned long long)s->meta_edge_count, edge);
+    uint64_t sum = 0;
+    for (uint32_t n = 0; n < s->node_count; n++) sum += s->nedges[n];
+    if (sum != edge)
+        return jr_fail(r, "the nodes' edge_count fields add up to %llu but the edges array holds %u edges", (unsigned long long)sum, edge);
+    p->have_edges = true;
+    return 0;
+}
+
+static int parse_strings(v8_parse *p)
+{
+    jr *r = &p->r;
+    v8_snapshot *s = p->s;
+    sbuf arena = {0};
+    int k = jr_open(r, '[', "'[' (strings)");
+    while (k > 0) {
+        if (jr_string(r, &p->tmp)) break;
+        if (s->nstrings >= V8_MAX_COUNT) {
+            jr_fail(r, "too many strings");
+            break;
+        }
+        if (s->nstrings + 1 > p->socap) {
+            size_t cap = p->socap ? p->socap * 2 : 1024;
+            uint64_t *q = realloc(s->soff, cap * sizeof *q);
+            if (!q) {
+                jr_fail(r, "out of memory");
+                break;
+            }
+            s->soff = q;
+            p->socap = cap;
+        }
+        s->soff[s->nstrings++] = arena.n;
+        if (sb_put(&arena, p->tmp.p, p->tmp.n + 1)) {
+            jr_fail(r, "out of memory");
+            break;
+        }
+        k = jr_more(r, ']');
+    }
+    s->sbuf = arena.p;
+    if (r->failed || k < 0) return -1;
+    p->have_strings = true;
+    return 0;
+}
+
+bool v8_file_detect(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return false;
+    int c;
+    while ((c = getc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t') {
+    }
+    fclose(f);
+    return c == '{';
+}
+
+void v8_snapshot_release(v8_snapshot *s)
+{
+    names_free(&s->node_fields);
+    names_free(&s->edge_fields);
+    names_free(&s->node_types);
+    names_free(&s->edge_types);
+    free(s->ntype);
+    free(s->nname);
+    free(s->nid);
+    free(s->nsize);
+    free(s->nedges);
+    free(s->etype);
+    free(s->ename);
+    free(s->eto);
+    free(s->sbuf);
+    free(s->soff);
+    memset(s, 0, sizeof *s);
+}
+
+bool v8_edge_is_index(const v8_snapshot *s, uint32_t e)
+{
+    const char *t = s->edge_types.v[s->etype[e]];
+    return !strcmp(t, "element") || !strcmp(t, "hidden");
+}
+
+bool v8_edge_retains(const v8_snapshot *s, uint32_t from_node, uint32_t e)
+{
+    const char *t = s->edge_types.v[s->etype[e]];
+    if (!strcmp(t, "weak")) return false;
+    if (!strcmp(t, "shortcut")) return from_node == 0;
+    return true;
+}
+
+static int check_indexes(v8_parse *p)
+{
+    jr *r = &p->r;
+    v8_snapshot *s = p->s;
+    for (uint32_t n = 0; n < s->node_count; n++)
+        if (s->nname[n] >= s->nstrings)
+            return jr_fail(r, "node %u: name index %u is out of range (%u strings; nodes start at byte %llu)", n,
+                           s->nname[n], s->nstrings, (unsigned long long)p->nodes_at);
+    for (uint32_t e = 0; e < s->edge_count; e++)
+        if (!v8_edge_is_index(s, e) && s->ename[e] >= s->nstrings)
+            return jr_fail(r, "edge %u: name index %u is out of range (%u strings; edges start at byte %llu)", e,
+                           s->ename[e], s->nstrings, (unsigned long long)p->edges_at);
+    return 0;
+}
+
+int v8_read_file(const char *path, v8_snapshot *s, char err[V8_ERR_MAX])
+{
+    memset(s, 0, sizeof *s);
+    err[0] = 0;
+    v8_parse p;
+    memset(&p, 0, sizeof p);
+    p.s = s;
+    p.r.err = err;
+    p.r.f = fopen(path, "rb");
+    if (!p.r.f) {
+        snprintf(err, V8_ERR_MAX, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    p.r.buf = malloc(JR_BUF);
+    jr *r = &p.r;
+    int rc = -1;
+    if (!r->buf) {
+        snprintf(err, V8_ERR_MAX, "out of memory");
+        goto out;
+    }
+    int k = jr_open(r, '{', "'{'");
+    while (k > 0) {
+        if (jr_string(r, &p.tmp) || jr_expect(r, ':', "':'")) goto out;
+        int frc;
+        if (!strcmp(p.tmp.p, "snapshot")) frc = parse_snapshot(&p);
+        else if (!strcmp(p.tmp.p, "nodes")) frc = parse_nodes(&p);
+        else if (!strcmp(p.tmp.p, "edges")) frc = parse_edges(&p);
+        else if (!strcmp(p.tmp.p, "strings")) frc = parse_strings(&p);
+        else frc = jr_skip(r);
+        if (frc < 0) goto out;
+        k = jr_more(r, '}');
+    }
+    if (k < 0) goto out;
+    if (jr_ws(r) >= 0) {
+        jr_fail(r, "trailing data after the JSON document");
+        goto out;
+    }
+    if (ferror(r->f)) {
+        jr_fail(r, "read error");
+        goto out;
+    }
+    if (!p.have_meta) jr_fail(r, "missing snapshot.meta");
+    else if (!p.have_nodes) jr_fail(r, "missing 'nodes' array");
+    else if (!p.have_edges) jr_fail(r, "missing 'edges' array");
+    else if (!p.have_strings) jr_fail(r, "missing 'strings' array");
+    else if (!check_indexes(&p)) rc = 0;
+    s->file_bytes = jr_off(r);
+out:
+    if (p.r.f) fclose(p.r.f);
+    free(p.r.buf);
+    free(p.tmp.p);
+    typelists_free(&p.ntl);
+    typelists_free(&p.etl);
+    if (rc) v8_snapshot_release(s);
+    return rc;
+}
