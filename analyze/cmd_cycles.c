@@ -54,13 +54,6 @@ static int cmp_tcount(const void *a, const void *b)
     return x->type < y->type ? -1 : x->type > y->type;
 }
 
-static bool has_finalizer(const graph *g, uint32_t v)
-{
-    if (g->flags[v] & HS_BLOCK_FINALIZER) return true;
-    const hs_type *t = g->reader ? hs_reader_type(g->reader, g->type[v]) : NULL;
-    return t && (t->flags & HS_TYPE_FINALIZER);
-}
-
 int cmd_cycles(int argc, char **argv)
 {
     char *args[1];
@@ -163,7 +156,7 @@ int cmd_cycles(int argc, char **argv)
         if (!t2) goto nomem;
         tc = t2;
         for (uint32_t k = 0; k < nm; k++) {
-            fin |= has_finalizer(&g, m[k]);
+            fin |= graph_has_finalizer(&g, m[k]);
             size_t j = 0;
             while (j < ntc && tc[j].type != g.type[m[k]]) j++;
             if (j == ntc) tc[ntc++] = (tcount){g.type[m[k]], 0};

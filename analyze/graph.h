@@ -144,6 +144,14 @@ static inline unsigned graph_root_rank(uint8_t root_kind)
     }
 }
 
+/* Whether block v has a finalizer (Python __del__): its own flag, or its type's. */
+static inline bool graph_has_finalizer(const graph *g, uint32_t v)
+{
+    if (g->flags[v] & HS_BLOCK_FINALIZER) return true;
+    const hs_type *t = g->reader ? hs_reader_type(g->reader, g->type[v]) : NULL;
+    return t && (t->flags & HS_TYPE_FINALIZER);
+}
+
 static inline bool graph_is_strong(uint8_t kind) { return (kind & GRAPH_KIND_MASK) == HS_REF_STRONG; }
 static inline bool graph_reachable(const graph *g, uint32_t v)
 {

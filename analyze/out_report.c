@@ -311,13 +311,6 @@ static int cmp_cyc(const void *a, const void *b)
     return x->first < y->first ? -1 : x->first > y->first;
 }
 
-static bool finalizer_of(const graph *g, uint32_t v)
-{
-    if (g->flags[v] & HS_BLOCK_FINALIZER) return true;
-    const hs_type *ty = g->reader ? hs_reader_type(g->reader, g->type[v]) : NULL;
-    return ty && (ty->flags & HS_TYPE_FINALIZER);
-}
-
 static int cycles_json(FILE *f, const graph *g, uint32_t want)
 {
     uint32_t *comp = NULL, ncomp = 0, *members = NULL, *slot = NULL;
@@ -346,7 +339,7 @@ static int cycles_json(FILE *f, const graph *g, uint32_t want)
     for (uint32_t v = 0; v < g->n; v++) {
         uint32_t c = comp[v];
         if (members[c] <= 1) continue;
-        if (finalizer_of(g, v)) fin[c] = 1;
+        if (graph_has_finalizer(g, v)) fin[c] = 1;
         if (slot[c] == GRAPH_NONE) slot[c] = v, ncyc++;
     }
     list = malloc(((size_t)ncyc + 1) * sizeof *list);

@@ -235,13 +235,6 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
     return 0;
 }
 
-static bool has_finalizer(const graph *g, uint32_t v)
-{
-    if (g->flags[v] & HS_BLOCK_FINALIZER) return true;
-    const hs_type *ty = g->reader ? hs_reader_type(g->reader, g->type[v]) : NULL;
-    return ty && (ty->flags & HS_TYPE_FINALIZER);
-}
-
 int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs *strs)
 {
     uint32_t *label = malloc(((size_t)t->n + 1) * 4), *tname = malloc(((size_t)t->n + 1) * 4);
@@ -281,7 +274,7 @@ int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs 
         unsigned fl = 0;
         if (v < g->n) {
             if (!graph_reachable(g, v)) fl |= 1;
-            if (has_finalizer(g, v)) fl |= 2;
+            if (graph_has_finalizer(g, v)) fl |= 2;
         } else {
             fl = v == GRAPH_UNREACH(g) ? 5 : 4;
         }
