@@ -31,6 +31,7 @@ int cmd_trend(int argc, char **argv); /* cmd_trend.c */
 int cmd_report(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_import(int argc, char **argv); /* cmd_import.c: V8 .heapsnapshot → .hsnap */
+int cmd_info_v8(const char *path, bool json); /* cmd_info_v8.c: info on a .heapsnapshot */
 
 /* The k blocks with the largest retained sizes, largest first (cmd_top.c). */
 uint32_t *cmd_top_select(const graph *g, uint32_t k, uint32_t *nout);

@@ -4,9 +4,9 @@
  * total shallow bytes and integrity (every record decoded and validated,
  * trailer counts and both checksums verified); text or --json. A damaged
  * file still shows what was read before the damage, then exits 1 with the
- * error on stderr. A V8 heap snapshot (.heapsnapshot) is converted on the
- * fly (docs/v8.md) and shown with a "source" line; its V8 meta is in the
- * header tags. See docs/cli.md#info.
+ * error on stderr. A V8 heap snapshot (.heapsnapshot) is shown by
+ * cmd_info_v8.c; an imported one carries the V8 meta in its header tags.
+ * See docs/cli.md#info.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cli.h"
@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 static bool opt_json;
 
@@ -87,18 +86,9 @@ int cmd_info(int argc, char **argv)
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
 
+    if (v8_file_detect(path)) return cmd_info_v8(path, opt_json);
     hs_reader *r = NULL;
-    char *v8tmp = NULL;
-    bool is_v8 = v8_file_detect(path);
-    if (is_v8) {
-        char v8err[V8_ERR_MAX];
-        if (v8_convert_temp(path, &v8tmp, v8err)) return cli_error("'%s': %s", path, v8err);
-    }
-    hs_status st = cli_open(v8tmp ? v8tmp : path, &r);
-    if (v8tmp) { /* the reader holds it open */
-        unlink(v8tmp);
-        free(v8tmp);
-    }
+    hs_status st = cli_open(path, &r);
     hs_record rec;
     const hs_tag *end_tags = NULL;
     size_t nend = 0;
@@ -119,7 +109,6 @@ int cmd_info(int argc, char **argv)
         if (opt_json) {
             printf("{\n");
             json_field("file", path, true);
-            if (is_v8) json_field("source", "V8 heap snapshot (converted on the fly)", true);
             printf("  \"file_bytes\": %llu,\n", (unsigned long long)fsize);
             if (h) {
                 printf("  \"format_version\": \"%u.%u\",\n", h->version_major, h->version_minor);
@@ -154,7 +143,6 @@ int cmd_info(int argc, char **argv)
             printf("}\n");
         } else {
             text_field("file", path);
-            if (is_v8) text_field("source", "V8 heap snapshot (converted on the fly; file size is of the .hsnap)");
             printf("%-14s %s (%s)\n", "file size", fmt_count(fsize, b1), fmt_bytes(fsize, b2));
             if (h) {
                 printf("%-14s %u.%u\n", "format", h->version_major, h->version_minor);

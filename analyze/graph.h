@@ -106,6 +106,7 @@ typedef struct graph {
     uint64_t missing_addrs;  /* distinct undeclared addresses referred to */
     uint64_t roots_missing;  /* roots naming an undeclared address */
     uint64_t total_shallow;
+    uint64_t file_bytes;     /* size of the file it was loaded from */
     uint32_t ntypes;         /* type ids are < ntypes */
     hs_reader *reader;       /* names (types, strings); may be NULL */
     /* graph_dominators() results */
@@ -188,6 +189,10 @@ typedef struct graph_load_error {
 } graph_load_error;
 graph_status graph_load_file(const char *path, graph *g /* OUT */, const graph_progress *p,
                              graph_load_error *err /* OUT */);
+/* A V8 heap snapshot straight into a graph (v8_graph.c); graph_load_file()
+ * calls it for a file that starts with '{'. */
+graph_status graph_load_v8(const char *path, graph *g /* OUT */, const graph_progress *p,
+                           graph_load_error *err /* OUT */);
 
 /* ---- dominators (graph_dominators.c) ---- */
 graph_status graph_dominators(graph *g, const graph_progress *p);

@@ -5,9 +5,8 @@
  * builder (graph_csr.c). The reader stays open inside the graph for its
  * type and string tables. A block address declared twice is bad input:
  * the error names the address and the record. See docs/analyzer.md#graph.
- * A V8 heap snapshot (a file starting with '{') is first converted into a
- * temporary .hsnap by analyze/v8_hsnap.c (unlinked once open), see
- * docs/v8.md. One pass over the records; iterative, no recursion.
+ * A V8 heap snapshot (a file starting with '{') goes to graph_load_v8()
+ * (analyze/v8_graph.c), see docs/v8.md. One pass over the records; iterative, no recursion.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "graph.h"
@@ -49,22 +48,9 @@ graph_status graph_load_file(const char *path, graph *g, const graph_progress *p
     }
     err->message[0] = 0;
     err->reader_status = HS_OK;
+    if (v8_file_detect(path)) return graph_load_v8(path, g, p, err);
     hs_reader *r = NULL;
-    char *v8tmp = NULL;
-    if (v8_file_detect(path)) {
-        char v8err[V8_ERR_MAX];
-        if (v8_convert_temp(path, &v8tmp, v8err)) {
-            snprintf(err->message, sizeof err->message, "%s", v8err);
-            err->reader_status = HS_ERR_RECORD;
-            return GRAPH_ERR_INPUT;
-        }
-        path = v8tmp;
-    }
     hs_status hst = hs_reader_open(path, &lim, &r);
-    if (v8tmp) { /* the reader holds it open */
-        unlink(v8tmp);
-        free(v8tmp);
-    }
     graph_builder *b = graph_builder_new();
     if (!r || !b) {
         hs_reader_close(r);
@@ -122,6 +108,7 @@ graph_status graph_load_file(const char *path, graph *g, const graph_progress *p
     }
     graph_builder_free(b);
     g->reader = r;
+    g->file_bytes = hs_reader_file_size(r);
     if (hs_reader_type_count(r) > g->ntypes) g->ntypes = hs_reader_type_count(r);
     graph_tick(p, NULL, 0, 0);
     return GRAPH_OK;

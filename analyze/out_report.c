@@ -106,7 +106,7 @@ static void header_json(FILE *f, const char *path, const graph *g)
     const hs_header *h = g->reader ? hs_reader_header(g->reader) : NULL;
     fputs("{\"file\": ", f);
     out_json_string(f, path, strlen(path));
-    if (g->reader) fprintf(f, ", \"file_bytes\": %llu", (unsigned long long)hs_reader_file_size(g->reader));
+    fprintf(f, ", \"file_bytes\": %llu", (unsigned long long)g->file_bytes);
     if (h) {
         fprintf(f, ", \"format_version\": \"%u.%u\", \"producer\": ", h->version_major, h->version_minor);
         json_str_or_null(f, h->producer);

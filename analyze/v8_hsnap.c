@@ -23,65 +23,6 @@
 
 #define V8_REF_CHUNK 4096u
 
-/* V8 node types whose name is a value (string contents, a number, a regexp
- * source), not a class: the type is the V8 type alone. */
-static bool plain_type(const char *t)
-{
-    static const char *const plain[] = {"string", "concatenated string", "sliced string", "number",
-                                        "heap number", "symbol", "bigint", "regexp"};
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        if (!strcmp(t, plain[i])) return true;
-    return false;
-}
-
-typedef struct type_map { /* (V8 type, name) → .hsnap type id; open addressing */
-    uint64_t *key;
-    uint32_t *val;
-    size_t cap, n;
-} type_map;
-
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdULL;
-    k ^= k >> 33;
-    return k;
-}
-
-static int tm_grow(type_map *m)
-{
-    size_t cap = m->cap ? m->cap * 2 : 256;
-    uint64_t *key = malloc(cap * sizeof *key);
-    uint32_t *val = malloc(cap * sizeof *val);
-    if (!key || !val) {
-        free(key);
-        free(val);
-        return -1;
-    }
-    memset(key, 0xff, cap * sizeof *key);
-    for (size_t i = 0; i < m->cap; i++) {
-        if (m->key[i] == UINT64_MAX) continue;
-        size_t j = mix(m->key[i]) & (cap - 1);
-        while (key[j] != UINT64_MAX) j = (j + 1) & (cap - 1);
-        key[j] = m->key[i];
-        val[j] = m->val[i];
-    }
-    free(m->key);
-    free(m->val);
-    m->key = key;
-    m->val = val;
-    m->cap = cap;
-    return 0;
-}
-
-/* Slot for k: found (val set) or empty (key UINT64_MAX). */
-static size_t tm_slot(const type_map *m, uint64_t k)
-{
-    size_t j = mix(k) & (m->cap - 1);
-    while (m->key[j] != UINT64_MAX && m->key[j] != k) j = (j + 1) & (m->cap - 1);
-    return j;
-}
-
 static char *join(const v8_names *n)
 {
     size_t len = 1;
@@ -103,20 +44,19 @@ static char *join(const v8_names *n)
         }                                                                                                      \
     } while (0)
 
-int v8_encode(const v8_snapshot *s, hs_sink_fn sink, void *sink_ud, char err[V8_ERR_MAX])
+int v8_encode(const v8_snapshot *s, const v8_types *t, const uint8_t *kind, const uint32_t *orphans,
+              uint32_t norphans, bool names_only, hs_sink_fn sink, void *sink_ud, char err[V8_ERR_MAX])
 {
     int rc = -1;
     hs_encoder *e = NULL;
-    type_map tm = {0};
     hs_ref *refs = malloc(V8_REF_CHUNK * sizeof *refs);
     char *nf = join(&s->node_fields), *ef = join(&s->edge_fields);
     char *nt = join(&s->node_types), *et = join(&s->edge_types);
-    char *tname = NULL;
-    size_t tcap = 0;
+    char tname[1024];
     char nc[32], ec[32];
     snprintf(nc, sizeof nc, "%u", s->node_count);
     snprintf(ec, sizeof ec, "%u", s->edge_count);
-    if (!refs || !nf || !ef || !nt || !et || tm_grow(&tm)) {
+    if (!refs || !nf || !ef || !nt || !et) {
         snprintf(err, V8_ERR_MAX, "out of memory");
         goto out;
     }
@@ -139,48 +79,30 @@ int v8_encode(const v8_snapshot *s, hs_sink_fn sink, void *sink_ud, char err[V8_
     h.ntags = sizeof tags / sizeof tags[0];
     ENC(hs_encoder_header(e, &h));
     for (uint32_t i = 0; i < s->nstrings; i++) {
-        const char *t = s->sbuf + s->soff[i];
+        const char *str = s->sbuf + s->soff[i];
         uint32_t id;
-        ENC(hs_encoder_string(e, t, strlen(t), &id));
+        ENC(hs_encoder_string(e, str, strlen(str), &id));
         if (id != i) {
             snprintf(err, V8_ERR_MAX, "writing .hsnap: string ids out of step");
             goto out;
         }
     }
-    uint32_t root_name;
-    ENC(hs_encoder_string(e, "(V8 synthetic root)", 19, &root_name));
-    uint32_t e0 = 0;
-    for (uint32_t n = 0; n < s->node_count; n++) {
-        const char *vt = s->node_types.v[s->ntype[n]];
-        bool plain = plain_type(vt);
-        uint64_t key = (uint64_t)s->ntype[n] << 32 | (plain ? 0xFFFFFFFFu : s->nname[n]);
-        if (tm.n * 2 >= tm.cap && tm_grow(&tm)) {
-            snprintf(err, V8_ERR_MAX, "out of memory");
+    uint32_t root_name, weak_only;
+    ENC(hs_encoder_string(e, V8_ROOT_NAME, strlen(V8_ROOT_NAME), &root_name));
+    ENC(hs_encoder_string(e, V8_WEAK_ONLY_NAME, strlen(V8_WEAK_ONLY_NAME), &weak_only));
+    for (uint32_t i = 0; i < t->ntypes; i++) {
+        size_t len = v8_type_name(s, t->first[i], tname, sizeof tname);
+        hs_type ty = {0, HS_NONE, 0};
+        uint32_t tid;
+        ENC(hs_encoder_string(e, tname, len, &ty.name));
+        ENC(hs_encoder_type(e, &ty, &tid));
+        if (tid != i) {
+            snprintf(err, V8_ERR_MAX, "writing .hsnap: type ids out of step");
             goto out;
         }
-        size_t slot = tm_slot(&tm, key);
-        if (tm.key[slot] == UINT64_MAX) {
-            const char *nm = plain ? "" : s->sbuf + s->soff[s->nname[n]];
-            size_t need = strlen(vt) + strlen(nm) + 2;
-            if (need > tcap) {
-                char *q = realloc(tname, need);
-                if (!q) {
-                    snprintf(err, V8_ERR_MAX, "out of memory");
-                    goto out;
-                }
-                tname = q;
-                tcap = need;
-            }
-            int len = snprintf(tname, need, "%s%s%s", vt, *nm ? " " : "", nm);
-            hs_type t = {0, HS_NONE, 0};
-            uint32_t tid;
-            ENC(hs_encoder_string(e, tname, (size_t)len, &t.name));
-            ENC(hs_encoder_type(e, &t, &tid));
-            tm.key[slot] = key;
-            tm.val[slot] = tid;
-            tm.n++;
-        }
-        uint32_t type = tm.val[slot];
+    }
+    uint32_t e0 = 0;
+    for (uint32_t n = 0; n < s->node_count && !names_only; n++) {
         uint32_t left = s->nedges[n], done = 0;
         bool first = true;
         do {
@@ -191,10 +113,9 @@ int v8_encode(const v8_snapshot *s, hs_sink_fn sink, void *sink_ud, char err[V8_
                 rf->to = s->nid[s->eto[ed]];
                 rf->label = s->ename[ed];
                 rf->label_type = v8_edge_is_index(s, ed) ? HS_LABEL_INDEX : HS_LABEL_STRING;
-                if (v8_edge_retains(s, n, ed)) rf->kind = HS_REF_STRONG;
-                else rf->kind = strcmp(s->edge_types.v[s->etype[ed]], "weak") ? HS_REF_OTHER : HS_REF_WEAK;
+                rf->kind = kind[ed];
             }
-            if (first) ENC(hs_encoder_block(e, s->nid[n], s->nsize[n], type, 0, HS_NONE, refs, k));
+            if (first) ENC(hs_encoder_block(e, s->nid[n], s->nsize[n], t->node_type[n], 0, HS_NONE, refs, k));
             else ENC(hs_encoder_refs(e, s->nid[n], refs, k));
             first = false;
             done += k;
@@ -202,19 +123,48 @@ int v8_encode(const v8_snapshot *s, hs_sink_fn sink, void *sink_ud, char err[V8_
         } while (left);
         e0 += s->nedges[n];
     }
-    ENC(hs_encoder_root(e, s->nid[0], HS_ROOT_GLOBAL, root_name, 0));
+    for (uint32_t i = 0; i < norphans && !names_only; i += V8_REF_CHUNK) {
+        uint32_t k = norphans - i < V8_REF_CHUNK ? norphans - i : V8_REF_CHUNK;
+        for (uint32_t j = 0; j < k; j++)
+            refs[j] = (hs_ref){s->nid[orphans[i + j]], weak_only, HS_REF_STRONG, HS_LABEL_STRING};
+        ENC(hs_encoder_refs(e, s->nid[0], refs, k));
+    }
+    if (!names_only) ENC(hs_encoder_root(e, s->nid[0], HS_ROOT_GLOBAL, root_name, 0));
     ENC(hs_encoder_finish(e, NULL, 0));
     rc = 0;
 out:
     hs_encoder_free(e);
-    free(tm.key);
-    free(tm.val);
     free(refs);
     free(nf);
     free(ef);
     free(nt);
     free(et);
-    free(tname);
+    return rc;
+}
+
+/* The whole conversion of a read snapshot: mapping, then every record. */
+static int encode_all(v8_snapshot *s, hs_sink_fn sink, void *ud, char err[V8_ERR_MAX])
+{
+    v8_types t;
+    v8_kind_stats st;
+    uint8_t *kind = malloc((size_t)s->edge_count + 1);
+    if (!kind) {
+        snprintf(err, V8_ERR_MAX, "out of memory");
+        return -1;
+    }
+    int src;
+    (void)v8_map_shallow(s, err, &src);
+    if (src || v8_map_types(s, &t, err)) {
+        free(kind);
+        return -1;
+    }
+    uint32_t *orph = NULL, norph = 0;
+    int rc = v8_map_kinds(s, kind, &st, err);
+    if (!rc) rc = v8_map_orphans(s, kind, &orph, &norph, err);
+    if (!rc) rc = v8_encode(s, &t, kind, orph, norph, false, sink, ud, err);
+    free(orph);
+    v8_types_release(&t);
+    free(kind);
     return rc;
 }
 
@@ -224,9 +174,9 @@ static hs_status file_sink(void *ud, const void *data, size_t len)
     return fwrite(data, 1, len, (FILE *)ud) == len ? HS_OK : HS_ERR_IO;
 }
 
-static int encode_to(const v8_snapshot *s, FILE *f, const char *tmp, char err[V8_ERR_MAX])
+static int encode_to(v8_snapshot *s, FILE *f, const char *tmp, char err[V8_ERR_MAX])
 {
-    if (v8_encode(s, file_sink, f, err)) return -1;
+    if (encode_all(s, file_sink, f, err)) return -1;
     if (fflush(f) || fsync(fileno(f))) {
         snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
         return -1;
@@ -306,7 +256,7 @@ int v8_convert_temp(const char *in, char **tmp_path, char err[V8_ERR_MAX])
         free(tmp);
         goto out;
     }
-    if (v8_encode(&s, file_sink, f, err)) rc = -1;
+    if (encode_all(&s, file_sink, f, err)) rc = -1;
     else if (fflush(f)) snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
     else rc = 0;
     if (fclose(f) && !rc) {

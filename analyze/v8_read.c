@@ -22,9 +22,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-#define JR_BUF (1u << 16)
+#define JR_BUF (1u << 20)
 #define V8_MAX_COUNT (UINT32_MAX - 8u)
+#define V8_MAX_FIELDS 64u /* fields per node or edge record */
 
 typedef struct jr {
     FILE *f;
@@ -94,6 +96,7 @@ static int jr_peek(jr *r)
     r->base += r->len;
     r->pos = 0;
     r->len = fread(r->buf, 1, JR_BUF, r->f);
+    r->buf[r->len] = 0; /* a sentinel for the number scanners */
     if (!r->len) return -1;
     return r->buf[0];
 }
@@ -244,7 +247,8 @@ static int jr_number_skip(jr *r)
 {
     int c;
     size_t n = 0;
-    while ((c = jr_peek(r)) >= 0 && (strchr("0123456789+-.eE", c) != NULL)) r->pos++, n++;
+    while ((c = jr_peek(r)) >= 0 && ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.' || c == 'e' || c == 'E'))
+        r->pos++, n++;
     return n ? 0 : jr_fail(r, "bad JSON: bad number");
 }
 
@@ -416,6 +420,7 @@ typedef struct v8_parse {
     int f_type, f_name, f_id, f_size, f_edges; /* node field positions */
     int e_type, e_name, e_to;   /* edge field positions */
     uint64_t nodes_at, edges_at;
+    uint64_t file_size;         /* bytes, from fstat (0 when unknown) */
     size_t ncap, ecap, scap, socap;
 } v8_parse;
 
@@ -456,8 +461,14 @@ static int parse_meta(v8_parse *p)
     p->ntl.l[p->f_type] = (v8_names){0};
     s->edge_types = p->etl.l[p->e_type];
     p->etl.l[p->e_type] = (v8_names){0};
+    static const char *const cls[] = {"", "element", "hidden", "weak", "shortcut", "internal", "property", "context"};
+    for (uint32_t i = 0; i < s->edge_types.n; i++)
+        for (uint8_t c = 1; c < sizeof cls / sizeof cls[0]; c++)
+            if (!strcmp(s->edge_types.v[i], cls[c])) s->edge_class[i] = c;
     p->nf = s->node_fields.n;
     p->ef = s->edge_fields.n;
+    if (p->nf > V8_MAX_FIELDS || p->ef > V8_MAX_FIELDS)
+        return jr_fail(r, "snapshot.meta declares more than %u node or edge fields", V8_MAX_FIELDS);
     p->have_meta = true;
     return 0;
 }
@@ -493,6 +504,7 @@ static int grow_nodes(v8_parse *p, size_t need)
     v8_snapshot *s = p->s;
     if (need <= p->ncap) return 0;
     size_t cap = p->ncap ? p->ncap * 2 : 1024;
+    if (cap < need) cap = need;
     GROW(s->ntype, cap, uint8_t);
     GROW(s->nname, cap, uint32_t);
     GROW(s->nid, cap, uint64_t);
@@ -508,11 +520,155 @@ static int grow_edges(v8_parse *p, size_t need)
     v8_snapshot *s = p->s;
     if (need <= p->ecap) return 0;
     size_t cap = p->ecap ? p->ecap * 2 : 4096;
+    if (cap < need) cap = need;
     GROW(s->etype, cap, uint8_t);
     GROW(s->ename, cap, uint32_t);
     GROW(s->eto, cap, uint32_t);
     p->ecap = cap;
     return 0;
+}
+
+/* The declared count, when the file is big enough to hold it (each value
+ * takes at least two bytes of text): the arrays are sized once. A count no
+ * file of this size can hold is not trusted (the mismatch is reported when
+ * the array ends). */
+static size_t planned(const v8_parse *p, uint64_t have_count, uint32_t fields)
+{
+    if (!have_count) return 0;
+    uint64_t want = have_count - 1;
+    if (want > V8_MAX_COUNT || want * fields * 2 > p->file_size) return 0;
+    return (size_t)want;
+}
+
+/* Store one complete node record (vals[0..nf-1]); at[] are the values' offsets. */
+static inline int put_node(v8_parse *p, uint32_t node, const uint64_t *vals, const uint64_t *at)
+{
+    jr *r = &p->r;
+    v8_snapshot *s = p->s;
+    uint64_t t = vals[p->f_type], nm = vals[p->f_name], ec = vals[p->f_edges];
+    if (t >= s->node_types.n)
+        return jr_fail_at(r, at[p->f_type], "node %u: type %llu is not in meta.node_types", node, (unsigned long long)t);
+    if (nm > UINT32_MAX) return jr_fail_at(r, at[p->f_name], "node %u: name index too large", node);
+    if (ec > UINT32_MAX) return jr_fail_at(r, at[p->f_edges], "node %u: edge_count too large", node);
+    if (node >= p->ncap && grow_nodes(p, (size_t)node + 1)) return -1;
+    s->ntype[node] = (uint8_t)t;
+    s->nname[node] = (uint32_t)nm;
+    s->nid[node] = vals[p->f_id];
+    s->nsize[node] = vals[p->f_size];
+    s->nedges[node] = (uint32_t)ec;
+    return 0;
+}
+
+static inline int put_edge(v8_parse *p, uint32_t edge, const uint64_t *vals, const uint64_t *at)
+{
+    jr *r = &p->r;
+    v8_snapshot *s = p->s;
+    uint64_t t = vals[p->e_type], nm = vals[p->e_name], to = vals[p->e_to];
+    if (t >= s->edge_types.n)
+        return jr_fail_at(r, at[p->e_type], "edge %u: type %llu is not in meta.edge_types", edge, (unsigned long long)t);
+    if (nm > UINT32_MAX) return jr_fail_at(r, at[p->e_name], "edge %u: name_or_index too large", edge);
+    if (to % p->nf)
+        return jr_fail_at(r, at[p->e_to], "edge %u: to_node %llu is not a multiple of the node field count %u", edge,
+                          (unsigned long long)to, p->nf);
+    if (to / p->nf >= s->node_count)
+        return jr_fail_at(r, at[p->e_to], "edge %u: to_node %llu is out of range (%u nodes)", edge,
+                          (unsigned long long)to, s->node_count);
+    if (edge >= p->ecap && grow_edges(p, (size_t)edge + 1)) return -1;
+    s->etype[edge] = (uint8_t)t;
+    s->ename[edge] = (uint32_t)nm;
+    s->eto[edge] = (uint32_t)(to / p->nf);
+    return 0;
+}
+
+/* The body of a flat array of non-negative integers ('[' already eaten),
+ * records of `nf` values stored by put_node/put_edge as each completes. One
+ * pass over the read buffer with the number's state carried across refills;
+ * strict JSON (no leading zeros, no fractions, one ',' between values).
+ * *nvals gets the number of values, *nrec the complete records. */
+static int parse_int_array(v8_parse *p, bool edges, uint32_t nf, uint64_t *nvals, uint32_t *nrec)
+{
+    jr *r = &p->r;
+    uint64_t vals[V8_MAX_FIELDS], at[V8_MAX_FIELDS];
+    uint64_t v = 0, count = 0;
+    uint32_t nd = 0, field = 0, rec = 0;
+    bool gap = false;      /* whitespace after the digits of a number */
+    bool want = false;     /* after a ',': a number must follow */
+    for (;;) {
+        if (r->pos >= r->len && jr_peek(r) < 0) {
+            *nvals = count;
+            return jr_fail(r, "truncated JSON: end of file inside an array");
+        }
+        const unsigned char *b = r->buf;
+        size_t i = r->pos, len = r->len;
+        for (; i < len; i++) {
+            unsigned c = b[i];
+            unsigned d = c - '0';
+            if (d < 10) {
+                if (gap) {r->pos = i; goto bad_sep;}
+                if (!nd) { /* a whole number at once; buf[len] is a NUL sentinel */
+                    at[field] = r->base + i;
+                    size_t j = i + 1;
+                    v = d;
+                    while ((d = (unsigned)b[j] - '0') < 10) v = v * 10 + d, j++;
+                    nd = (uint32_t)(j - i);
+                    if (nd > 1 && b[i] == '0') {r->pos = i; goto bad_zero;}
+                    if (nd > 19) {r->pos = i; goto too_large;}
+                    i = j - 1;
+                    continue;
+                }
+                if (v == 0) {r->pos = i; goto bad_zero;} /* a number split by a refill */
+                if (++nd > 19) {r->pos = i; goto too_large;}
+                v = v * 10 + d;
+                continue;
+            }
+            if (c == ',' || c == ']') {
+                if (!nd) {
+                    if (c == ']' && !want && !count) { /* [] */
+                        r->pos = i + 1;
+                        *nvals = 0;
+                        *nrec = 0;
+                        return 0;
+                    }
+                    r->pos = i;
+                    return jr_fail(r, c == ',' || want ? "bad JSON: expected a value" : "bad JSON: expected a non-negative integer");
+                }
+                vals[field] = v;
+                count++;
+                if (++field == nf) {
+                    r->pos = i;
+                    if ((edges ? put_edge(p, rec, vals, at) : put_node(p, rec, vals, at))) return -1;
+                    if (++rec >= V8_MAX_COUNT) return jr_fail(r, edges ? "too many edges" : "too many nodes");
+                    field = 0;
+                }
+                v = 0;
+                nd = 0;
+                gap = false;
+                want = c == ',';
+                if (c == ']') {
+                    r->pos = i + 1;
+                    *nvals = count;
+                    *nrec = rec;
+                    return 0;
+                }
+                continue;
+            }
+            if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                if (nd) gap = true;
+                continue;
+            }
+            r->pos = i;
+            if (nd && (c == '.' || c == 'e' || c == 'E')) return jr_fail(r, "expected an integer, found a fraction or exponent");
+            if (nd) {r->pos = i; goto bad_sep;}
+            return jr_fail(r, "bad JSON: expected a non-negative integer");
+        }
+        r->pos = i;
+    }
+bad_sep:
+    return jr_fail(r, "bad JSON: expected ',' or ']'");
+bad_zero:
+    return jr_fail(r, "bad JSON: a number with a leading zero");
+too_large:
+    return jr_fail(r, "number too large");
 }
 
 static int parse_nodes(v8_parse *p)
@@ -521,37 +677,15 @@ static int parse_nodes(v8_parse *p)
     v8_snapshot *s = p->s;
     if (!p->have_meta) return jr_fail(r, "'nodes' before snapshot.meta (missing meta)");
     p->nodes_at = jr_off(r);
-    int k = jr_open(r, '[', "'[' (nodes)");
-    uint64_t i = 0;
-    uint32_t node = 0, field = 0;
-    while (k > 0) {
-        uint64_t v;
-        if (jr_uint(r, &v)) return -1;
-        if (field == 0) {
-            if (node >= V8_MAX_COUNT) return jr_fail(r, "too many nodes");
-            if (grow_nodes(p, (size_t)node + 1)) return -1;
-        }
-        int f = (int)field;
-        if (f == p->f_type) {
-            if (v >= s->node_types.n) return jr_fail(r, "node %u: type %llu is not in meta.node_types", node, (unsigned long long)v);
-            s->ntype[node] = (uint8_t)v;
-        } else if (f == p->f_name) {
-            if (v > UINT32_MAX) return jr_fail(r, "node %u: name index too large", node);
-            s->nname[node] = (uint32_t)v;
-        } else if (f == p->f_id) {
-            s->nid[node] = v;
-        } else if (f == p->f_size) {
-            s->nsize[node] = v;
-        } else if (f == p->f_edges) {
-            if (v > UINT32_MAX) return jr_fail(r, "node %u: edge_count too large", node);
-            s->nedges[node] = (uint32_t)v;
-        }
-        i++;
-        if (++field == p->nf) field = 0, node++;
-        k = jr_more(r, ']');
-    }
-    if (k < 0) return -1;
-    if (field) return jr_fail(r, "nodes array length %llu is not a multiple of the node field count %u", (unsigned long long)i, p->nf);
+    if (jr_expect(r, '[', "'[' (nodes)")) return -1;
+    size_t plan = planned(p, p->have_node_count, p->nf);
+    if (plan && grow_nodes(p, plan)) return -1;
+    uint64_t nv;
+    uint32_t node;
+    /* records are stored as they complete: node_count is the bound check for to_node, set after */
+    if (parse_int_array(p, false, p->nf, &nv, &node)) return -1;
+    if (nv % p->nf)
+        return jr_fail(r, "nodes array length %llu is not a multiple of the node field count %u", (unsigned long long)nv, p->nf);
     s->node_count = node;
     if (p->have_node_count && s->meta_node_count != node)
         return jr_fail(r, "snapshot.node_count is %llu but the nodes array holds %u nodes", (unsigned long long)s->meta_node_count, node);
@@ -566,37 +700,14 @@ static int parse_edges(v8_parse *p)
     v8_snapshot *s = p->s;
     if (!p->have_nodes) return jr_fail(r, "'edges' before 'nodes'");
     p->edges_at = jr_off(r);
-    int k = jr_open(r, '[', "'[' (edges)");
-    uint64_t i = 0;
-    uint32_t edge = 0, field = 0;
-    while (k > 0) {
-        uint64_t v;
-        jr_ws(r);
-        uint64_t at = jr_off(r);
-        if (jr_uint(r, &v)) return -1;
-        if (field == 0) {
-            if (edge >= V8_MAX_COUNT) return jr_fail(r, "too many edges");
-            if (grow_edges(p, (size_t)edge + 1)) return -1;
-        }
-        int f = (int)field;
-        if (f == p->e_type) {
-            if (v >= s->edge_types.n) return jr_fail(r, "edge %u: type %llu is not in meta.edge_types", edge, (unsigned long long)v);
-            s->etype[edge] = (uint8_t)v;
-        } else if (f == p->e_name) {
-            if (v > UINT32_MAX) return jr_fail(r, "edge %u: name_or_index too large", edge);
-            s->ename[edge] = (uint32_t)v;
-        } else if (f == p->e_to) {
-            if (v % p->nf) return jr_fail_at(r, at, "edge %u: to_node %llu is not a multiple of the node field count %u", edge, (unsigned long long)v, p->nf);
-            if (v / p->nf >= s->node_count)
-                return jr_fail_at(r, at, "edge %u: to_node %llu is out of range (%u nodes)", edge, (unsigned long long)v, s->node_count);
-            s->eto[edge] = (uint32_t)(v / p->nf);
-        }
-        i++;
-        if (++field == p->ef) field = 0, edge++;
-        k = jr_more(r, ']');
-    }
-    if (k < 0) return -1;
-    if (field) return jr_fail(r, "edges array length %llu is not a multiple of the edge field count %u", (unsigned long long)i, p->ef);
+    if (jr_expect(r, '[', "'[' (edges)")) return -1;
+    size_t plan = planned(p, p->have_edge_count, p->ef);
+    if (plan && grow_edges(p, plan)) return -1;
+    uint64_t nv;
+    uint32_t edge;
+    if (parse_int_array(p, true, p->ef, &nv, &edge)) return -1;
+    if (nv % p->ef)
+        return jr_fail(r, "edges array length %llu is not a multiple of the edge field count %u", (unsigned long long)nv, p->ef);
     s->edge_count = edge;
     if (p->have_edge_count && s->meta_edge_count != edge)
         return jr_fail(r, "snapshot.edge_count is %llu but the edges array holds %u edges", (unsigned long long)s->meta_edge_count, edge);
@@ -675,16 +786,8 @@ void v8_snapshot_release(v8_snapshot *s)
 
 bool v8_edge_is_index(const v8_snapshot *s, uint32_t e)
 {
-    const char *t = s->edge_types.v[s->etype[e]];
-    return !strcmp(t, "element") || !strcmp(t, "hidden");
-}
-
-bool v8_edge_retains(const v8_snapshot *s, uint32_t from_node, uint32_t e)
-{
-    const char *t = s->edge_types.v[s->etype[e]];
-    if (!strcmp(t, "weak")) return false;
-    if (!strcmp(t, "shortcut")) return from_node == 0;
-    return true;
+    uint8_t c = s->edge_class[s->etype[e]];
+    return c == V8_EDGE_ELEMENT || c == V8_EDGE_HIDDEN;
 }
 
 static int check_indexes(v8_parse *p)
@@ -705,17 +808,28 @@ static int check_indexes(v8_parse *p)
 int v8_read_file(const char *path, v8_snapshot *s, char err[V8_ERR_MAX])
 {
     memset(s, 0, sizeof *s);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, V8_ERR_MAX, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    int rc = v8_read_stream(f, s, err);
+    fclose(f);
+    return rc;
+}
+
+int v8_read_stream(FILE *f, v8_snapshot *s, char err[V8_ERR_MAX])
+{
+    memset(s, 0, sizeof *s);
     err[0] = 0;
     v8_parse p;
     memset(&p, 0, sizeof p);
     p.s = s;
     p.r.err = err;
-    p.r.f = fopen(path, "rb");
-    if (!p.r.f) {
-        snprintf(err, V8_ERR_MAX, "cannot open: %s", strerror(errno));
-        return -1;
-    }
-    p.r.buf = malloc(JR_BUF);
+    p.r.f = f;
+    struct stat stt;
+    if (!fstat(fileno(p.r.f), &stt) && S_ISREG(stt.st_mode)) p.file_size = (uint64_t)stt.st_size;
+    p.r.buf = malloc(JR_BUF + 1);
     jr *r = &p.r;
     int rc = -1;
     if (!r->buf) {
@@ -750,7 +864,6 @@ int v8_read_file(const char *path, v8_snapshot *s, char err[V8_ERR_MAX])
     else if (!check_indexes(&p)) rc = 0;
     s->file_bytes = jr_off(r);
 out:
-    if (p.r.f) fclose(p.r.f);
     free(p.r.buf);
     free(p.tmp.p);
     typelists_free(&p.ntl);

@@ -42,10 +42,11 @@ echo "== fuzz: ${secs}s per target"
 if CC=clang cmake -S . -B build-ci-fuzz -G Ninja -DHS_WERROR=ON -DHS_FUZZ=ON -DHS_SANITIZE=ON -DHS_BENCH=OFF \
       >build-ci-fuzz.configure.log 2>&1 && cmake --build build-ci-fuzz -j "$jobs" >build-ci-fuzz.build.log 2>&1; then
   mkdir -p build-ci-fuzz/artifacts
-  for t in reader roundtrip records; do
+  for t in reader roundtrip records v8; do
     work=build-ci-fuzz/corpus_$t; mkdir -p "$work"
     seeds=(tests/fuzz/corpus_$t)
     [ "$t" = reader ] && seeds+=(tests/data/bad tests/data/good tests/fuzz/corpus)
+    [ "$t" = v8 ] && seeds+=(tests/data/v8 tests/data/v8/bad)
     if ./build-ci-fuzz/bin/fuzz_$t -max_total_time="$secs" -max_len=8192 -rss_limit_mb=2048 -timeout=20 \
          -artifact_prefix=build-ci-fuzz/artifacts/ -print_final_stats=1 "$work" "${seeds[@]}" \
          >"build-ci-fuzz/fuzz_$t.log" 2>&1; then

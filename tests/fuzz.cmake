@@ -13,3 +13,14 @@ foreach(t ${HS_FUZZ_TARGETS})
     target_link_libraries(fuzz_${t} PRIVATE libheapsnap -fsanitize=fuzzer)
   endif()
 endforeach()
+
+# The V8 heap snapshot reader (analyze/v8_*.c, in hsgraph).
+add_executable(replay_v8 fuzz/fuzz_v8.c fuzz/regression_driver.c)
+target_link_libraries(replay_v8 PRIVATE hsgraph)
+add_test(NAME fuzz/replay_v8 COMMAND replay_v8 ${HS_TEST_DIR}/data/v8 ${HS_TEST_DIR}/data/v8/bad
+                                    ${HS_TEST_DIR}/fuzz/corpus_v8)
+if(HS_FUZZ)
+  add_executable(fuzz_v8 fuzz/fuzz_v8.c)
+  target_compile_options(fuzz_v8 PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(fuzz_v8 PRIVATE hsgraph -fsanitize=fuzzer)
+endif()

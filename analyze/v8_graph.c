@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/v8_graph.c — graph_load_v8(): a V8 heap snapshot straight into the
+ * analyzer's graph, with no .hsnap in between. V8's layout already is a
+ * CSR (nodes in order, each node's edges after the previous node's), so the
+ * reader's arrays become the graph's: ids → addresses, to_node → out_to,
+ * name_or_index → out_label, and edge_count becomes out_off by a prefix
+ * sum. Types and reference kinds come from v8_map.c (the same mapping and
+ * retaining rules `heapsnap import` writes). The names (V8 strings, type
+ * names, the V8 meta as header tags) go through the codec once, as an
+ * in-memory .hsnap of names only, so the graph's reader serves them exactly
+ * as it does for a real .hsnap. See docs/v8.md.
+ */
+#include "graph.h"
+#include "v8_read.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct membuf {
+    unsigned char *p;
+    size_t n, cap;
+} membuf;
+
+static hs_status mem_sink(void *ud, const void *data, size_t len)
+{
+    membuf *m = ud;
+    if (m->n + len > m->cap) {
+        size_t cap = m->cap ? m->cap : 65536;
+        while (cap < m->n + len) cap *= 2;
+        unsigned char *p = realloc(m->p, cap);
+        if (!p) return HS_ERR_NOMEM;
+        m->p = p;
+        m->cap = cap;
+    }
+    memcpy(m->p + m->n, data, len);
+    m->n += len;
+    return HS_OK;
+}
+
+/* The names-only .hsnap, read through to its end: a reader holding the tables. */
+static hs_reader *names_reader(const v8_snapshot *s, const v8_types *t, const char *path, char msg[V8_ERR_MAX])
+{
+    membuf m = {0};
+    if (v8_encode(s, t, NULL, NULL, 0, true, mem_sink, &m, msg)) {
+        free(m.p);
+        return NULL;
+    }
+    hs_reader *r = NULL;
+    hs_status st = hs_reader_open_mem(m.p, m.n, path, NULL, &r);
+    free(m.p);
+    hs_record rec;
+    while (st == HS_OK) st = hs_reader_next(r, &rec);
+    if (st != HS_END) {
+        snprintf(msg, V8_ERR_MAX, "building the name tables: %s", r ? hs_reader_error(r)->message : hs_strerror(st));
+        hs_reader_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* The root's edges to the weakly held nodes (v8_map_orphans), after its own. */
+static int insert_root_edges(v8_snapshot *s, uint32_t *off, const uint32_t *orph, uint32_t norph)
+{
+    size_t m = s->edge_count, m2 = m + norph, e0 = off[1];
+    uint32_t *to = realloc(s->eto, m2 * 4);
+    if (to) s->eto = to;
+    uint32_t *lab = realloc(s->ename, m2 * 4);
+    if (lab) s->ename = lab;
+    uint8_t *k = realloc(s->etype, m2);
+    if (k) s->etype = k;
+    if (!to || !lab || !k) return -1;
+    memmove(to + e0 + norph, to + e0, (m - e0) * 4);
+    memmove(lab + e0 + norph, lab + e0, (m - e0) * 4);
+    memmove(k + e0 + norph, k + e0, m - e0);
+    for (uint32_t i = 0; i < norph; i++) {
+        to[e0 + i] = orph[i];
+        lab[e0 + i] = s->nstrings + 1;
+        k[e0 + i] = (uint8_t)(HS_REF_STRONG | HS_LABEL_STRING << GRAPH_LABEL_SHIFT);
+    }
+    for (uint32_t v = 1; v <= s->node_count; v++) off[v] += norph;
+    s->edge_count = (uint32_t)m2;
+    return 0;
+}
+
+static graph_status fail(graph_load_error *err, graph_status st, const char *msg)
+{
+    snprintf(err->message, sizeof err->message, "%s", msg);
+    err->reader_status = st == GRAPH_ERR_INPUT ? HS_ERR_RECORD : HS_OK;
+    return st;
+}
+
+graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, graph_load_error *err)
+{
+    memset(g, 0, sizeof *g);
+    err->message[0] = 0;
+    err->reader_status = HS_OK;
+    char msg[V8_ERR_MAX];
+    v8_snapshot s;
+    graph_tick(p, "reading V8 snapshot", 0, 0);
+    if (v8_read_file(path, &s, msg)) return fail(err, GRAPH_ERR_INPUT, msg);
+    graph_tick(p, "mapping", 0, 0);
+    v8_types t;
+    v8_kind_stats ks;
+    int src;
+    (void)v8_map_shallow(&s, msg, &src);
+    if (src || v8_map_types(&s, &t, msg)) {
+        v8_snapshot_release(&s);
+        return fail(err, GRAPH_ERR_NOMEM, msg);
+    }
+    uint32_t n = s.node_count, m = s.edge_count;
+    if (n > GRAPH_MAX_NODES || m > GRAPH_MAX_EDGES) {
+        v8_types_release(&t);
+        v8_snapshot_release(&s);
+        return fail(err, GRAPH_ERR_LIMIT, "too many nodes or edges for 32-bit indices");
+    }
+    /* the kinds go straight into the edge-type array, which becomes out_kind */
+    uint8_t *kind = malloc((size_t)m + 1);
+    if (!kind || v8_map_kinds(&s, kind, &ks, msg)) {
+        if (!kind) snprintf(msg, sizeof msg, "out of memory");
+        free(kind);
+        v8_types_release(&t);
+        v8_snapshot_release(&s);
+        return fail(err, GRAPH_ERR_NOMEM, msg);
+    }
+    uint32_t *orph = NULL, norph = 0;
+    if (v8_map_orphans(&s, kind, &orph, &norph, msg)) {
+        free(kind);
+        v8_types_release(&t);
+        v8_snapshot_release(&s);
+        return fail(err, GRAPH_ERR_NOMEM, msg);
+    }
+    if ((uint64_t)m + norph > GRAPH_MAX_EDGES) {
+        free(orph);
+        free(kind);
+        v8_types_release(&t);
+        v8_snapshot_release(&s);
+        return fail(err, GRAPH_ERR_LIMIT, "too many nodes or edges for 32-bit indices");
+    }
+    for (uint32_t e = 0; e < m; e++) {
+        uint8_t lt = v8_edge_is_index(&s, e) ? HS_LABEL_INDEX : HS_LABEL_STRING;
+        uint8_t k = (uint8_t)(kind[e] | lt << GRAPH_LABEL_SHIFT);
+        if (lt == HS_LABEL_INDEX && s.ename[e] == UINT32_MAX) k |= GRAPH_LABEL_CLIPPED;
+        s.etype[e] = k;
+    }
+    free(kind);
+    hs_reader *r = names_reader(&s, &t, path, msg);
+    if (!r) {
+        free(orph);
+        v8_types_release(&t);
+        v8_snapshot_release(&s);
+        return fail(err, GRAPH_ERR_NOMEM, msg);
+    }
+    /* sizes: 32 bits, with the rare larger one in big[] (sorted by node) */
+    uint32_t *size = malloc(((size_t)n + 1) * 4);
+    uint32_t *off = realloc(s.nedges, ((size_t)n + 1) * 4);
+    uint8_t *flags = calloc((size_t)n + 1, 1);
+    graph_root *roots = malloc(sizeof *roots);
+    if (off) s.nedges = off;
+    if (!size || !off || !flags || !roots) goto nomem;
+    uint64_t total = 0;
+    uint32_t nbig = 0, bigcap = 0;
+    graph_big_size *big = NULL;
+    for (uint32_t v = 0; v < n; v++) {
+        uint64_t sz = s.nsize[v];
+        total += sz;
+        if (sz < GRAPH_SIZE_BIG) {
+            size[v] = (uint32_t)sz;
+            continue;
+        }
+        if (nbig == bigcap) {
+            uint32_t cap = bigcap ? bigcap * 2 : 16;
+            graph_big_size *q = realloc(big, cap * sizeof *q);
+            if (!q) {
+                free(big);
+                goto nomem;
+            }
+            big = q;
+            bigcap = cap;
+        }
+        big[nbig++] = (graph_big_size){v, sz};
+        size[v] = GRAPH_SIZE_BIG;
+    }
+    uint32_t sum = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t d = off[v];
+        off[v] = sum;
+        sum += d;
+    }
+    off[n] = sum;
+    if (norph && insert_root_edges(&s, off, orph, norph)) goto nomem;
+    free(orph);
+    orph = NULL;
+    m += norph;
+    roots[0] = (graph_root){0, HS_ROOT_GLOBAL, s.nstrings, 0};
+    g->n = n;
+    g->nedges = m;
+    g->addr = s.nid;
+    g->size = size;
+    g->type = t.node_type;
+    g->flags = flags;
+    g->out_off = off;
+    g->out_to = s.eto;
+    g->out_label = s.ename;
+    g->out_kind = s.etype;
+    g->roots = roots;
+    g->nroots = 1;
+    g->big = big;
+    g->nbig = nbig;
+    g->refs_read = m;
+    g->total_shallow = total;
+    g->ntypes = t.ntypes;
+    g->reader = r;
+    g->file_bytes = s.file_bytes;
+    s.nid = NULL;
+    s.eto = s.ename = s.nedges = NULL;
+    s.etype = NULL;
+    t.node_type = NULL;
+    v8_types_release(&t);
+    v8_snapshot_release(&s);
+    graph_tick(p, NULL, 0, 0);
+    return GRAPH_OK;
+nomem:
+    free(orph);
+    free(size);
+    free(flags);
+    free(roots);
+    hs_reader_close(r);
+    v8_types_release(&t);
+    v8_snapshot_release(&s);
+    return fail(err, GRAPH_ERR_NOMEM, "out of memory building the graph");
+}
