@@ -481,7 +481,7 @@ static int parse_snapshot(v8_parse *p)
         if (jr_string(r, &p->tmp) || jr_expect(r, ':', "':'")) return -1;
         int rc;
         uint64_t v;
-        if (!strcmp(p->tmp.p, "meta")) rc = parse_meta(p);
+        if (!strcmp(p->tmp.p, "meta")) rc = p->have_meta ? jr_fail(r, "snapshot.meta appears twice") : parse_meta(p);
         else if (!strcmp(p->tmp.p, "node_count")) rc = jr_uint(r, &v), p->have_node_count = v + 1, p->s->meta_node_count = v;
         else if (!strcmp(p->tmp.p, "edge_count")) rc = jr_uint(r, &v), p->have_edge_count = v + 1, p->s->meta_edge_count = v;
         else rc = jr_skip(r);
@@ -837,13 +837,23 @@ int v8_read_stream(FILE *f, v8_snapshot *s, char err[V8_ERR_MAX])
         goto out;
     }
     int k = jr_open(r, '{', "'{'");
+    unsigned seen = 0;
     while (k > 0) {
         if (jr_string(r, &p.tmp) || jr_expect(r, ':', "':'")) goto out;
         int frc;
-        if (!strcmp(p.tmp.p, "snapshot")) frc = parse_snapshot(&p);
-        else if (!strcmp(p.tmp.p, "nodes")) frc = parse_nodes(&p);
-        else if (!strcmp(p.tmp.p, "edges")) frc = parse_edges(&p);
-        else if (!strcmp(p.tmp.p, "strings")) frc = parse_strings(&p);
+        static const char *const keys[] = {"snapshot", "nodes", "edges", "strings"};
+        int key = -1;
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(p.tmp.p, keys[i])) key = i;
+        if (key >= 0 && (seen & 1u << key)) {
+            jr_fail(r, "'%s' appears twice", keys[key]);
+            goto out;
+        }
+        if (key >= 0) seen |= 1u << key;
+        if (key == 0) frc = parse_snapshot(&p);
+        else if (key == 1) frc = parse_nodes(&p);
+        else if (key == 2) frc = parse_edges(&p);
+        else if (key == 3) frc = parse_strings(&p);
         else frc = jr_skip(r);
         if (frc < 0) goto out;
         k = jr_more(r, '}');
