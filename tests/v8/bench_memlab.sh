@@ -41,5 +41,6 @@ run "memlab analyze object-size" "$ml/node_modules/.bin/memlab" analyze object-s
 "$hs" top -n 20 "$snap" >"$work/b.txt"
 cmp -s "$work/a.txt" "$work/b.txt" && echo "top: same on the .hsnap and the .heapsnapshot" || echo "top: DIFFERS"
 if [ -n "$dt" ]; then
-  bash "$here/devtools_compare.sh" "$hs" "$dt" "$snap" 20 | tail -1 | sed 's/^/DevTools top 20 /'
+  NODE_OPTIONS=--max-old-space-size=16000 bash "$here/devtools_compare.sh" "$hs" "$dt" "$snap" 20 | tail -1 |
+    sed 's/^/DevTools top 20 /'
 fi
