@@ -4,8 +4,8 @@
  * analyzer's graph, with no .hsnap in between. V8's layout already is a
  * CSR (nodes in order, each node's edges after the previous node's), so the
  * reader's arrays become the graph's: ids → addresses, to_node → out_to,
- * name_or_index → out_label, and edge_count becomes out_off by a prefix
- * sum. Types and reference kinds come from v8_map.c (the same mapping and
+ * name_or_index → out_label, and the reader's edge offsets (the prefix sum
+ * of edge_count) → out_off. Types and reference kinds come from v8_map.c (the same mapping and
  * retaining rules `heapsnap import` writes). The names (V8 strings, type
  * names, the V8 meta as header tags) go through the codec once, as an
  * in-memory .hsnap of names only, so the graph's reader serves them exactly
@@ -154,11 +154,10 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     }
     /* sizes: 32 bits, with the rare larger one in big[] (sorted by node) */
     uint32_t *size = malloc(((size_t)n + 1) * 4);
-    uint32_t *off = realloc(s.nedges, ((size_t)n + 1) * 4);
+    uint32_t *off = s.first; /* already the forward CSR's offsets */
     uint8_t *flags = calloc((size_t)n + 1, 1);
     graph_root *roots = malloc(sizeof *roots);
-    if (off) s.nedges = off;
-    if (!size || !off || !flags || !roots) goto nomem;
+    if (!size || !flags || !roots) goto nomem;
     uint64_t total = 0;
     uint32_t nbig = 0, bigcap = 0;
     graph_big_size *big = NULL;
@@ -182,13 +181,6 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
         big[nbig++] = (graph_big_size){v, sz};
         size[v] = GRAPH_SIZE_BIG;
     }
-    uint32_t sum = 0;
-    for (uint32_t v = 0; v < n; v++) {
-        uint32_t d = off[v];
-        off[v] = sum;
-        sum += d;
-    }
-    off[n] = sum;
     if (norph && insert_root_edges(&s, off, orph, norph)) goto nomem;
     free(orph);
     orph = NULL;
@@ -214,7 +206,7 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     g->reader = r;
     g->file_bytes = s.file_bytes;
     s.nid = NULL;
-    s.eto = s.ename = s.nedges = NULL;
+    s.eto = s.ename = s.first = NULL;
     s.etype = NULL;
     t.node_type = NULL;
     v8_types_release(&t);

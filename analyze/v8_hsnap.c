@@ -101,9 +101,9 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const uint8_t *kind, cons
             goto out;
         }
     }
-    uint32_t e0 = 0;
     for (uint32_t n = 0; n < s->node_count && !names_only; n++) {
-        uint32_t left = s->nedges[n], done = 0;
+        uint32_t e0 = s->first[n];
+        uint32_t left = s->first[n + 1] - s->first[n], done = 0;
         bool first = true;
         do {
             uint32_t k = left < V8_REF_CHUNK ? left : V8_REF_CHUNK;
@@ -121,7 +121,6 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const uint8_t *kind, cons
             done += k;
             left -= k;
         } while (left);
-        e0 += s->nedges[n];
     }
     for (uint32_t i = 0; i < norphans && !names_only; i += V8_REF_CHUNK) {
         uint32_t k = norphans - i < V8_REF_CHUNK ? norphans - i : V8_REF_CHUNK;

@@ -146,20 +146,16 @@ int v8_map_kinds(const v8_snapshot *s, uint8_t *kind, v8_kind_stats *st, char er
     memset(st, 0, sizeof *st);
     uint32_t n = s->node_count;
     uint8_t *page = calloc(((size_t)n + 8) / 8, 1);
-    uint32_t *first = malloc(((size_t)n + 1) * 4);
+    const uint32_t *first = s->first;
     uint32_t *stack = malloc(((size_t)n + 1) * 4);
     uint8_t *wm = calloc((size_t)s->nstrings + 1, 1); /* per string: 0 unknown, 1 no, 2 a WeakMap edge name */
-    if (!page || !first || !stack || !wm) {
+    if (!page || !stack || !wm) {
         free(page);
-        free(first);
         free(stack);
         free(wm);
         snprintf(err, V8_ERR_MAX, "out of memory computing the retaining rules");
         return -1;
     }
-    uint32_t sum = 0;
-    for (uint32_t v = 0; v < n; v++) first[v] = sum, sum += s->nedges[v];
-    first[n] = sum;
 #define PAGE(v) ((page[(v) >> 3] >> ((v) & 7)) & 1)
 #define SET_PAGE(v) (page[(v) >> 3] |= (uint8_t)(1u << ((v) & 7)))
     /* 1. the page's own objects (DevTools' "page object" flag): everything
@@ -219,7 +215,6 @@ int v8_map_kinds(const v8_snapshot *s, uint8_t *kind, v8_kind_stats *st, char er
 #undef PAGE
 #undef SET_PAGE
     free(page);
-    free(first);
     free(stack);
     free(wm);
     return 0;
@@ -231,13 +226,10 @@ int v8_map_orphans(const v8_snapshot *s, const uint8_t *kind, uint32_t **out, ui
     *nout = 0;
     uint32_t n = s->node_count;
     uint8_t *seen = calloc((size_t)n + 1, 1); /* bit 0: reached, bit 1: a retainer that is neither weak nor shortcut */
-    uint32_t *first = malloc(((size_t)n + 1) * 4);
+    const uint32_t *first = s->first;
     uint32_t *stack = malloc(((size_t)n + 1) * 4);
     uint32_t *list = NULL, nlist = 0, cap = 0;
-    if (!seen || !first || !stack) goto nomem;
-    uint32_t sum = 0;
-    for (uint32_t v = 0; v < n; v++) first[v] = sum, sum += s->nedges[v];
-    first[n] = sum;
+    if (!seen || !stack) goto nomem;
     for (uint32_t e = 0; e < s->edge_count; e++)
         if (kind[e] == HS_REF_STRONG) seen[s->eto[e]] |= 2;
     /* pass 0: from the root; pass 1: from each unreached node that no
@@ -271,14 +263,12 @@ int v8_map_orphans(const v8_snapshot *s, const uint8_t *kind, uint32_t **out, ui
         }
     }
     free(seen);
-    free(first);
     free(stack);
     *out = list;
     *nout = nlist;
     return 0;
 nomem:
     free(seen);
-    free(first);
     free(stack);
     free(list);
     snprintf(err, V8_ERR_MAX, "out of memory finding the weakly held nodes");
@@ -299,24 +289,20 @@ uint64_t v8_map_shallow(v8_snapshot *s, char err[V8_ERR_MAX], int *rc)
         else if (!strcmp(t, "array")) array = (int)i;
         else if (!strcmp(t, "native")) native = (int)i;
     }
-    for (uint32_t e = 0; e < s->nedges[0] && e < s->edge_count; e++)
+    for (uint32_t e = 0; e < s->first[1]; e++)
         if (s->ntype[s->eto[e]] != synthetic) user = true;
     if (!user) return 0;
     enum { UNVISITED = UINT32_MAX, MULTIPLE = UINT32_MAX - 1 };
+    const uint32_t *first = s->first;
     uint32_t *owner = malloc(((size_t)n + 1) * 4);
-    uint32_t *first = malloc(((size_t)n + 1) * 4);
     uint32_t *work = malloc(((size_t)n * 2 + 1) * 4); /* a node is pushed at most twice */
-    if (!owner || !first || !work) {
+    if (!owner || !work) {
         free(owner);
-        free(first);
         free(work);
         snprintf(err, V8_ERR_MAX, "out of memory moving shallow sizes");
         *rc = -1;
         return 0;
     }
-    uint32_t sum = 0;
-    for (uint32_t v = 0; v < n; v++) first[v] = sum, sum += s->nedges[v];
-    first[n] = sum;
     size_t top = 0;
     for (uint32_t v = 0; v < n; v++) {
         int t = s->ntype[v];
@@ -351,7 +337,6 @@ uint64_t v8_map_shallow(v8_snapshot *s, char err[V8_ERR_MAX], int *rc)
         s->nsize[v] = 0;
     }
     free(owner);
-    free(first);
     free(work);
     return moved;
 }

@@ -509,7 +509,7 @@ static int grow_nodes(v8_parse *p, size_t need)
     GROW(s->nname, cap, uint32_t);
     GROW(s->nid, cap, uint64_t);
     GROW(s->nsize, cap, uint64_t);
-    GROW(s->nedges, cap, uint32_t);
+    GROW(s->first, cap + 1, uint32_t);
     p->ncap = cap;
     return 0;
 }
@@ -555,7 +555,7 @@ static inline int put_node(v8_parse *p, uint32_t node, const uint64_t *vals, con
     s->nname[node] = (uint32_t)nm;
     s->nid[node] = vals[p->f_id];
     s->nsize[node] = vals[p->f_size];
-    s->nedges[node] = (uint32_t)ec;
+    s->first[node] = (uint32_t)ec; /* made a prefix sum once the edges are read */
     return 0;
 }
 
@@ -712,9 +712,16 @@ static int parse_edges(v8_parse *p)
     if (p->have_edge_count && s->meta_edge_count != edge)
         return jr_fail(r, "snapshot.edge_count is %llu but the edges array holds %u edges", (unsigned long long)s->meta_edge_count, edge);
     uint64_t sum = 0;
-    for (uint32_t n = 0; n < s->node_count; n++) sum += s->nedges[n];
+    for (uint32_t n = 0; n < s->node_count; n++) sum += s->first[n];
     if (sum != edge)
         return jr_fail(r, "the nodes' edge_count fields add up to %llu but the edges array holds %u edges", (unsigned long long)sum, edge);
+    uint32_t at = 0;
+    for (uint32_t n = 0; n < s->node_count; n++) {
+        uint32_t c = s->first[n];
+        s->first[n] = at;
+        at += c;
+    }
+    s->first[s->node_count] = at;
     p->have_edges = true;
     return 0;
 }
@@ -775,7 +782,7 @@ void v8_snapshot_release(v8_snapshot *s)
     free(s->nname);
     free(s->nid);
     free(s->nsize);
-    free(s->nedges);
+    free(s->first);
     free(s->etype);
     free(s->ename);
     free(s->eto);

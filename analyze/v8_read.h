@@ -43,7 +43,8 @@ typedef struct v8_snapshot {
     uint32_t *nname;     /* index into strings */
     uint64_t *nid;       /* V8's stable object id */
     uint64_t *nsize;     /* self_size */
-    uint32_t *nedges;    /* edge_count */
+    uint32_t *first;     /* [node_count + 1] offset of each node's first edge (the prefix
+                            sum of edge_count); first[node_count] = edge_count */
     /* edges: [edge_count], in node order */
     uint32_t edge_count;
     uint8_t *etype;      /* index into edge_types */

@@ -159,7 +159,7 @@ static int run_gen(const char *path)
         fprintf(stderr, "FAIL: out of memory\n");
         return 1;
     }
-    for (uint32_t n = 0; n < s.node_count; n++) first[n + 1] = first[n] + s.nedges[n];
+    for (uint32_t n = 0; n <= s.node_count; n++) first[n] = s.first[n];
 
     /* the cache: the Map named hsCache dominates each HsCacheItem; the class
      * retains exactly the sum of its instances (none holds another) */
