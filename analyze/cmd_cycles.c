@@ -168,7 +168,7 @@ int cmd_cycles(int argc, char **argv)
         if (opt_json) {
             printf("%s\n    {\"members\": %u, \"bytes\": %llu, \"reachable\": %s, \"finalizer\": %s, \"example\": \"0x%llx\", \"types\": [",
                    i ? "," : "", nm, (unsigned long long)list[i].bytes, reach ? "true" : "false", fin ? "true" : "false",
-                   (unsigned long long)g.addr[list[i].first]);
+                   (unsigned long long)graph_addr(&g, list[i].first));
             for (size_t j = 0; j < tshow; j++) {
                 const char *tn = g.reader ? type_display_name(g.reader, tc[j].type, tbuf, sizeof tbuf) : "?";
                 printf("%s{\"type\": ", j ? ", " : "");
@@ -178,7 +178,7 @@ int cmd_cycles(int argc, char **argv)
             printf("]}");
         } else {
             char ex[32];
-            snprintf(ex, sizeof ex, "0x%llx", (unsigned long long)g.addr[list[i].first]);
+            snprintf(ex, sizeof ex, "0x%llx", (unsigned long long)graph_addr(&g, list[i].first));
             printf("%10s %12s  %-9s %-9s  %-12s ", fmt_count(nm, b1), fmt_bytes(list[i].bytes, b2),
                    reach ? "reachable" : "garbage", fin ? "yes" : "no", ex);
             for (size_t j = 0; j < tshow; j++) {

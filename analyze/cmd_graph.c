@@ -163,7 +163,7 @@ static int write_dot(FILE *f, const graph *g, uint32_t target, bool referrers, u
         const char *tn = out_type_name(g, v, buf, sizeof buf);
         fprintf(f, "  n%u [label=\"", i);
         dot_text(f, tn, strlen(tn));
-        fprintf(f, "\\n0x%llx\\nshallow %s, retained %s\"", (unsigned long long)g->addr[v], fmt_bytes(graph_size(g, v), b1),
+        fprintf(f, "\\n0x%llx\\nshallow %s, retained %s\"", (unsigned long long)graph_addr(g, v), fmt_bytes(graph_size(g, v), b1),
                 fmt_bytes(g->retained[v], b2));
         if (v == target) fputs(", fillcolor=\"#ffd27f\", penwidth=2", f);
         else if (on_path(path_nodes, npn, v)) fputs(", color=\"#c0392b\", penwidth=2", f);
@@ -191,7 +191,7 @@ static int write_dot(FILE *f, const graph *g, uint32_t target, bool referrers, u
             uint32_t w = g->out_to[e];
             if (pos[w] == GRAPH_NONE) continue;
             fprintf(f, "  n%u -> n%u [label=\"", i, pos[w]);
-            dot_label_ref(f, g, g->out_kind[e], g->out_label[e]);
+            dot_label_ref(f, g, g->out_kind[e], graph_label(g, e));
             fputc('"', f);
             if (!graph_is_strong(g->out_kind[e])) fprintf(f, ", style=dashed, color=\"#888888\"");
             if (path_edge(steps, nsteps, e)) fputs(", color=\"#c0392b\", penwidth=2", f);

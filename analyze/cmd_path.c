@@ -61,7 +61,7 @@ static void print_path(const graph *g, const uint32_t *via, const cand *c, uint3
             printf(", {\"holder\": ");
             out_block_json(stdout, g, graph_edge_from(g, e));
             printf(", \"label\": ");
-            out_label_raw_json(stdout, g, g->out_kind[e], g->out_label[e]);
+            out_label_raw_json(stdout, g, g->out_kind[e], graph_label(g, e));
             printf("}");
         }
         printf("]}");
@@ -76,7 +76,7 @@ static void print_path(const graph *g, const uint32_t *via, const cand *c, uint3
             printf("  ");
             out_block(stdout, g, graph_edge_from(g, e));
             fputs("  ", stdout);
-            out_label_raw(stdout, g, g->out_kind[e], g->out_label[e]);
+            out_label_raw(stdout, g, g->out_kind[e], graph_label(g, e));
             if (!((g->out_kind[e] >> GRAPH_LABEL_SHIFT) & 3u)) fputs("(no label)", stdout);
             fputc('\n', stdout);
         }

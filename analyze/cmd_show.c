@@ -116,11 +116,11 @@ int cmd_show(int argc, char **argv)
         printf("],\n  \"referents_total\": %u,\n  \"referents\": [", nout);
         k = 0;
         for (uint32_t e = g.out_off[v]; e < g.out_off[v + 1] && k < SHOW_MAX; e++, k++)
-            ref_row(&g, g.out_to[e], g.out_kind[e], g.out_label[e], k == 0);
+            ref_row(&g, g.out_to[e], g.out_kind[e], graph_label(&g, e), k == 0);
         printf("%s],\n  \"referrers_total\": %u,\n  \"referrers\": [", k ? "\n  " : "", nin);
         k = 0;
         for (uint32_t e = 0; e < g.nedges && k < SHOW_MAX; e++)
-            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], g.out_label[e], k++ == 0);
+            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], graph_label(&g, e), k++ == 0);
         printf("%s],\n  \"missing_referents\": [", k ? "\n  " : "");
         k = 0;
         for (uint32_t i = 0; i < g.nmissing; i++) {
@@ -132,7 +132,7 @@ int cmd_show(int argc, char **argv)
         }
         printf("]\n}\n");
     } else {
-        printf("%-10s 0x%llx\n%-10s ", "block", (unsigned long long)g.addr[v], "type");
+        printf("%-10s 0x%llx\n%-10s ", "block", (unsigned long long)graph_addr(&g, v), "type");
         out_text_safe(stdout, tn, strlen(tn));
         printf("\n%-10s %s (%s bytes)\n", "shallow", fmt_bytes(graph_size(&g, v), b1), fmt_count(graph_size(&g, v), b2));
         printf("%-10s %s (%s bytes)\n", "retained", fmt_bytes(g.retained[v], b1), fmt_count(g.retained[v], b2));
@@ -151,7 +151,7 @@ int cmd_show(int argc, char **argv)
         printf("\nreferents (%u):\n", nout);
         uint32_t k = 0;
         for (uint32_t e = g.out_off[v]; e < g.out_off[v + 1] && k < SHOW_MAX; e++, k++)
-            ref_row(&g, g.out_to[e], g.out_kind[e], g.out_label[e], false);
+            ref_row(&g, g.out_to[e], g.out_kind[e], graph_label(&g, e), false);
         if (nout > k) printf("  ... %u more\n", nout - k);
         for (uint32_t i = 0; i < g.nmissing; i++) {
             const graph_missing_ref *m = &g.missing[i];
@@ -166,7 +166,7 @@ int cmd_show(int argc, char **argv)
         printf("\nreferrers (%u):\n", nin);
         k = 0;
         for (uint32_t e = 0; e < g.nedges && k < SHOW_MAX; e++)
-            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], g.out_label[e], false), k++;
+            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], graph_label(&g, e), false), k++;
         if (nin > k) printf("  ... %u more\n", nin - k);
     }
     (void)nmiss;

@@ -241,10 +241,10 @@ char *diff_out_name(const diff_snap *s, uint32_t v)
             if (st.kind == STEP_GARBAGE || !graph_reachable(g, c[i])) sb_add(&b, "<unreachable>", 13);
             else sb_add(&b, "<roots>", 7);
         }
-        if (st.kind == STEP_DIRECT) sb_label(&b, g, g->out_kind[st.edge], g->out_label[st.edge], true);
+        if (st.kind == STEP_DIRECT) sb_label(&b, g, g->out_kind[st.edge], graph_label(g, st.edge), true);
         else if (st.kind == STEP_SHARED) {
             sb_add(&b, "~", 1);
-            sb_label(&b, g, g->out_kind[st.edge], g->out_label[st.edge], false);
+            sb_label(&b, g, g->out_kind[st.edge], graph_label(g, st.edge), false);
         } else if (i) sb_add(&b, ".?", 2);
     }
     free(c);
@@ -276,7 +276,7 @@ void diff_out_path_line(FILE *f, const diff_snap *s, uint32_t v)
         if (st.kind == STEP_DIRECT) {
             if ((g->out_kind[st.edge] >> GRAPH_LABEL_SHIFT) & 3u) {
                 fputc(' ', f);
-                out_label_raw(f, g, g->out_kind[st.edge], g->out_label[st.edge]);
+                out_label_raw(f, g, g->out_kind[st.edge], graph_label(g, st.edge));
             }
             fputs(" -> ", f);
         } else if (st.kind == STEP_SHARED) {
@@ -286,7 +286,7 @@ void diff_out_path_line(FILE *f, const diff_snap *s, uint32_t v)
             out_text_safe(f, tn, strlen(tn));
             if ((g->out_kind[st.edge] >> GRAPH_LABEL_SHIFT) & 3u) {
                 fputc(' ', f);
-                out_label_raw(f, g, g->out_kind[st.edge], g->out_label[st.edge]);
+                out_label_raw(f, g, g->out_kind[st.edge], graph_label(g, st.edge));
             }
             fputs(") ", f);
         } else {
@@ -314,7 +314,7 @@ void diff_out_path_json(FILE *f, const diff_snap *s, uint32_t v)
         fputs(", \"held\": ", f);
         if (st.kind == STEP_DIRECT || st.kind == STEP_SHARED) {
             fprintf(f, "\"%s\", \"label\": ", st.kind == STEP_DIRECT ? "direct" : "shared");
-            out_label_raw_json(f, g, g->out_kind[st.edge], g->out_label[st.edge]);
+            out_label_raw_json(f, g, g->out_kind[st.edge], graph_label(g, st.edge));
             if (st.kind == STEP_SHARED) {
                 char buf[256];
                 const char *tn = out_type_name(g, st.holder, buf, sizeof buf);

@@ -67,7 +67,7 @@ const char *diff_type_name(const graph *g, uint32_t type, char *buf, size_t cap)
 
 uint64_t diff_key(const diff_snap *s, uint32_t v)
 {
-    return diff_mix(diff_mix(s->g.addr[v], s->type_hash[s->g.type[v]]), s->sig[v]);
+    return diff_mix(diff_mix(graph_addr(&s->g, v), s->type_hash[s->g.type[v]]), s->sig[v]);
 }
 
 /* The keys are hashes, uniform over 64 bits: interpolate the position, then
@@ -163,7 +163,7 @@ static uint64_t label_hash(str_hashes *sh, uint8_t kind, uint32_t label)
 static uint64_t edge_step(const graph *g, const uint64_t *type_hash, str_hashes *sh, uint32_t u, uint32_t e)
 {
     uint32_t w = g->out_to[e];
-    uint64_t lh = label_hash(sh, g->out_kind[e], g->out_label[e]);
+    uint64_t lh = label_hash(sh, g->out_kind[e], graph_label(g, e));
     if (g->idom[w] == u) return lh & ~TOP_BIT;
     return diff_mix(type_hash[g->type[u]], lh) | TOP_BIT;
 }

@@ -63,6 +63,11 @@ typedef struct graph_big_size {
     uint64_t size;
 } graph_big_size;
 
+typedef struct graph_big_label { /* a label too wide for out_label16 */
+    uint32_t edge, label;
+} graph_big_label;
+#define GRAPH_LABEL16_BIG UINT16_MAX /* out_label16 escape: look it up in label_big[] */
+
 typedef struct graph_missing_ref { /* a reference whose target is not in the snapshot */
     uint32_t from;   /* block index */
     uint32_t label;
@@ -85,13 +90,18 @@ static inline void graph_tick(const graph_progress *p, const char *phase, uint64
 typedef struct graph {
     uint32_t n;              /* blocks */
     uint32_t nedges;         /* references kept (both ends declared) */
-    uint64_t *addr;          /* [n] address of each block */
+    uint64_t *addr;          /* [n] address of each block; NULL when addr32 holds them */
+    uint32_t *addr32;        /* [n] address - addr_base, when every address is within 4 GiB of the least */
+    uint64_t addr_base;      /* (graph_compact_addrs; read them with graph_addr()) */
     uint32_t *size;          /* [n] shallow size, GRAPH_SIZE_BIG: see big[] */
     uint32_t *type;          /* [n] type id */
     uint8_t *flags;          /* [n] low 8 bits of the block flags */
     uint32_t *out_off;       /* [n+1] forward CSR */
     uint32_t *out_to;        /* [nedges] */
-    uint32_t *out_label;     /* [nedges] string id or index, per out_kind */
+    uint32_t *out_label;     /* [nedges] string id or index, per out_kind; NULL when out_label16 holds them */
+    uint16_t *out_label16;   /* [nedges] the same, when nearly all fit (graph_compact_labels) */
+    graph_big_label *label_big; /* the labels >= GRAPH_LABEL16_BIG, sorted by edge; read with graph_label() */
+    uint32_t nlabel_big;
     uint8_t *out_kind;       /* [nedges] */
     graph_root *roots;
     uint32_t nroots;
@@ -130,6 +140,27 @@ static inline uint64_t graph_size(const graph *g, uint32_t v)
         else hi = mid;
     }
     return lo < g->nbig && g->big[lo].node == v ? g->big[lo].size : s;
+}
+
+/* The address of block v. */
+static inline uint64_t graph_addr(const graph *g, uint32_t v)
+{
+    return g->addr ? g->addr[v] : g->addr_base + g->addr32[v];
+}
+
+/* The label of reference e (string id or index, per out_kind). */
+static inline uint32_t graph_label(const graph *g, uint32_t e)
+{
+    if (g->out_label) return g->out_label[e];
+    uint16_t l = g->out_label16[e];
+    if (l != GRAPH_LABEL16_BIG) return l;
+    uint32_t lo = 0, hi = g->nlabel_big;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->label_big[mid].edge < e) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < g->nlabel_big && g->label_big[lo].edge == e ? g->label_big[lo].label : l;
 }
 
 /* Which root a reader would rather see a path start from, when paths are
@@ -176,6 +207,19 @@ uint64_t graph_builder_dup_addr(const graph_builder *b);
 
 /* Advise transparent huge pages for a big array (advisory; returns p). */
 void *graph_huge(void *p, size_t bytes);
+/* Store the labels in 16 bits (2 bytes a reference instead of 4), the
+ * wider ones in label_big[], when no more than one in eight needs it (V8's
+ * property names and element indexes nearly always fit). Advisory: on
+ * failure to allocate, the labels stay as they are. Loaders call it. */
+void graph_compact_labels(graph *g);
+/* Store the addresses as 32-bit offsets from the least (4 bytes a block
+ * instead of 8) when they all lie within 4 GiB of it, as V8's object ids
+ * do. Advisory, like graph_compact_labels. */
+void graph_compact_addrs(graph *g);
+/* Hand back to the system the pages [p, p + bytes) of a big malloc'd array
+ * that will not be read again (page-aligned; advisory, the array is still
+ * freed as usual). */
+void graph_release_pages(void *p, size_t bytes);
 
 /* Block index of an address, or GRAPH_NONE: a linear scan, for the one
  * address a command is asked about. */

@@ -42,6 +42,16 @@
  * and with 4 KiB pages nearly every such read also misses the TLB. Only
  * the page-aligned interior of arrays of 4 MiB or more; advisory, so a
  * failure changes nothing. Returns p. */
+void graph_release_pages(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_DONTNEED)
+    (void)madvise(p, bytes, MADV_DONTNEED);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 void *graph_huge(void *p, size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
@@ -519,6 +529,8 @@ graph_status graph_builder_finish(graph_builder *b, graph *g)
         if ((p = realloc(g->type, (size_t)n * 4))) g->type = p;
         if ((p = realloc(g->flags, (size_t)n))) g->flags = p;
     }
+    graph_compact_labels(g);
+    graph_compact_addrs(g);
     return GRAPH_OK;
 nomem:
     free(off);
@@ -530,10 +542,59 @@ nomem_map:
     return GRAPH_ERR_NOMEM;
 }
 
+void graph_compact_labels(graph *g)
+{
+    const uint32_t m = g->nedges;
+    if (!g->out_label || !m) return;
+    uint32_t nbig = 0;
+    for (uint32_t e = 0; e < m; e++) nbig += g->out_label[e] >= GRAPH_LABEL16_BIG;
+    if (nbig > m / 8) return;
+    uint16_t *l16 = malloc((size_t)m * 2);
+    graph_big_label *big = malloc((size_t)(nbig ? nbig : 1) * sizeof *big);
+    if (!l16 || !big) {
+        free(l16);
+        free(big);
+        return;
+    }
+    uint32_t k = 0;
+    for (uint32_t e = 0; e < m; e++) {
+        uint32_t l = g->out_label[e];
+        if (l >= GRAPH_LABEL16_BIG) {
+            big[k++] = (graph_big_label){e, l};
+            l = GRAPH_LABEL16_BIG;
+        }
+        l16[e] = (uint16_t)l;
+    }
+    free(g->out_label);
+    g->out_label = NULL;
+    g->out_label16 = l16;
+    g->label_big = big;
+    g->nlabel_big = nbig;
+}
+
+void graph_compact_addrs(graph *g)
+{
+    const uint32_t n = g->n;
+    if (!g->addr || !n) return;
+    uint64_t lo = g->addr[0], hi = g->addr[0];
+    for (uint32_t v = 1; v < n; v++) {
+        if (g->addr[v] < lo) lo = g->addr[v];
+        if (g->addr[v] > hi) hi = g->addr[v];
+    }
+    if (hi - lo > UINT32_MAX) return;
+    uint32_t *a32 = malloc((size_t)n * 4);
+    if (!a32) return;
+    for (uint32_t v = 0; v < n; v++) a32[v] = (uint32_t)(g->addr[v] - lo);
+    free(g->addr);
+    g->addr = NULL;
+    g->addr32 = a32;
+    g->addr_base = lo;
+}
+
 uint32_t graph_find(graph *g, uint64_t addr)
 {
     for (uint32_t v = 0; v < g->n; v++)
-        if (g->addr[v] == addr) return v;
+        if (graph_addr(g, v) == addr) return v;
     return GRAPH_NONE;
 }
 
@@ -541,12 +602,15 @@ void graph_release(graph *g)
 {
     if (!g) return;
     free(g->addr);
+    free(g->addr32);
     free(g->size);
     free(g->type);
     free(g->flags);
     free(g->out_off);
     free(g->out_to);
     free(g->out_label);
+    free(g->out_label16);
+    free(g->label_big);
     free(g->out_kind);
     free(g->roots);
     free(g->big);

@@ -16,6 +16,8 @@
  * (3) the strong predecessors are renumbered into preorder in a reverse CSR
  * sized by the in-degrees of step 1 (one pass over the references, targets'
  * numbers prefetched), so the semidominator loop reads numbers, not blocks;
+ * a block's tree edge from its search parent is left out (the loop starts
+ * from the parent), which saves 4 bytes per block;
  * (4) semidominators from the last number down: eval() compresses paths
  * with an explicit stack and keeps, instead of Lengauer and Tarjan's label,
  * the least semidominator number on the compressed path (all Semi-NCA
@@ -38,13 +40,16 @@
  *
  * Iterative, no recursion: the search keeps an explicit stack (8 bytes per
  * level) and eval() a growable one. Memory beyond the graph, freed as each
- * step ends: 28 bytes per block in the search (in-degree 4, number and
- * reference 8, order 4, parent 4, stack 8) and in step 6 (order, parent,
- * idom 4 each, retained by number and by block 8 each); 20 bytes per block
- * plus 4 per strong reference in steps 3-4 (order, parent, predecessor
- * offsets 4 each, 8 for the search's records in step 3 and the forest's in
- * step 4, the predecessors). Big arrays ask for transparent huge pages
- * (graph_huge()): nearly every access here is a random one.
+ * step ends: in the search 16 bytes per block (in-degree 4, number and
+ * reference 8, parent 4) and a bit per reference (the tree edges) plus the
+ * stack; in step 3, 12 per block (numbers, parents, predecessor offsets)
+ * and 4 per strong reference that is not a tree edge (the predecessors);
+ * step 4 adds the forest's 8-byte records as it goes down while it hands
+ * the predecessors above it back to the system (graph_release_pages), so
+ * its peak stays near step 3's; step 6, 24 per block (order, tree parents
+ * or dominators by block, retained by number and by block). Big arrays ask
+ * for transparent huge pages (graph_huge()): nearly every access here is a
+ * random one.
  */
 #include "graph.h"
 
@@ -63,7 +68,8 @@ typedef struct dom_node { /* per block: the preorder number and the first refere
 typedef struct dom_state {
     const graph *g;
     dom_node *nd;
-    uint32_t *order, *parent, *stack_v, *stack_c;
+    uint32_t *parent, *stack_v, *stack_c;
+    uint8_t *tree; /* bit per reference: the one that found its target */
     uint32_t next;
     const graph_progress *p;
     uint32_t N;
@@ -78,10 +84,9 @@ static void dfs(dom_state *d, uint32_t s, uint32_t pnum)
     const uint32_t *to = g->out_to;
     const uint8_t *kind = g->out_kind;
     dom_node *nd = d->nd;
-    uint32_t *order = d->order, *parent = d->parent, *sv = d->stack_v, *sc = d->stack_c;
+    uint32_t *parent = d->parent, *sv = d->stack_v, *sc = d->stack_c;
     uint32_t next = d->next, sp = 0;
     nd[s].num = next;
-    order[next] = s;
     parent[next] = pnum;
     next++;
     sv[0] = s;
@@ -97,8 +102,8 @@ static void dfs(dom_state *d, uint32_t s, uint32_t pnum)
             c++;
             if (graph_is_strong(k) && nd[w].num == GRAPH_NONE) {
                 sc[sp - 1] = c;
+                d->tree[(c - 1) >> 3] |= (uint8_t)(1u << ((c - 1) & 7));
                 nd[w].num = next;
-                order[next] = w;
                 parent[next] = nd[v].num;
                 next++;
                 uint32_t o = nd[w].off;
@@ -130,14 +135,16 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
     graph_status st = GRAPH_ERR_NOMEM;
     uint32_t *cnt = graph_huge(calloc((size_t)N + 1, 4), ((size_t)N + 1) * 4), *poff = NULL;
     dom_node *nd = graph_huge(malloc(((size_t)n + 1) * sizeof *nd), ((size_t)n + 1) * sizeof *nd);
-    uint32_t *order = graph_huge(malloc((size_t)N * 4), (size_t)N * 4);
+    uint32_t *order = NULL;
     uint32_t *parent = graph_huge(malloc((size_t)N * 4), (size_t)N * 4);
     uint32_t *stk = graph_huge(malloc((size_t)N * 8), (size_t)N * 8); /* the search's stack */
+    uint8_t *tree = calloc((size_t)m / 8 + 1, 1);                     /* the search's tree edges */
+    uint32_t *num = NULL;
     dom_rec *rec = NULL;
     uint32_t *pred = NULL, *estack = NULL, *idom_v = NULL;
-    uint64_t *ret = NULL, *retn = NULL;
+    uint64_t *retn = NULL, *ret = NULL;
     uint8_t *reach = NULL;
-    if (!cnt || !nd || !order || !parent || !stk) goto out;
+    if (!cnt || !nd || !parent || !stk || !tree) goto out;
     free(g->idom);
     free(g->retained);
     free(g->reach);
@@ -151,22 +158,19 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
     for (uint32_t e = 0; e < m; e++)
         if (graph_is_strong(kind[e])) cnt[to[e]]++, strong++;
     g->strong_edges = strong;
-    uint64_t npred = strong + g->nroots;
-    if (npred > UINT32_MAX - 1) {
+    if (strong + g->nroots > UINT32_MAX - 1) {
         st = GRAPH_ERR_LIMIT;
         goto out;
     }
 
     /* 2. depth-first search, preorder numbers; the stack holds (block, next reference) */
     for (uint32_t v = 0; v <= n; v++) nd[v] = (dom_node){GRAPH_NONE, off[v]};
-    dom_state d = {g, nd, order, parent, stk, stk + N, 0, p, N};
-    order[0] = R;
+    dom_state d = {g, nd, parent, stk, stk + N, tree, 0, p, N};
     parent[0] = 0;
     d.next = 1;
     for (uint32_t r = 0; r < g->nroots; r++)
         if (nd[g->roots[r].node].num == GRAPH_NONE) dfs(&d, g->roots[r].node, 0);
     const uint32_t numU = d.next;
-    order[numU] = U;
     parent[numU] = 0;
     d.next++;
     free(g->ukids);
@@ -187,18 +191,35 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
             dfs(&d, v, numU);
         }
     }
-
-    /* 3. strong predecessors in preorder numbers (reverse CSR). The lengths are
-     * the in-degrees of step 1 plus one per root record (a predecessor 0);
-     * references from unreachable to reachable blocks are kept here and
-     * skipped by the semidominator loop. */
+    /* The numbers alone from here on (order is rebuilt from them in step 6):
+     * squeezed into the front of the records, in place. */
     free(stk);
     stk = NULL;
-    for (uint32_t r = 0; r < g->nroots; r++) cnt[g->roots[r].node]++;
+    num = (uint32_t *)nd;
+    for (uint32_t v = 0; v <= n; v++) {
+        uint32_t x = nd[v].num;
+        num[v] = x;
+    }
+    nd = NULL;
+    uint32_t *shrunk = realloc(num, ((size_t)n + 1) * 4);
+    if (shrunk) num = shrunk;
+
+    /* 3. strong predecessors in preorder numbers (reverse CSR), without
+     * those no semidominator can need: a block's tree edge from its search
+     * parent (step 4 starts from the parent anyway), and the root records
+     * of the blocks the super-root's own search started from. The lengths
+     * are the in-degrees of step 1 less the tree edge, plus one per other
+     * root record (a predecessor 0); references from unreachable to
+     * reachable blocks are kept here and skipped by the semidominator loop. */
+    for (uint32_t r = 0; r < g->nroots; r++)
+        if (parent[num[g->roots[r].node]] != 0) cnt[g->roots[r].node]++;
     poff = graph_huge(malloc(((size_t)N + 1) * 4), ((size_t)N + 1) * 4);
     if (!poff) goto out;
     poff[0] = poff[numU] = 0;
-    for (uint32_t v = 0; v < n; v++) poff[nd[v].num] = cnt[v];
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t i = num[v];
+        poff[i] = cnt[v] - (parent[i] != 0 && parent[i] != numU); /* a block found over a reference */
+    }
     free(cnt);
     cnt = NULL;
     uint32_t sum = 0;
@@ -208,36 +229,42 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
         sum += c;
     }
     poff[N] = sum;
-    pred = graph_huge(malloc((size_t)(npred ? npred : 1) * 4), (size_t)npred * 4);
+    pred = graph_huge(malloc((size_t)(sum ? sum : 1) * 4), (size_t)sum * 4);
     if (!pred) goto out;
-    for (uint32_t r = 0; r < g->nroots; r++) pred[poff[nd[g->roots[r].node].num]++] = 0;
+    for (uint32_t r = 0; r < g->nroots; r++) {
+        uint32_t i = num[g->roots[r].node];
+        if (parent[i] != 0) pred[poff[i]++] = 0;
+    }
     {
         uint32_t v = 0;
         for (uint32_t e = 0; e < m; e++) {
-            if (e + FILL_PF < m) __builtin_prefetch(&nd[to[e + FILL_PF]]);
-            if (e + FILL_PF / 2 < m) __builtin_prefetch(&poff[nd[to[e + FILL_PF / 2]].num], 1);
-            if (!graph_is_strong(kind[e])) continue;
+            if (e + FILL_PF < m) __builtin_prefetch(&num[to[e + FILL_PF]]);
+            if (e + FILL_PF / 2 < m) __builtin_prefetch(&poff[num[to[e + FILL_PF / 2]]], 1);
+            if (!graph_is_strong(kind[e]) || ((tree[e >> 3] >> (e & 7)) & 1)) continue;
             while (off[v + 1] <= e) v++;
-            pred[poff[nd[to[e]].num]++] = nd[v].num;
+            pred[poff[num[to[e]]]++] = num[v];
         }
     }
+    free(tree);
+    tree = NULL;
     for (uint32_t i = N; i > 0; i--) poff[i] = poff[i - 1];
     poff[0] = 0;
-    free(nd);
-    nd = NULL;
 
     /* 4. semidominators, from the last number down; anc is the compressed
-     * forest, best the least semidominator on its compressed path. The
-     * predecessors are read from the last one down, so the records of those
-     * a few steps ahead are prefetched. semi(i) is stored in poff[i + 1],
-     * which is not read again. */
+     * forest, best the least semidominator on its compressed path. Only the
+     * records of numbers above i are ever read, so record i is written when
+     * i is done (its memory is touched as it fills), and the predecessors
+     * above i, never read again, are handed back to the system as the loop
+     * goes down: the two roughly trade places. The predecessors are read
+     * from the last one down, so the records of those a few steps ahead are
+     * prefetched. semi(i) is stored in poff[i + 1], which is not read again. */
     rec = graph_huge(malloc((size_t)N * sizeof *rec), (size_t)N * sizeof *rec);
     if (!rec) goto out;
-    for (uint32_t i = 0; i < N; i++) rec[i] = (dom_rec){parent[i], i};
     uint32_t *idom = parent; /* the NCA pass starts from the tree parents */
     size_t ecap = 1024, esp;
     estack = malloc(ecap * 4);
     if (!estack) goto out;
+    uintptr_t held = ((uintptr_t)(pred + sum)) & ~(uintptr_t)4095; /* pages from here up are given back */
     for (uint32_t i = N - 1; i >= 1; i--) {
         uint32_t s = parent[i];
         /* a reachable block ignores its unreachable predecessors */
@@ -255,7 +282,10 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
             }
             if (k >= PRED_PF / 4) {
                 uint32_t q4 = pred[k - PRED_PF / 4];
-                if (q4 > i) __builtin_prefetch(&rec[rec[rec[q4].anc].anc]);
+                if (q4 > i) {
+                    uint32_t a4 = rec[q4].anc;
+                    if (a4 > i) __builtin_prefetch(&rec[rec[a4].anc]);
+                }
             }
             uint32_t q = pred[k], b;
             if (q >= lim) continue;
@@ -290,7 +320,12 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
             }
             if (b < s) s = b;
         }
-        rec[i].best = s;
+        rec[i] = (dom_rec){parent[i], s};
+        uintptr_t done_from = ((uintptr_t)(pred + poff[i]) + 4095) & ~(uintptr_t)4095;
+        if (held > done_from && held - done_from >= ((uintptr_t)4 << 20)) { /* 4 MiB of them behind us */
+            graph_release_pages((void *)done_from, held - done_from);
+            held = done_from;
+        }
         poff[i + 1] = s;
         if ((i & 0xFFFFF) == 0) graph_tick(p, "dominators: semidominators", N - i, N);
     }
@@ -310,18 +345,18 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
     free(poff);
     poff = NULL;
 
-    /* 6. back to block indices; reachability; retained sizes in reverse preorder */
-    idom_v = graph_huge(malloc((size_t)N * 4), (size_t)N * 4);
-    if (!idom_v) goto out;
-    for (uint32_t i = 0; i < N; i++) idom_v[order[i]] = order[idom[i]];
-    idom_v[R] = GRAPH_NONE;
-    idom_v[U] = GRAPH_NONE;
-    reach = calloc(((size_t)n + 8) / 8, 1);
-    ret = graph_huge(malloc((size_t)N * 8), (size_t)N * 8);
-    if (!reach || !ret) goto out;
-    for (uint32_t i = 1; i < numU; i++) reach[order[i] >> 3] |= (uint8_t)(1u << (order[i] & 7));
-    /* summed in preorder numbers (a dominator's number is smaller than its
-     * children's), so the loop reads sequentially, then scattered to blocks */
+    /* 6. retained sizes summed in reverse preorder over numbers (a
+     * dominator's number is smaller than its children's, so the loop reads
+     * sequentially), then everything back to block indices: the order
+     * rebuilt from the numbers, the dominators (the tree parents freed
+     * before the retained sizes are scattered), reachability. */
+    order = graph_huge(malloc((size_t)N * 4), (size_t)N * 4);
+    if (!order) goto out;
+    for (uint32_t v = 0; v < n; v++) order[num[v]] = v;
+    order[0] = R;
+    order[numU] = U;
+    free(num);
+    num = NULL;
     retn = graph_huge(malloc((size_t)N * 8), (size_t)N * 8);
     if (!retn) goto out;
     retn[0] = retn[numU] = 0;
@@ -329,20 +364,25 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
         if (i != numU) retn[i] = graph_size(g, order[i]);
     for (uint32_t i = N - 1; i >= 1; i--)
         if (i != numU) retn[idom[i]] += retn[i];
-    for (uint32_t i = 0; i < N; i++) ret[order[i]] = retn[i];
-    ret[R] = retn[0];
-    ret[U] = retn[numU];
-    free(retn);
-    retn = NULL;
+    idom_v = graph_huge(malloc((size_t)N * 4), (size_t)N * 4);
+    if (!idom_v) goto out;
+    for (uint32_t i = 0; i < N; i++) idom_v[order[i]] = order[idom[i]];
+    idom_v[R] = GRAPH_NONE;
+    idom_v[U] = GRAPH_NONE;
     free(parent);
     parent = NULL;
+    ret = graph_huge(malloc((size_t)N * 8), (size_t)N * 8);
+    reach = calloc(((size_t)n + 8) / 8, 1);
+    if (!ret || !reach) goto out;
+    for (uint32_t i = 0; i < N; i++) ret[order[i]] = retn[i]; /* independent stores: no chain of misses */
+    for (uint32_t i = 1; i < numU; i++) reach[order[i] >> 3] |= (uint8_t)(1u << (order[i] & 7));
     g->idom = idom_v;
     idom_v = NULL;
     g->retained = ret;
+    ret = NULL;
     g->reach = reach;
     g->reach_count = numU - 1;
     g->unreach_count = N - numU - 1;
-    ret = NULL;
     reach = NULL;
     st = GRAPH_OK;
     graph_tick(p, NULL, 0, 0);
@@ -351,14 +391,16 @@ out:
     free(cnt);
     free(poff);
     free(nd);
+    free(num);
+    free(tree);
     free(order);
     free(parent);
     free(rec);
     free(idom_v);
     free(pred);
     free(estack);
-    free(ret);
     free(retn);
+    free(ret);
     free(reach);
     return st;
 }

@@ -122,7 +122,7 @@ void out_block(FILE *f, const graph *g, uint32_t v)
     char buf[256];
     const char *name = out_type_name(g, v, buf, sizeof buf);
     out_text_safe(f, name, strlen(name));
-    if (v < g->n) fprintf(f, " 0x%llx", (unsigned long long)g->addr[v]);
+    if (v < g->n) fprintf(f, " 0x%llx", (unsigned long long)graph_addr(g, v));
 }
 
 void out_block_json(FILE *f, const graph *g, uint32_t v)
@@ -130,7 +130,7 @@ void out_block_json(FILE *f, const graph *g, uint32_t v)
     char buf[256];
     const char *name = out_type_name(g, v, buf, sizeof buf);
     fputs("{\"addr\": ", f);
-    if (v < g->n) fprintf(f, "\"0x%llx\"", (unsigned long long)g->addr[v]);
+    if (v < g->n) fprintf(f, "\"0x%llx\"", (unsigned long long)graph_addr(g, v));
     else fputs("null", f);
     fputs(", \"type\": ", f);
     out_json_string(f, name, strlen(name));
@@ -254,7 +254,7 @@ void out_path_line(FILE *f, const graph *g, const uint32_t *via, uint32_t v)
         uint32_t e = s[i];
         if ((g->out_kind[e] >> GRAPH_LABEL_SHIFT) & 3u) {
             fputc(' ', f);
-            out_label_raw(f, g, g->out_kind[e], g->out_label[e]);
+            out_label_raw(f, g, g->out_kind[e], graph_label(g, e));
         }
     }
     free(s);
@@ -275,7 +275,7 @@ void out_path_json(FILE *f, const graph *g, const uint32_t *via, uint32_t v)
         fputs(", {\"holder\": ", f);
         out_block_json(f, g, graph_edge_from(g, s[i]));
         fputs(", \"label\": ", f);
-        out_label_raw_json(f, g, g->out_kind[s[i]], g->out_label[s[i]]);
+        out_label_raw_json(f, g, g->out_kind[s[i]], graph_label(g, s[i]));
         fputc('}', f);
     }
     fputc(']', f);

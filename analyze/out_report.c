@@ -387,7 +387,7 @@ static int cycles_json(FILE *f, const graph *g, uint32_t want)
         fprintf(f, "%s\n  {\"members\": %u, \"bytes\": %llu, \"reachable\": %s, \"finalizer\": %s, \"example\": \"0x%llx\", \"types\": [",
                 i ? "," : "", list[i].members, (unsigned long long)list[i].bytes,
                 graph_reachable(g, v) ? "true" : "false", fin[list[i].id] ? "true" : "false",
-                (unsigned long long)g->addr[v]);
+                (unsigned long long)graph_addr(g, v));
         for (uint32_t k = 0; k < 5 && k < ntc[i]; k++) { /* selection of the 5 most common */
             uint32_t best = k;
             for (uint32_t j = k + 1; j < ntc[i]; j++)

@@ -207,12 +207,12 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
             int n = 0;
             if (lt == HS_LABEL_INDEX) {
                 n = kind & GRAPH_LABEL_CLIPPED ? snprintf(buf, sizeof buf, "[>%u]", UINT32_MAX - 1)
-                                               : snprintf(buf, sizeof buf, "[%u]", g->out_label[e]);
+                                               : snprintf(buf, sizeof buf, "[%u]", graph_label(g, e));
             } else if (lt == HS_LABEL_STRING) {
                 size_t len = 0;
-                const char *s = g->reader ? hs_reader_string(g->reader, g->out_label[e], &len) : NULL;
+                const char *s = g->reader ? hs_reader_string(g->reader, graph_label(g, e), &len) : NULL;
                 n = s ? snprintf(buf, sizeof buf, ".%.*s", (int)(len > 400 ? 400 : len), s)
-                      : snprintf(buf, sizeof buf, ".<string %u>", g->out_label[e]);
+                      : snprintf(buf, sizeof buf, ".<string %u>", graph_label(g, e));
             } else {
                 continue;
             }
@@ -254,7 +254,7 @@ int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs 
     fputs("],\n  \"a\": [", f);
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t v = t->node[i];
-        if (v < g->n) fprintf(f, "%s\"%llx\"", i ? "," : "", (unsigned long long)g->addr[v]);
+        if (v < g->n) fprintf(f, "%s\"%llx\"", i ? "," : "", (unsigned long long)graph_addr(g, v));
         else fprintf(f, "%s\"\"", i ? "," : "");
     }
     fputs("],\n  \"s\": [", f);

@@ -40,10 +40,11 @@ static hs_status mem_sink(void *ud, const void *data, size_t len)
 }
 
 /* The names-only .hsnap, read through to its end: a reader holding the tables. */
-static hs_reader *names_reader(const v8_snapshot *s, const v8_types *t, const char *path, char msg[V8_ERR_MAX])
+static hs_reader *names_reader(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const char *path,
+                               char msg[V8_ERR_MAX])
 {
     membuf m = {0};
-    if (v8_encode(s, t, NULL, NULL, 0, true, mem_sink, &m, msg)) {
+    if (v8_encode(s, t, sm, NULL, NULL, 0, true, mem_sink, &m, msg)) {
         free(m.p);
         return NULL;
     }
@@ -61,7 +62,7 @@ static hs_reader *names_reader(const v8_snapshot *s, const v8_types *t, const ch
 }
 
 /* The root's edges to the weakly held nodes (v8_map_orphans), after its own. */
-static int insert_root_edges(v8_snapshot *s, uint32_t *off, const uint32_t *orph, uint32_t norph)
+static int insert_root_edges(v8_snapshot *s, uint32_t *off, const uint32_t *orph, uint32_t norph, uint32_t label)
 {
     size_t m = s->edge_count, m2 = m + norph, e0 = off[1];
     uint32_t *to = realloc(s->eto, m2 * 4);
@@ -76,7 +77,7 @@ static int insert_root_edges(v8_snapshot *s, uint32_t *off, const uint32_t *orph
     memmove(k + e0 + norph, k + e0, m - e0);
     for (uint32_t i = 0; i < norph; i++) {
         to[e0 + i] = orph[i];
-        lab[e0 + i] = s->nstrings + 1;
+        lab[e0 + i] = label;
         k[e0 + i] = (uint8_t)(HS_REF_STRONG | HS_LABEL_STRING << GRAPH_LABEL_SHIFT);
     }
     for (uint32_t v = 1; v <= s->node_count; v++) off[v] += norph;
@@ -91,6 +92,33 @@ static graph_status fail(graph_load_error *err, graph_status st, const char *msg
     return st;
 }
 
+/* The sizes as the graph keeps them: 32 bits, the rare larger one in big[]
+ * (sorted by node). */
+static int split_sizes(const uint64_t *nsize, uint32_t n, graph *g)
+{
+    g->size = malloc(((size_t)n + 1) * 4);
+    if (!g->size) return -1;
+    uint32_t bigcap = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        uint64_t sz = nsize[v];
+        g->total_shallow += sz;
+        if (sz < GRAPH_SIZE_BIG) {
+            g->size[v] = (uint32_t)sz;
+            continue;
+        }
+        if (g->nbig == bigcap) {
+            uint32_t cap = bigcap ? bigcap * 2 : 16;
+            graph_big_size *q = realloc(g->big, cap * sizeof *q);
+            if (!q) return -1;
+            g->big = q;
+            bigcap = cap;
+        }
+        g->big[g->nbig++] = (graph_big_size){v, sz};
+        g->size[v] = GRAPH_SIZE_BIG;
+    }
+    return 0;
+}
+
 graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, graph_load_error *err)
 {
     memset(g, 0, sizeof *g);
@@ -101,125 +129,85 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     graph_tick(p, "reading V8 snapshot", 0, 0);
     if (v8_read_file(path, &s, msg)) return fail(err, GRAPH_ERR_INPUT, msg);
     graph_tick(p, "mapping", 0, 0);
-    v8_types t;
+    /* The order keeps the peak low: each per-node or per-edge array of the
+     * reader is freed (or moved into the graph) as soon as the mapping is
+     * done with it. */
+    v8_types t = {0};
     v8_kind_stats ks;
+    v8_strmap sm = {0};
+    uint32_t *orph = NULL, norph = 0;
+    uint8_t *kind = NULL;
+    graph_status gst = GRAPH_ERR_NOMEM;
     int src;
-    (void)v8_map_shallow(&s, msg, &src);
-    if (src || v8_map_types(&s, &t, msg)) {
-        v8_snapshot_release(&s);
-        return fail(err, GRAPH_ERR_NOMEM, msg);
-    }
     uint32_t n = s.node_count, m = s.edge_count;
     if (n > GRAPH_MAX_NODES || m > GRAPH_MAX_EDGES) {
-        v8_types_release(&t);
-        v8_snapshot_release(&s);
-        return fail(err, GRAPH_ERR_LIMIT, "too many nodes or edges for 32-bit indices");
+        gst = GRAPH_ERR_LIMIT;
+        snprintf(msg, sizeof msg, "too many nodes or edges for 32-bit indices");
+        goto fail;
     }
+    (void)v8_map_shallow(&s, msg, &src);
+    if (src) goto fail;
+    if (split_sizes(s.nsize, n, g)) goto nomem;
+    free(s.nsize);
+    s.nsize = NULL;
+    if (v8_map_types(&s, &t, msg)) goto fail;
     /* the kinds go straight into the edge-type array, which becomes out_kind */
-    uint8_t *kind = malloc((size_t)m + 1);
-    if (!kind || v8_map_kinds(&s, kind, &ks, msg)) {
-        if (!kind) snprintf(msg, sizeof msg, "out of memory");
-        free(kind);
-        v8_types_release(&t);
-        v8_snapshot_release(&s);
-        return fail(err, GRAPH_ERR_NOMEM, msg);
-    }
-    uint32_t *orph = NULL, norph = 0;
-    if (v8_map_orphans(&s, kind, &orph, &norph, msg)) {
-        free(kind);
-        v8_types_release(&t);
-        v8_snapshot_release(&s);
-        return fail(err, GRAPH_ERR_NOMEM, msg);
-    }
+    if (!(kind = malloc((size_t)m + 1))) goto nomem;
+    if (v8_map_kinds(&s, kind, &ks, msg) || v8_map_orphans(&s, kind, &orph, &norph, msg)) goto fail;
     if ((uint64_t)m + norph > GRAPH_MAX_EDGES) {
-        free(orph);
-        free(kind);
-        v8_types_release(&t);
-        v8_snapshot_release(&s);
-        return fail(err, GRAPH_ERR_LIMIT, "too many nodes or edges for 32-bit indices");
+        gst = GRAPH_ERR_LIMIT;
+        snprintf(msg, sizeof msg, "too many nodes or edges for 32-bit indices");
+        goto fail;
     }
+    if (v8_map_strings(&s, NULL, 0, &sm, msg)) goto fail;
     for (uint32_t e = 0; e < m; e++) {
         uint8_t lt = v8_edge_is_index(&s, e) ? HS_LABEL_INDEX : HS_LABEL_STRING;
         uint8_t k = (uint8_t)(kind[e] | lt << GRAPH_LABEL_SHIFT);
         if (lt == HS_LABEL_INDEX && s.ename[e] == UINT32_MAX) k |= GRAPH_LABEL_CLIPPED;
+        if (lt == HS_LABEL_STRING) s.ename[e] = sm.remap[s.ename[e]];
         s.etype[e] = k;
     }
     free(kind);
-    hs_reader *r = names_reader(&s, &t, path, msg);
-    if (!r) {
-        free(orph);
-        v8_types_release(&t);
-        v8_snapshot_release(&s);
-        return fail(err, GRAPH_ERR_NOMEM, msg);
-    }
-    /* sizes: 32 bits, with the rare larger one in big[] (sorted by node) */
-    uint32_t *size = malloc(((size_t)n + 1) * 4);
-    uint32_t *off = s.first; /* already the forward CSR's offsets */
-    uint8_t *flags = calloc((size_t)n + 1, 1);
-    graph_root *roots = malloc(sizeof *roots);
-    if (!size || !flags || !roots) goto nomem;
-    uint64_t total = 0;
-    uint32_t nbig = 0, bigcap = 0;
-    graph_big_size *big = NULL;
-    for (uint32_t v = 0; v < n; v++) {
-        uint64_t sz = s.nsize[v];
-        total += sz;
-        if (sz < GRAPH_SIZE_BIG) {
-            size[v] = (uint32_t)sz;
-            continue;
-        }
-        if (nbig == bigcap) {
-            uint32_t cap = bigcap ? bigcap * 2 : 16;
-            graph_big_size *q = realloc(big, cap * sizeof *q);
-            if (!q) {
-                free(big);
-                goto nomem;
-            }
-            big = q;
-            bigcap = cap;
-        }
-        big[nbig++] = (graph_big_size){v, sz};
-        size[v] = GRAPH_SIZE_BIG;
-    }
-    if (norph && insert_root_edges(&s, off, orph, norph)) goto nomem;
+    kind = NULL;
+    if (!(g->reader = names_reader(&s, &t, &sm, path, msg))) goto fail;
+    if (!(g->flags = calloc((size_t)n + 1, 1)) || !(g->roots = malloc(sizeof *g->roots))) goto nomem;
+    if (norph && insert_root_edges(&s, s.first, orph, norph, sm.nkept + 1)) goto nomem;
     free(orph);
     orph = NULL;
     m += norph;
-    roots[0] = (graph_root){0, HS_ROOT_GLOBAL, s.nstrings, 0};
+    g->roots[0] = (graph_root){0, HS_ROOT_GLOBAL, sm.nkept, 0};
     g->n = n;
     g->nedges = m;
     g->addr = s.nid;
-    g->size = size;
     g->type = t.node_type;
-    g->flags = flags;
-    g->out_off = off;
+    g->out_off = s.first; /* already the forward CSR's offsets */
     g->out_to = s.eto;
     g->out_label = s.ename;
     g->out_kind = s.etype;
-    g->roots = roots;
     g->nroots = 1;
-    g->big = big;
-    g->nbig = nbig;
     g->refs_read = m;
-    g->total_shallow = total;
     g->ntypes = t.ntypes;
-    g->reader = r;
     g->file_bytes = s.file_bytes;
     s.nid = NULL;
     s.eto = s.ename = s.first = NULL;
     s.etype = NULL;
     t.node_type = NULL;
+    v8_strmap_release(&sm);
     v8_types_release(&t);
     v8_snapshot_release(&s);
+    graph_compact_labels(g);
+    graph_compact_addrs(g);
     graph_tick(p, NULL, 0, 0);
     return GRAPH_OK;
 nomem:
+    snprintf(msg, sizeof msg, "out of memory building the graph");
+fail:
+    free(kind);
     free(orph);
-    free(size);
-    free(flags);
-    free(roots);
-    hs_reader_close(r);
+    v8_strmap_release(&sm);
     v8_types_release(&t);
     v8_snapshot_release(&s);
-    return fail(err, GRAPH_ERR_NOMEM, "out of memory building the graph");
+    graph_release(g);
+    memset(g, 0, sizeof *g);
+    return fail(err, gst, msg);
 }

@@ -7,8 +7,9 @@
  * directory — Redis' rdbSave). Mapping: node → block (address = V8 id,
  * size = self_size, type "object Foo" / "closure bar" / "string"), edge →
  * reference (label: property/context name or element index; kind from
- * v8_edge_retains), synthetic root → the one root. V8 strings keep their
- * index as .hsnap string id. One pass over the nodes; no recursion.
+ * v8_map_kinds), synthetic root → the one root. Only the V8 strings that
+ * name something are written (v8_map_strings), never string contents. One
+ * pass over the nodes; no recursion.
  * See docs/v8.md.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -44,7 +45,7 @@ static char *join(const v8_names *n)
         }                                                                                                      \
     } while (0)
 
-int v8_encode(const v8_snapshot *s, const v8_types *t, const uint8_t *kind, const uint32_t *orphans,
+int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const uint8_t *kind, const uint32_t *orphans,
               uint32_t norphans, bool names_only, hs_sink_fn sink, void *sink_ud, char err[V8_ERR_MAX])
 {
     int rc = -1;
@@ -79,10 +80,11 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const uint8_t *kind, cons
     h.ntags = sizeof tags / sizeof tags[0];
     ENC(hs_encoder_header(e, &h));
     for (uint32_t i = 0; i < s->nstrings; i++) {
+        if (sm->remap[i] == UINT32_MAX) continue;
         const char *str = s->sbuf + s->soff[i];
         uint32_t id;
         ENC(hs_encoder_string(e, str, strlen(str), &id));
-        if (id != i) {
+        if (id != sm->remap[i]) {
             snprintf(err, V8_ERR_MAX, "writing .hsnap: string ids out of step");
             goto out;
         }
@@ -111,8 +113,9 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const uint8_t *kind, cons
                 uint32_t ed = e0 + done + j;
                 hs_ref *rf = &refs[j];
                 rf->to = s->nid[s->eto[ed]];
-                rf->label = s->ename[ed];
-                rf->label_type = v8_edge_is_index(s, ed) ? HS_LABEL_INDEX : HS_LABEL_STRING;
+                bool index = v8_edge_is_index(s, ed);
+                rf->label = index ? s->ename[ed] : sm->remap[s->ename[ed]];
+                rf->label_type = index ? HS_LABEL_INDEX : HS_LABEL_STRING;
                 rf->kind = kind[ed];
             }
             if (first) ENC(hs_encoder_block(e, s->nid[n], s->nsize[n], t->node_type[n], 0, HS_NONE, refs, k));
@@ -158,9 +161,12 @@ static int encode_all(v8_snapshot *s, hs_sink_fn sink, void *ud, char err[V8_ERR
         return -1;
     }
     uint32_t *orph = NULL, norph = 0;
+    v8_strmap sm = {0};
     int rc = v8_map_kinds(s, kind, &st, err);
     if (!rc) rc = v8_map_orphans(s, kind, &orph, &norph, err);
-    if (!rc) rc = v8_encode(s, &t, kind, orph, norph, false, sink, ud, err);
+    if (!rc) rc = v8_map_strings(s, NULL, 0, &sm, err);
+    if (!rc) rc = v8_encode(s, &t, &sm, kind, orph, norph, false, sink, ud, err);
+    v8_strmap_release(&sm);
     free(orph);
     v8_types_release(&t);
     free(kind);

@@ -5,7 +5,9 @@
  * (v8_graph.c): node → type (v8_map_types: "object Foo", "closure bar",
  * "string") and edge → reference kind (v8_map_kinds: Chrome DevTools'
  * retaining rules, computed once for the whole snapshot so every consumer
- * applies the same predicate). Iterative; no recursion. See docs/v8.md.
+ * applies the same predicate), the DevTools shallow sizes (v8_map_shallow)
+ * and which V8 strings heapsnap keeps (v8_map_strings: names, never string
+ * contents). Iterative; no recursion. See docs/v8.md.
  */
 #include "v8_read.h"
 
@@ -295,35 +297,41 @@ uint64_t v8_map_shallow(v8_snapshot *s, char err[V8_ERR_MAX], int *rc)
     enum { UNVISITED = UINT32_MAX, MULTIPLE = UINT32_MAX - 1 };
     const uint32_t *first = s->first;
     uint32_t *owner = malloc(((size_t)n + 1) * 4);
-    uint32_t *work = malloc(((size_t)n * 2 + 1) * 4); /* a node is pushed at most twice */
-    if (!owner || !work) {
-        free(owner);
-        free(work);
-        snprintf(err, V8_ERR_MAX, "out of memory moving shallow sizes");
-        *rc = -1;
-        return 0;
-    }
-    size_t top = 0;
+    size_t cap = 4096, top = 0;
+    uint32_t *work = malloc(cap * 4); /* the nodes an owner (or MULTIPLE) reached, still to scan */
+    if (!owner || !work) goto nomem;
     for (uint32_t v = 0; v < n; v++) {
         int t = s->ntype[v];
-        if (t == hidden || t == array ||
-            (t == native && !strcmp(s->sbuf + s->soff[s->nname[v]], "system / ExternalStringData"))) {
-            owner[v] = UNVISITED;
-        } else {
-            owner[v] = v;
-            work[top++] = v;
-        }
+        bool movable = t == hidden || t == array ||
+                       (t == native && !strcmp(s->sbuf + s->soff[s->nname[v]], "system / ExternalStringData"));
+        owner[v] = movable ? UNVISITED : v;
     }
-    while (top) {
-        uint32_t v = work[--top], o = owner[v];
-        for (uint32_t e = first[v]; e < first[v + 1]; e++) {
-            if (s->edge_class[s->etype[e]] == V8_EDGE_WEAK) continue;
-            uint32_t to = s->eto[e], cur = owner[to];
-            if (cur == UNVISITED) {
-                owner[to] = o;
-                work[top++] = to;
-            } else if (cur != to && cur != o && cur != MULTIPLE) {
-                owner[to] = MULTIPLE;
+    /* Each owner is scanned once, then what it spread to; the outcome does
+     * not depend on the order (a movable node ends with its one owner, or
+     * MULTIPLE), so the owners need not all wait on the stack. */
+    for (uint32_t u = n; u-- > 0;) {
+        if (owner[u] != u) continue;
+        work[top++] = u;
+        while (top) {
+            uint32_t v = work[--top], o = owner[v];
+            for (uint32_t e = first[v]; e < first[v + 1]; e++) {
+                if (s->edge_class[s->etype[e]] == V8_EDGE_WEAK) continue;
+                uint32_t to = s->eto[e], cur = owner[to];
+                bool push = false;
+                if (cur == UNVISITED) {
+                    owner[to] = o;
+                    push = true;
+                } else if (cur != to && cur != o && cur != MULTIPLE) {
+                    owner[to] = MULTIPLE;
+                    push = true;
+                }
+                if (!push) continue;
+                if (top == cap) {
+                    uint32_t *nw = realloc(work, cap * 2 * 4);
+                    if (!nw) goto nomem;
+                    work = nw;
+                    cap *= 2;
+                }
                 work[top++] = to;
             }
         }
@@ -339,4 +347,35 @@ uint64_t v8_map_shallow(v8_snapshot *s, char err[V8_ERR_MAX], int *rc)
     free(owner);
     free(work);
     return moved;
+nomem:
+    free(owner);
+    free(work);
+    snprintf(err, V8_ERR_MAX, "out of memory moving shallow sizes");
+    *rc = -1;
+    return 0;
+}
+
+int v8_map_strings(const v8_snapshot *s, const uint32_t *extra, size_t nextra, v8_strmap *m, char err[V8_ERR_MAX])
+{
+    const uint32_t ns = s->nstrings, NONE = UINT32_MAX;
+    m->nkept = 0;
+    m->remap = malloc(((size_t)ns + 1) * 4);
+    if (!m->remap) {
+        snprintf(err, V8_ERR_MAX, "out of memory numbering the strings");
+        return -1;
+    }
+    for (uint32_t i = 0; i < ns; i++) m->remap[i] = NONE;
+    for (uint32_t e = 0; e < s->edge_count; e++)
+        if (!v8_edge_is_index(s, e)) m->remap[s->ename[e]] = 0; /* the reader checked it is < nstrings */
+    for (size_t i = 0; i < nextra; i++)
+        if (extra[i] < ns) m->remap[extra[i]] = 0;
+    for (uint32_t i = 0; i < ns; i++)
+        if (m->remap[i] != NONE) m->remap[i] = m->nkept++;
+    return 0;
+}
+
+void v8_strmap_release(v8_strmap *m)
+{
+    free(m->remap);
+    memset(m, 0, sizeof *m);
 }

@@ -125,17 +125,33 @@ int v8_map_orphans(const v8_snapshot *s, const uint8_t *kind, uint32_t **out /* 
  * (with err) when out of memory. */
 uint64_t v8_map_shallow(v8_snapshot *s, char err[V8_ERR_MAX], int *rc /* OUT */);
 
-/* Strings after the V8 strings: the synthetic root's name (id nstrings),
- * the label of its edges to weakly held nodes (id nstrings + 1). */
+/* Which V8 strings heapsnap keeps: those that label an edge (property,
+ * context, internal names) and the `extra` ids (frames' names and files;
+ * ids >= nstrings are ignored). The others are the contents of string
+ * nodes and are never shown (a string's type is just "string"), so they
+ * are left out of the graph's tables and of an imported .hsnap: less
+ * memory, and no string values in a converted dump. Kept strings are
+ * renumbered 0..nkept-1 in V8's order; remap[i] is UINT32_MAX for a string
+ * left out. */
+typedef struct v8_strmap {
+    uint32_t *remap; /* [nstrings] */
+    uint32_t nkept;
+} v8_strmap;
+int v8_map_strings(const v8_snapshot *s, const uint32_t *extra, size_t nextra, v8_strmap *m /* OUT */,
+                   char err[V8_ERR_MAX]);
+void v8_strmap_release(v8_strmap *m);
+
+/* Strings after the kept ones (v8_map_strings): the synthetic root's name
+ * (id nkept), the label of its edges to weakly held nodes (id nkept + 1). */
 #define V8_ROOT_NAME "(V8 synthetic root)"
 #define V8_WEAK_ONLY_NAME "(held only weakly)"
 
 /* Write a read snapshot as .hsnap records through `sink`: the header (with
- * the V8 meta as tags), the V8 strings (ids unchanged), the root's name,
+ * the V8 meta as tags), the kept V8 strings (ids from sm), the root's name,
  * the types of `t` (ids unchanged), then — unless names_only — a block per
  * node (address = V8 id) with its edges as references of kind[e], the
  * root's edges to the orphans (v8_map_orphans), and the root. Returns 0, or -1 with a one-line message. */
-int v8_encode(const v8_snapshot *s, const v8_types *t, const uint8_t *kind, const uint32_t *orphans,
+int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const uint8_t *kind, const uint32_t *orphans,
               uint32_t norphans, bool names_only, hs_sink_fn sink, void *sink_ud, char err[V8_ERR_MAX]);
 
 /* Read `in` (a .heapsnapshot) and write `out` (.hsnap) atomically: a temp

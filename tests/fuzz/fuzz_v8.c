@@ -59,7 +59,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint32_t e = 0; e < s.edge_count; e++)
         if (kind[e] > HS_REF_OTHER) abort();
     buf b = {0};
-    if (v8_encode(&s, &t, kind, orph, norph, false, sink, &b, err)) abort();
+    v8_strmap sm = {0};
+    if (v8_map_strings(&s, NULL, 0, &sm, err)) abort();
+    if (v8_encode(&s, &t, &sm, kind, orph, norph, false, sink, &b, err)) abort();
+    v8_strmap_release(&sm);
     hs_reader *r = NULL;
     hs_status st = hs_reader_open_mem(b.p, b.n, "fuzz", NULL, &r);
     hs_record rec;

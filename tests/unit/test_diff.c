@@ -144,7 +144,7 @@ static void test_cache_growth(void)
     CHECK_EQ_U64(n, 1);
     if (n >= 1) {
         const diff_group *g = &a.groups.v[o[0].group];
-        CHECK_EQ_U64(a.g.addr[g->example], cache_addr);
+        CHECK_EQ_U64(graph_addr(&a.g, g->example), cache_addr);
         CHECK_EQ_U64(o[0].entries, 500);
         CHECK_EQ_U64(o[0].children_added, 1000);
         CHECK_EQ_U64(o[0].growth, 500 * (1000 + 50));
@@ -166,7 +166,7 @@ static void test_cache_growth(void)
     if (nc == 2) {
         CHECK_EQ_U64(c[0].objects, 500);
         CHECK_EQ_U64(c[0].bytes, 500 * 1000);
-        CHECK_EQ_U64(a.g.addr[a.g.idom[c[0].example]], cache_addr);
+        CHECK_EQ_U64(graph_addr(&a.g, a.g.idom[c[0].example]), cache_addr);
     }
     free(c);
     diff_snap_release(&a);
@@ -271,7 +271,7 @@ static void test_telescoping(void)
         CHECK_EQ_U64(o[0].entries, 20); /* the cache first: 20 x 1050 bytes */
         CHECK_EQ_U64(o[1].entries, 7);
         CHECK_EQ_U64(o[1].growth, 7 * 64);
-        CHECK_EQ_U64(a.g.addr[a.groups.v[o[1].group].example], 0x400);
+        CHECK_EQ_U64(graph_addr(&a.g, a.groups.v[o[1].group].example), 0x400);
     }
     free(o);
     diff_snap_release(&a);

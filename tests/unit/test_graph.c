@@ -223,22 +223,31 @@ typedef struct in_ref {
 
 static int cmp_tuple(const void *a, const void *b) { return memcmp(a, b, 4 * sizeof(uint64_t)); }
 
+static unsigned addr_cases[2];  /* random graphs with 32-bit and 64-bit addresses */
+static unsigned label_cases[3]; /* random graphs with 16-bit labels and no escape, with escapes, with 32-bit labels */
+
 static void random_case(int iter)
 {
     char what[64];
     snprintf(what, sizeof what, "random case %d", iter);
     uint32_t n = 1 + (uint32_t)(rnd() % (MAXN - 2));
     uint64_t addr[MAXN + 2];
-    for (uint32_t i = 0; i < n + 2; i++) addr[i] = 0x1000 + 0x10 * i + (rnd() % 2) * 0x100000; /* last two: never declared */
+    /* addresses within 4 GiB (kept as 32-bit offsets, graph_compact_addrs) or, one graph in four, not */
+    const uint64_t spread = rnd() % 4 == 0 ? 0x100000000000ull : 0x100000;
+    for (uint32_t i = 0; i < n + 2; i++) addr[i] = 0x1000 + 0x10 * i + (rnd() % 2) * spread; /* last two: never declared */
     in_ref refs[MAXE];
     uint32_t ne = (uint32_t)(rnd() % (n * 3 + 1));
     if (ne > MAXE) ne = MAXE;
+    /* labels: small; or 1 in 16 around the 16-bit escape (the compact
+     * labels of graph_compact_labels); or 1 in 3 (too many: kept 32-bit) */
+    const uint64_t wide = rnd() % 3, wide_every = wide == 1 ? 16 : 3;
     for (uint32_t e = 0; e < ne; e++) {
         uint32_t f = (uint32_t)(rnd() % n), t = (uint32_t)(rnd() % 10 == 0 ? n + rnd() % 2 : rnd() % n);
         if (rnd() % 8 == 0) t = f; /* self loop */
         uint64_t k = rnd() % 10;
         refs[e] = (in_ref){addr[f], addr[t], k < 7 ? HS_REF_STRONG : k < 9 ? HS_REF_WEAK : (k == 9 && rnd() % 2 ? 7 : HS_REF_OTHER),
-                           (uint8_t)(rnd() % 3), rnd() % 5};
+                           (uint8_t)(rnd() % 3),
+                           wide && rnd() % wide_every == 0 ? 65530 + rnd() % 12 : rnd() % 5};
         if (e && rnd() % 4 == 0) refs[e] = refs[e - 1]; /* multi-edge */
     }
     graph_builder *b = graph_builder_new();
@@ -304,10 +313,10 @@ static void random_case(int iter)
     }
     for (uint32_t v = 0; v < g.n; v++)
         for (uint32_t e = g.out_off[v]; e < g.out_off[v + 1]; e++) {
-            got[ng][0] = g.addr[v];
-            got[ng][1] = g.addr[g.out_to[e]];
+            got[ng][0] = graph_addr(&g, v);
+            got[ng][1] = graph_addr(&g, g.out_to[e]);
             got[ng][2] = g.out_kind[e];
-            got[ng][3] = g.out_label[e];
+            got[ng][3] = graph_label(&g, e);
             ng++;
         }
     CHECK(nw == ng && g.nedges == ng, "%s: %u references kept, want %u", what, ng, nw);
@@ -319,6 +328,9 @@ static void random_case(int iter)
         CHECK(memcmp(want, got, nw * sizeof want[0]) == 0, "%s: CSR differs from the input", what);
     }
     check_graph(&g, what);
+    addr_cases[g.addr32 ? 0 : 1]++;
+    if (g.out_label16) label_cases[g.nlabel_big ? 1 : 0]++;
+    else if (g.nedges) label_cases[2]++;
     graph_release(&g);
 }
 
@@ -497,6 +509,13 @@ int main(int argc, char **argv)
     hand_built();
     hash_collisions();
     for (int i = 0; i < iters; i++) random_case(i);
+    if (iters >= 1000)
+        CHECK(label_cases[0] && label_cases[1] && label_cases[2],
+              "label storage not exercised: %u compact, %u compact with escapes, %u 32-bit", label_cases[0],
+              label_cases[1], label_cases[2]);
+    if (iters >= 1000)
+        CHECK(addr_cases[0] && addr_cases[1], "address storage not exercised: %u 32-bit, %u 64-bit", addr_cases[0],
+              addr_cases[1]);
     if (failures) {
         fprintf(stderr, "test_graph: %d failures (seed %llu)\n", failures, (unsigned long long)seed);
         return 1;

@@ -85,7 +85,7 @@ static int load(const char *path, v8_snapshot *s, graph *g, by_addr **idx)
         return -1;
     }
     *idx = malloc((size_t)g->n * sizeof **idx);
-    for (uint32_t v = 0; v < g->n; v++) (*idx)[v] = (by_addr){g->addr[v], v};
+    for (uint32_t v = 0; v < g->n; v++) (*idx)[v] = (by_addr){graph_addr(g, v), v};
     qsort(*idx, g->n, sizeof **idx, cmp_addr);
     return 0;
 }
@@ -174,7 +174,7 @@ static int run_gen(const char *path)
             held += g.retained[v];
             item_type = g.type[v];
             CHECK(dominated_by(&g, v, map), "HsCacheItem 0x%llx is not dominated by the cache Map",
-                  (unsigned long long)g.addr[v]);
+                  (unsigned long long)graph_addr(&g, v));
         }
     CHECK(items == 100 && map != GRAPH_NONE && g.retained[map] >= held, "cache Map retains %llu < its %llu items' %llu",
           (unsigned long long)(map != GRAPH_NONE ? g.retained[map] : 0), (unsigned long long)items,
@@ -192,7 +192,7 @@ static int run_gen(const char *path)
         if (v != head && !strcmp(gtype(&g, v), "object HsRingNode")) {
             ring++;
             CHECK(dominated_by(&g, v, head), "HsRingNode 0x%llx is not dominated by the ring's head",
-                  (unsigned long long)g.addr[v]);
+                  (unsigned long long)graph_addr(&g, v));
         }
     CHECK(ring == 49 && cls[g.type[head]] == g.retained[head], "ring: %llu others, class retains %llu, head %llu",
           (unsigned long long)ring, (unsigned long long)cls[g.type[head]], (unsigned long long)g.retained[head]);
@@ -208,9 +208,9 @@ static int run_gen(const char *path)
         values++;
         uint32_t d = g.idom[v];
         CHECK(d < g.n && !strcmp(gtype(&g, d), "object HsWeakKey") && g.retained[d] >= g.retained[v] + graph_size(&g, d),
-              "HsWeakValue 0x%llx: immediate dominator %s, not its HsWeakKey", (unsigned long long)g.addr[v],
+              "HsWeakValue 0x%llx: immediate dominator %s, not its HsWeakKey", (unsigned long long)graph_addr(&g, v),
               d < g.n ? gtype(&g, d) : "(none)");
-        CHECK(!dominated_by(&g, v, wm), "HsWeakValue 0x%llx is dominated by the WeakMap", (unsigned long long)g.addr[v]);
+        CHECK(!dominated_by(&g, v, wm), "HsWeakValue 0x%llx is dominated by the WeakMap", (unsigned long long)graph_addr(&g, v));
     }
     CHECK(values == 10, "%llu HsWeakValue, want 10", (unsigned long long)values);
 
@@ -231,8 +231,8 @@ static int run_gen(const char *path)
         for (uint32_t u = g.idom[v]; u != GRAPH_NONE && u < g.n; u = g.idom[u]) {
             const char *t = gtype(&g, u);
             CHECK(strcmp(t, "object WeakRef") && strcmp(t, "object HsWeakRefHolder"),
-                  "HsWeakTarget 0x%llx is dominated by %s 0x%llx", (unsigned long long)g.addr[v], t,
-                  (unsigned long long)g.addr[u]);
+                  "HsWeakTarget 0x%llx is dominated by %s 0x%llx", (unsigned long long)graph_addr(&g, v), t,
+                  (unsigned long long)graph_addr(&g, u));
         }
     }
     CHECK(targets == 10 && weak_in == 10, "%llu HsWeakTarget, %llu weak edges to them from WeakRef (want 10, 10)",
