@@ -3,7 +3,8 @@
  * analyze/cmd_info_v8.c — `heapsnap info FILE.heapsnapshot`: what a V8 heap
  * snapshot declares and holds, read directly (no conversion): the source
  * format and its meta (the field and type lists are the format's version),
- * node, edge and string counts, the shallow total, what the retaining rules
+ * node, edge and string counts (and the strings kept), the allocation
+ * sites (trace and locations), the shallow total, what the retaining rules
  * decided (docs/v8.md#retaining-rules) and integrity. Text or --json; a
  * malformed file exits 1 with the reader's one-line error. See
  * docs/cli.md#info.
@@ -38,7 +39,7 @@ int cmd_info_v8(const char *path, bool json)
 {
     v8_snapshot s;
     char err[V8_ERR_MAX];
-    if (v8_read_file(path, &s, err)) return cli_error("'%s': %s", path, err);
+    if (v8_read_file_ex(path, &s, V8_READ_SITES, err)) return cli_error("'%s': %s", path, err);
     uint8_t *kind = malloc((size_t)s.edge_count + 1);
     uint32_t *orph = NULL, norph = 0;
     v8_kind_stats ks;
@@ -49,10 +50,22 @@ int cmd_info_v8(const char *path, bool json)
         v8_snapshot_release(&s);
         return cli_error("'%s': %s", path, kind ? err : "out of memory");
     }
+    v8_sites x;
+    v8_strmap sm = {0};
+    uint32_t *names = NULL;
+    if (v8_map_sites(&s, &x, err) || !(names = v8_frame_names(&x)) ||
+        v8_map_strings(&s, names, (size_t)x.nframes * 2, &sm, err)) {
+        free(names);
+        free(orph);
+        free(kind);
+        v8_snapshot_release(&s);
+        return cli_error("'%s': %s", path, names ? err : "out of memory");
+    }
+    free(names);
     uint64_t total = 0, weak = 0;
     for (uint32_t v = 0; v < s.node_count; v++) total += s.nsize[v];
     for (uint32_t e = 0; e < s.edge_count; e++) weak += kind[e] == HS_REF_WEAK;
-    char b1[32], b2[32], b3[32];
+    char b1[32], b2[32], b3[32], b4[32];
     if (json) {
         printf("{\n  \"file\": ");
         out_json_string(stdout, path, strlen(path));
@@ -64,8 +77,12 @@ int cmd_info_v8(const char *path, bool json)
         json_names("edge_fields", &s.edge_fields, true);
         json_names("edge_types", &s.edge_types, false);
         printf("  },\n");
-        printf("  \"counts\": {\"nodes\": %u, \"edges\": %u, \"strings\": %u},\n", s.node_count, s.edge_count,
-               s.nstrings);
+        printf("  \"counts\": {\"nodes\": %u, \"edges\": %u, \"strings\": %u, \"strings_kept\": %u},\n",
+               s.node_count, s.edge_count, s.nstrings, sm.nkept);
+        printf("  \"sites\": {\"sites\": %u, \"frames\": %u, \"traced_nodes\": %llu, \"located_nodes\": %llu, "
+               "\"truncated\": %llu, \"trace_nodes\": %u, \"locations\": %u},\n",
+               x.nsites, x.nframes, (unsigned long long)x.traced_nodes, (unsigned long long)x.located_nodes,
+               (unsigned long long)x.truncated, s.ntrace_nodes, s.nlocations);
         printf("  \"total_shallow\": %llu,\n", (unsigned long long)total);
         printf("  \"shallow_moved_to_owner\": %llu,\n", (unsigned long long)moved);
         printf("  \"retaining\": {\"weak\": %llu, \"self\": %llu, \"shortcut_not_from_root\": %llu, \"weakmap_table\": %llu, "
@@ -86,7 +103,14 @@ int cmd_info_v8(const char *path, bool json)
         text_names("edge types", &s.edge_types);
         printf("%-14s %s\n", "nodes", fmt_count(s.node_count, b1));
         printf("%-14s %s\n", "edges", fmt_count(s.edge_count, b1));
-        printf("%-14s %s\n", "strings", fmt_count(s.nstrings, b1));
+        printf("%-14s %s (%s kept: names and labels; the rest are string contents)\n", "strings",
+               fmt_count(s.nstrings, b1), fmt_count(sm.nkept, b2));
+        if (x.nsites)
+            printf("%-14s %s sites, %s frames: %s nodes from the allocation trace, %s from locations%s\n", "sites",
+                   fmt_count(x.nsites, b1), fmt_count(x.nframes, b2), fmt_count(x.traced_nodes, b3),
+                   fmt_count(x.located_nodes, b4), x.truncated ? " (some cut to their innermost 4096 frames)" : "");
+        else
+            printf("%-14s none (no trace_tree or locations)\n", "sites");
         printf("%-14s %s (%s bytes; %s moved to owners, as DevTools does)\n", "shallow total", fmt_bytes(total, b1),
                fmt_count(total, b2), fmt_count(moved, b3));
         printf("%-14s %llu weak, %llu to itself, %llu shortcut not from the root, %llu WeakMap table halves, %llu "
@@ -97,6 +121,8 @@ int cmd_info_v8(const char *path, bool json)
         printf("%-14s ok (JSON syntax, declared counts, edge_count sum, to_node and string indexes verified)\n",
                "integrity");
     }
+    v8_sites_release(&x);
+    v8_strmap_release(&sm);
     free(orph);
     free(kind);
     v8_snapshot_release(&s);

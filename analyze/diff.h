@@ -161,6 +161,9 @@ uint32_t diff_gtab_get(diff_gtab *t, uint64_t sig, bool *created);
 /* Allocation-site totals of `path` into s->sites (diff_sites.c); 0 or -1
  * with s->failed and s->message set. */
 int diff_sites_read(diff_snap *s, const char *path, diff_group_by by);
+/* The same from a graph whose blocks carry their sites (g->site, names in
+ * g->reader), with the graph's shallow sizes. */
+int diff_sites_graph(diff_snap *s, const graph *g, diff_group_by by);
 uint64_t diff_hash_bytes(const void *p, size_t len);
 uint64_t diff_mix(uint64_t h, uint64_t x);
 /* "module.Name" of a type id of graph g into buf. */

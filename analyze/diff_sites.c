@@ -5,7 +5,9 @@
  * ("file:line"), its file, or the whole traceback ("file:line in function"
  * frames, innermost first, joined by " from "), as tracemalloc's
  * Snapshot.statistics groups them. One streaming pass with the validating
- * reader, memory bounded by the number of distinct sites. See docs/diff.md.
+ * reader, memory bounded by the number of distinct sites; or, for a graph
+ * that kept its blocks' sites (a V8 snapshot read directly), from the graph
+ * (diff_sites_graph). See docs/diff.md.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "diff.h"
@@ -65,6 +67,82 @@ static int site_text(text_buf *b, const hs_reader *r, uint32_t id, diff_group_by
     return 0;
 }
 
+/* The totals being gathered: per site id of the snapshot, its row in
+ * s->sites (NONE until seen); rows are shared by sites of equal text. */
+typedef struct site_acc {
+    uint32_t *key, nkey, cap;
+    uint32_t scap;
+    diff_gtab idx;
+    text_buf tb;
+} site_acc;
+
+static void acc_release(site_acc *a)
+{
+    free(a->key);
+    free(a->idx.v);
+    free(a->idx.slot);
+    free(a->tb.p);
+}
+
+/* One block of `size` bytes allocated at site `id` of reader r. -1: out of memory. */
+static int acc_add(diff_snap *s, site_acc *a, const hs_reader *r, uint32_t id, uint64_t size, diff_group_by by)
+{
+    if (id >= a->nkey) {
+        uint32_t nc = a->cap;
+        while (nc <= id) nc = nc ? nc * 2 : 256;
+        if (nc != a->cap) {
+            uint32_t *nk = realloc(a->key, (size_t)nc * 4);
+            if (!nk) return -1;
+            a->key = nk;
+            a->cap = nc;
+        }
+        for (; a->nkey <= id; a->nkey++) a->key[a->nkey] = GRAPH_NONE;
+    }
+    if (a->key[id] == GRAPH_NONE) {
+        if (site_text(&a->tb, r, id, by)) return -1;
+        bool created;
+        uint32_t gi = diff_gtab_get(&a->idx, diff_hash_bytes(a->tb.p, a->tb.len), &created);
+        if (gi == GRAPH_NONE) return -1;
+        if (created) {
+            if (s->nsites == a->scap) {
+                uint32_t nc = a->scap ? a->scap * 2 : 64;
+                diff_site *ns = realloc(s->sites, (size_t)nc * sizeof *ns);
+                if (!ns) return -1;
+                s->sites = ns;
+                a->scap = nc;
+            }
+            diff_site *d = &s->sites[s->nsites];
+            memset(d, 0, sizeof *d);
+            d->hash = a->idx.v[gi].sig;
+            if (!(d->text = strdup(a->tb.p))) return -1;
+            a->idx.v[gi].example = s->nsites++;
+        }
+        a->key[id] = a->idx.v[gi].example;
+    }
+    diff_site *d = &s->sites[a->key[id]];
+    d->count[s->side]++;
+    d->bytes[s->side] += size;
+    s->has_sites = true;
+    return 0;
+}
+
+static int nomem(diff_snap *s)
+{
+    snprintf(s->message, sizeof s->message, "out of memory reading allocation sites");
+    s->failed = 1;
+    return -1;
+}
+
+int diff_sites_graph(diff_snap *s, const graph *g, diff_group_by by)
+{
+    site_acc a = {0};
+    int rc = 0;
+    for (uint32_t v = 0; v < g->n && !rc; v++)
+        if (g->site[v] != GRAPH_NONE) rc = acc_add(s, &a, g->reader, g->site[v], graph_size(g, v), by);
+    acc_release(&a);
+    return rc ? nomem(s) : 0;
+}
+
 int diff_sites_read(diff_snap *s, const char *path, diff_group_by by)
 {
     hs_reader_limits lim;
@@ -77,67 +155,23 @@ int diff_sites_read(diff_snap *s, const char *path, diff_group_by by)
     }
     hs_reader *r = NULL;
     hs_status st = hs_reader_open(path, &lim, &r);
-    uint32_t *key = NULL, nkey = 0, cap = 0; /* per site id: index in s->sites, or NONE until seen */
-    uint32_t scap = 0;
-    diff_gtab idx = {0};
-    text_buf tb = {0};
+    site_acc a = {0};
     hs_record rec;
-    const char *why = NULL;
+    int rc = 0;
     while (st == HS_OK && (st = hs_reader_next(r, &rec)) == HS_OK) {
         if (rec.kind != HS_REC_BLOCK || rec.u.block.site == HS_NONE) continue;
-        uint32_t id = rec.u.block.site;
-        if (id >= nkey) {
-            uint32_t nc = cap;
-            while (nc <= id) nc = nc ? nc * 2 : 256;
-            if (nc != cap) {
-                uint32_t *nk = realloc(key, (size_t)nc * 4);
-                if (!nk) goto nomem;
-                key = nk;
-                cap = nc;
-            }
-            for (; nkey <= id; nkey++) key[nkey] = GRAPH_NONE;
+        if (acc_add(s, &a, r, rec.u.block.site, rec.u.block.size, by)) {
+            rc = nomem(s);
+            break;
         }
-        if (key[id] == GRAPH_NONE) {
-            if (site_text(&tb, r, id, by)) goto nomem;
-            bool created;
-            uint32_t gi = diff_gtab_get(&idx, diff_hash_bytes(tb.p, tb.len), &created);
-            if (gi == GRAPH_NONE) goto nomem;
-            if (created) {
-                if (s->nsites == scap) {
-                    uint32_t nc = scap ? scap * 2 : 64;
-                    diff_site *ns = realloc(s->sites, (size_t)nc * sizeof *ns);
-                    if (!ns) goto nomem;
-                    s->sites = ns;
-                    scap = nc;
-                }
-                diff_site *d = &s->sites[s->nsites];
-                memset(d, 0, sizeof *d);
-                d->hash = idx.v[gi].sig;
-                if (!(d->text = strdup(tb.p))) goto nomem;
-                idx.v[gi].example = s->nsites++;
-            }
-            key[id] = idx.v[gi].example;
-        }
-        diff_site *d = &s->sites[key[id]];
-        d->count[s->side]++;
-        d->bytes[s->side] += rec.u.block.size;
-        s->has_sites = true;
     }
-    if (st != HS_END) {
+    if (!rc && st != HS_END) {
         const char *m = r ? hs_reader_error(r)->message : "";
         snprintf(s->message, sizeof s->message, "%s", *m ? m : hs_strerror(st));
         s->failed = 1;
+        rc = -1;
     }
-    goto done;
-nomem:
-    why = "out of memory reading allocation sites";
-    s->failed = 1;
-    snprintf(s->message, sizeof s->message, "%s", why);
-done:
     hs_reader_close(r);
-    free(key);
-    free(idx.v);
-    free(idx.slot);
-    free(tb.p);
-    return s->failed ? -1 : 0;
+    acc_release(&a);
+    return rc;
 }

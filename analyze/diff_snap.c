@@ -192,7 +192,7 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
     s->side = side;
     graph *g = &s->g;
     graph_load_error err;
-    graph_status st = graph_load_file(path, g, NULL, &err);
+    graph_status st = graph_load_file_ex(path, g, NULL, (what & DIFF_SITES) ? GRAPH_LOAD_SITES : 0, &err);
     if (st) {
         fail(s, err.message);
         return;
@@ -348,13 +348,15 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
     }
     free(sh.h);
     free(anc);
+    /* sites: from the graph when it kept them (a V8 snapshot), else a second pass below */
+    if ((what & DIFF_SITES) && g->site && diff_sites_graph(s, g, group_by)) return;
     if (!(what & DIFF_KEEP_GRAPH)) {
         free(s->sig);
         s->sig = NULL;
         graph_release(g);
         s->has_graph = false;
     }
-    if ((what & DIFF_SITES) && s->site_decls) {
+    if ((what & DIFF_SITES) && s->site_decls && !s->has_sites) {
         if (diff_sites_read(s, path, group_by)) return;
     }
     return;

@@ -117,6 +117,8 @@ typedef struct graph {
     uint64_t roots_missing;  /* roots naming an undeclared address */
     uint64_t total_shallow;
     uint64_t file_bytes;     /* size of the file it was loaded from */
+    uint32_t *site;          /* [n] allocation site id (the reader's) or GRAPH_NONE; NULL unless loaded
+                                with GRAPH_LOAD_SITES from a V8 snapshot with sites */
     uint32_t ntypes;         /* type ids are < ntypes */
     hs_reader *reader;       /* names (types, strings); may be NULL */
     /* graph_dominators() results */
@@ -233,9 +235,13 @@ typedef struct graph_load_error {
 } graph_load_error;
 graph_status graph_load_file(const char *path, graph *g /* OUT */, const graph_progress *p,
                              graph_load_error *err /* OUT */);
+#define GRAPH_LOAD_SITES 1u /* keep each block's allocation site in graph.site (V8 snapshots; an
+                               .hsnap's sites are read by a second pass, diff_sites_read) */
+graph_status graph_load_file_ex(const char *path, graph *g /* OUT */, const graph_progress *p, unsigned flags,
+                                graph_load_error *err /* OUT */);
 /* A V8 heap snapshot straight into a graph (v8_graph.c); graph_load_file()
  * calls it for a file that starts with '{'. */
-graph_status graph_load_v8(const char *path, graph *g /* OUT */, const graph_progress *p,
+graph_status graph_load_v8(const char *path, graph *g /* OUT */, const graph_progress *p, unsigned flags,
                            graph_load_error *err /* OUT */);
 
 /* ---- dominators (graph_dominators.c) ---- */

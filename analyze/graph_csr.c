@@ -603,6 +603,7 @@ void graph_release(graph *g)
     if (!g) return;
     free(g->addr);
     free(g->addr32);
+    free(g->site);
     free(g->size);
     free(g->type);
     free(g->flags);

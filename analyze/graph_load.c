@@ -38,6 +38,12 @@ static graph_status builder_fail(graph_builder *b, graph_status st, const hs_rec
 
 graph_status graph_load_file(const char *path, graph *g, const graph_progress *p, graph_load_error *err)
 {
+    return graph_load_file_ex(path, g, p, 0, err);
+}
+
+graph_status graph_load_file_ex(const char *path, graph *g, const graph_progress *p, unsigned flags,
+                                graph_load_error *err)
+{
     hs_reader_limits lim;
     hs_reader_limits_default(&lim);
     const char *ratio = getenv("HEAPSNAP_MAX_RATIO");
@@ -48,7 +54,7 @@ graph_status graph_load_file(const char *path, graph *g, const graph_progress *p
     }
     err->message[0] = 0;
     err->reader_status = HS_OK;
-    if (v8_file_detect(path)) return graph_load_v8(path, g, p, err);
+    if (v8_file_detect(path)) return graph_load_v8(path, g, p, flags, err);
     hs_reader *r = NULL;
     hs_status hst = hs_reader_open(path, &lim, &r);
     graph_builder *b = graph_builder_new();

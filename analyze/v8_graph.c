@@ -9,7 +9,9 @@
  * retaining rules `heapsnap import` writes). The names (V8 strings, type
  * names, the V8 meta as header tags) go through the codec once, as an
  * in-memory .hsnap of names only, so the graph's reader serves them exactly
- * as it does for a real .hsnap. See docs/v8.md.
+ * as it does for a real .hsnap. With GRAPH_LOAD_SITES the allocation sites
+ * (v8_map_sites) join them, and each node's site goes into graph.site.
+ * See docs/v8.md.
  */
 #include "graph.h"
 #include "v8_read.h"
@@ -40,11 +42,11 @@ static hs_status mem_sink(void *ud, const void *data, size_t len)
 }
 
 /* The names-only .hsnap, read through to its end: a reader holding the tables. */
-static hs_reader *names_reader(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const char *path,
-                               char msg[V8_ERR_MAX])
+static hs_reader *names_reader(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const v8_sites *sites,
+                               const char *path, char msg[V8_ERR_MAX])
 {
     membuf m = {0};
-    if (v8_encode(s, t, sm, NULL, NULL, 0, true, mem_sink, &m, msg)) {
+    if (v8_encode(s, t, sm, sites, NULL, NULL, 0, true, mem_sink, &m, msg)) {
         free(m.p);
         return NULL;
     }
@@ -119,7 +121,8 @@ static int split_sizes(const uint64_t *nsize, uint32_t n, graph *g)
     return 0;
 }
 
-graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, graph_load_error *err)
+graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, unsigned flags,
+                           graph_load_error *err)
 {
     memset(g, 0, sizeof *g);
     err->message[0] = 0;
@@ -127,7 +130,8 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     char msg[V8_ERR_MAX];
     v8_snapshot s;
     graph_tick(p, "reading V8 snapshot", 0, 0);
-    if (v8_read_file(path, &s, msg)) return fail(err, GRAPH_ERR_INPUT, msg);
+    const bool want_sites = flags & GRAPH_LOAD_SITES;
+    if (v8_read_file_ex(path, &s, want_sites ? V8_READ_SITES : 0, msg)) return fail(err, GRAPH_ERR_INPUT, msg);
     graph_tick(p, "mapping", 0, 0);
     /* The order keeps the peak low: each per-node or per-edge array of the
      * reader is freed (or moved into the graph) as soon as the mapping is
@@ -135,7 +139,8 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     v8_types t = {0};
     v8_kind_stats ks;
     v8_strmap sm = {0};
-    uint32_t *orph = NULL, norph = 0;
+    v8_sites sites = {0};
+    uint32_t *orph = NULL, norph = 0, *names = NULL;
     uint8_t *kind = NULL;
     graph_status gst = GRAPH_ERR_NOMEM;
     int src;
@@ -159,7 +164,12 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
         snprintf(msg, sizeof msg, "too many nodes or edges for 32-bit indices");
         goto fail;
     }
-    if (v8_map_strings(&s, NULL, 0, &sm, msg)) goto fail;
+    /* the sites name their frames' scripts through edge names: before the labels are renumbered */
+    if (want_sites && v8_map_sites(&s, &sites, msg)) goto fail;
+    if (!(names = v8_frame_names(&sites))) goto nomem;
+    if (v8_map_strings(&s, names, (size_t)sites.nframes * 2, &sm, msg)) goto fail;
+    free(names);
+    names = NULL;
     for (uint32_t e = 0; e < m; e++) {
         uint8_t lt = v8_edge_is_index(&s, e) ? HS_LABEL_INDEX : HS_LABEL_STRING;
         uint8_t k = (uint8_t)(kind[e] | lt << GRAPH_LABEL_SHIFT);
@@ -169,7 +179,7 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     }
     free(kind);
     kind = NULL;
-    if (!(g->reader = names_reader(&s, &t, &sm, path, msg))) goto fail;
+    if (!(g->reader = names_reader(&s, &t, &sm, &sites, path, msg))) goto fail;
     if (!(g->flags = calloc((size_t)n + 1, 1)) || !(g->roots = malloc(sizeof *g->roots))) goto nomem;
     if (norph && insert_root_edges(&s, s.first, orph, norph, sm.nkept + 1)) goto nomem;
     free(orph);
@@ -188,10 +198,13 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     g->refs_read = m;
     g->ntypes = t.ntypes;
     g->file_bytes = s.file_bytes;
+    g->site = sites.node_site; /* NULL when no node has a site */
+    sites.node_site = NULL;
     s.nid = NULL;
     s.eto = s.ename = s.first = NULL;
     s.etype = NULL;
     t.node_type = NULL;
+    v8_sites_release(&sites);
     v8_strmap_release(&sm);
     v8_types_release(&t);
     v8_snapshot_release(&s);
@@ -204,6 +217,8 @@ nomem:
 fail:
     free(kind);
     free(orph);
+    free(names);
+    v8_sites_release(&sites);
     v8_strmap_release(&sm);
     v8_types_release(&t);
     v8_snapshot_release(&s);

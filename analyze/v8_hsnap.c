@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * analyze/v8_hsnap.c — v8_encode(), v8_convert_file(), v8_convert_temp():
+ * analyze/v8_hsnap.c — v8_encode(), v8_convert_file():
  * turn a read V8 heap snapshot (v8_read.c) into the .hsnap record stream
  * through the codec's encoder (formats/hs_format.h), and a small atomic
  * file sink (temp file beside the target, fsync, rename, fsync the
  * directory — Redis' rdbSave). Mapping: node → block (address = V8 id,
  * size = self_size, type "object Foo" / "closure bar" / "string"), edge →
  * reference (label: property/context name or element index; kind from
- * v8_map_kinds), synthetic root → the one root. Only the V8 strings that
+ * v8_map_kinds), synthetic root → the one root, allocation trace and
+ * locations → frames and sites (v8_map_sites). Only the V8 strings that
  * name something are written (v8_map_strings), never string contents. One
  * pass over the nodes; no recursion.
  * See docs/v8.md.
@@ -45,8 +46,9 @@ static char *join(const v8_names *n)
         }                                                                                                      \
     } while (0)
 
-int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const uint8_t *kind, const uint32_t *orphans,
-              uint32_t norphans, bool names_only, hs_sink_fn sink, void *sink_ud, char err[V8_ERR_MAX])
+int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const v8_sites *sites,
+              const uint8_t *kind, const uint32_t *orphans, uint32_t norphans, bool names_only, hs_sink_fn sink,
+              void *sink_ud, char err[V8_ERR_MAX])
 {
     int rc = -1;
     hs_encoder *e = NULL;
@@ -103,6 +105,20 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
             goto out;
         }
     }
+    /* allocation sites: frames (their names among the kept strings), then sites */
+    for (uint32_t i = 0; sites && i < sites->nframes; i++) {
+        const v8_frame *f = &sites->frames[i];
+        hs_frame fr = {f->function == HS_NONE ? HS_NONE : sm->remap[f->function],
+                       f->file == HS_NONE ? HS_NONE : sm->remap[f->file], f->line};
+        uint32_t fid;
+        ENC(hs_encoder_frame(e, &fr, &fid));
+    }
+    for (uint32_t i = 0; sites && i < sites->nsites; i++) {
+        uint32_t sid;
+        ENC(hs_encoder_site(e, sites->site_frames + sites->site_off[i], sites->site_off[i + 1] - sites->site_off[i],
+                            &sid));
+    }
+    const uint32_t *node_site = sites ? sites->node_site : NULL;
     for (uint32_t n = 0; n < s->node_count && !names_only; n++) {
         uint32_t e0 = s->first[n];
         uint32_t left = s->first[n + 1] - s->first[n], done = 0;
@@ -118,7 +134,9 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
                 rf->label_type = index ? HS_LABEL_INDEX : HS_LABEL_STRING;
                 rf->kind = kind[ed];
             }
-            if (first) ENC(hs_encoder_block(e, s->nid[n], s->nsize[n], t->node_type[n], 0, HS_NONE, refs, k));
+            if (first)
+                ENC(hs_encoder_block(e, s->nid[n], s->nsize[n], t->node_type[n], 0,
+                                     node_site ? node_site[n] : HS_NONE, refs, k));
             else ENC(hs_encoder_refs(e, s->nid[n], refs, k));
             first = false;
             done += k;
@@ -160,12 +178,20 @@ static int encode_all(v8_snapshot *s, hs_sink_fn sink, void *ud, char err[V8_ERR
         free(kind);
         return -1;
     }
-    uint32_t *orph = NULL, norph = 0;
+    uint32_t *orph = NULL, norph = 0, *names = NULL;
     v8_strmap sm = {0};
+    v8_sites sites = {0};
     int rc = v8_map_kinds(s, kind, &st, err);
     if (!rc) rc = v8_map_orphans(s, kind, &orph, &norph, err);
-    if (!rc) rc = v8_map_strings(s, NULL, 0, &sm, err);
-    if (!rc) rc = v8_encode(s, &t, &sm, kind, orph, norph, false, sink, ud, err);
+    if (!rc) rc = v8_map_sites(s, &sites, err);
+    if (!rc && !(names = v8_frame_names(&sites))) {
+        snprintf(err, V8_ERR_MAX, "out of memory");
+        rc = -1;
+    }
+    if (!rc) rc = v8_map_strings(s, names, (size_t)sites.nframes * 2, &sm, err);
+    if (!rc) rc = v8_encode(s, &t, &sm, &sites, kind, orph, norph, false, sink, ud, err);
+    free(names);
+    v8_sites_release(&sites);
     v8_strmap_release(&sm);
     free(orph);
     v8_types_release(&t);
@@ -192,7 +218,7 @@ static int encode_to(v8_snapshot *s, FILE *f, const char *tmp, char err[V8_ERR_M
 int v8_convert_file(const char *in, const char *out, char err[V8_ERR_MAX])
 {
     v8_snapshot s;
-    if (v8_read_file(in, &s, err)) return -1;
+    if (v8_read_file_ex(in, &s, V8_READ_SITES, err)) return -1;
     size_t n = strlen(out) + 32;
     char *tmp = malloc(n);
     if (!tmp) {
@@ -231,50 +257,6 @@ int v8_convert_file(const char *in, const char *out, char err[V8_ERR_MAX])
         }
     }
     free(tmp);
-    v8_snapshot_release(&s);
-    return rc;
-}
-
-int v8_convert_temp(const char *in, char **tmp_path, char err[V8_ERR_MAX])
-{
-    *tmp_path = NULL;
-    v8_snapshot s;
-    if (v8_read_file(in, &s, err)) return -1;
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
-    size_t n = strlen(dir) + 32;
-    char *tmp = malloc(n);
-    int rc = -1;
-    if (!tmp) {
-        snprintf(err, V8_ERR_MAX, "out of memory");
-        goto out;
-    }
-    snprintf(tmp, n, "%s/heapsnap-v8-XXXXXX", dir);
-    int fd = mkstemp(tmp);
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!f) {
-        snprintf(err, V8_ERR_MAX, "cannot create a temporary file in '%s': %s", dir, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        goto out;
-    }
-    if (encode_all(&s, file_sink, f, err)) rc = -1;
-    else if (fflush(f)) snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
-    else rc = 0;
-    if (fclose(f) && !rc) {
-        snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
-        rc = -1;
-    }
-    if (rc) {
-        unlink(tmp);
-        free(tmp);
-    } else {
-        *tmp_path = tmp;
-    }
-out:
     v8_snapshot_release(&s);
     return rc;
 }

@@ -379,3 +379,14 @@ void v8_strmap_release(v8_strmap *m)
     free(m->remap);
     memset(m, 0, sizeof *m);
 }
+
+uint32_t *v8_frame_names(const v8_sites *x)
+{
+    uint32_t *ids = malloc(((size_t)x->nframes * 2 + 1) * 4);
+    if (!ids) return NULL;
+    for (uint32_t i = 0; i < x->nframes; i++) {
+        ids[2 * i] = x->frames[i].function;
+        ids[2 * i + 1] = x->frames[i].file;
+    }
+    return ids;
+}

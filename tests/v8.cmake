@@ -22,3 +22,26 @@ add_test(NAME v8/devtools_fixture
          COMMAND bash -c "gunzip -c \"$0\" >\"$1\" && \"$2\" expect \"$1\" \"$3\""
                  ${HS_TEST_DIR}/data/v8/node20.heapsnapshot.gz ${CMAKE_CURRENT_BINARY_DIR}/v8/node20.heapsnapshot
                  $<TARGET_FILE:test_v8> ${HS_TEST_DIR}/data/v8/node20.devtools.tsv)
+
+# Allocation sites (V8_READ_SITES, analyze/v8_sites.c): tests/v8/gen_sites.js
+# run with and without --track-heap-objects (v8/sites_gen), a hand-computed
+# fixture, the committed node 20 heap (locations only; its own gunzipped
+# copy) and malformed site sections (tests/data/v8/bad/sites_*, which read
+# fine without sites, plus generated deep chains). See docs/v8.md.
+set(HS_V8_SITES ${CMAKE_CURRENT_BINARY_DIR}/v8/sites)
+add_test(NAME v8/sites_gen COMMAND bash ${HS_TEST_DIR}/v8/gen_sites.sh ${HS_V8_SITES})
+set_tests_properties(v8/sites_gen PROPERTIES FIXTURES_SETUP v8_sites_gen)
+add_test(NAME v8/sites COMMAND test_v8 sites ${HS_V8_SITES}/sites_traced.heapsnapshot
+                               ${HS_V8_SITES}/sites_located.heapsnapshot ${HS_TEST_DIR}/v8/gen_sites.js)
+set_tests_properties(v8/sites PROPERTIES FIXTURES_REQUIRED v8_sites_gen)
+add_test(NAME v8/sites_tiny COMMAND test_v8 sites_tiny ${HS_TEST_DIR}/data/v8/sites_tiny.heapsnapshot)
+add_test(NAME v8/sites_fixture
+         COMMAND bash -c "mkdir -p \"$(dirname \"$1\")\" && gunzip -c \"$0\" >\"$1\" && \"$2\" sites_fixture \"$1\""
+                 ${HS_TEST_DIR}/data/v8/node20.heapsnapshot.gz ${HS_V8_SITES}/node20.heapsnapshot
+                 $<TARGET_FILE:test_v8>)
+add_test(NAME v8/sites_bad COMMAND bash -c "mkdir -p \"$2\" && \"$0\" sites_bad \"$1\" \"$2\""
+                 $<TARGET_FILE:test_v8> ${HS_TEST_DIR}/data/v8/bad ${HS_V8_SITES}/scratch)
+# End to end: `diff --by site` on a traced and a located BEFORE/AFTER pair,
+# directly and after import, `info`'s site counts (tests/v8/sites_diff.sh).
+add_test(NAME v8/sites_diff COMMAND bash ${HS_TEST_DIR}/v8/sites_diff.sh $<TARGET_FILE:heapsnap_cli>
+                                    ${HS_V8_SITES}/diff)
