@@ -166,6 +166,7 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     }
     /* the sites name their frames' scripts through edge names: before the labels are renumbered */
     if (want_sites && v8_map_sites(&s, &sites, msg)) goto fail;
+    v8_snapshot_drop_sites(&s);
     if (!(names = v8_frame_names(&sites))) goto nomem;
     if (v8_map_strings(&s, names, (size_t)sites.nframes * 2, &sm, msg)) goto fail;
     free(names);

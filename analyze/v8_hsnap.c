@@ -165,31 +165,27 @@ out:
 /* The whole conversion of a read snapshot: mapping, then every record. */
 static int encode_all(v8_snapshot *s, hs_sink_fn sink, void *ud, char err[V8_ERR_MAX])
 {
-    v8_types t;
+    v8_types t = {0};
     v8_kind_stats st;
-    uint8_t *kind = malloc((size_t)s->edge_count + 1);
-    if (!kind) {
-        snprintf(err, V8_ERR_MAX, "out of memory");
-        return -1;
-    }
-    int src;
-    (void)v8_map_shallow(s, err, &src);
-    if (src || v8_map_types(s, &t, err)) {
-        free(kind);
-        return -1;
-    }
-    uint32_t *orph = NULL, norph = 0, *names = NULL;
     v8_strmap sm = {0};
     v8_sites sites = {0};
-    int rc = v8_map_kinds(s, kind, &st, err);
-    if (!rc) rc = v8_map_orphans(s, kind, &orph, &norph, err);
-    if (!rc) rc = v8_map_sites(s, &sites, err);
-    if (!rc && !(names = v8_frame_names(&sites))) {
+    uint32_t *orph = NULL, norph = 0, *names = NULL;
+    uint8_t *kind = NULL;
+    int rc = -1, src;
+    /* the sites first, so the trace and locations are freed before the other mappings allocate */
+    if (v8_map_sites(s, &sites, err)) goto out;
+    v8_snapshot_drop_sites(s);
+    (void)v8_map_shallow(s, err, &src);
+    if (src || v8_map_types(s, &t, err)) goto out;
+    if (!(kind = malloc((size_t)s->edge_count + 1)) || !(names = v8_frame_names(&sites))) {
         snprintf(err, V8_ERR_MAX, "out of memory");
-        rc = -1;
+        goto out;
     }
-    if (!rc) rc = v8_map_strings(s, names, (size_t)sites.nframes * 2, &sm, err);
-    if (!rc) rc = v8_encode(s, &t, &sm, &sites, kind, orph, norph, false, sink, ud, err);
+    if (v8_map_kinds(s, kind, &st, err) || v8_map_orphans(s, kind, &orph, &norph, err) ||
+        v8_map_strings(s, names, (size_t)sites.nframes * 2, &sm, err))
+        goto out;
+    rc = v8_encode(s, &t, &sm, &sites, kind, orph, norph, false, sink, ud, err);
+out:
     free(names);
     v8_sites_release(&sites);
     v8_strmap_release(&sm);

@@ -213,6 +213,9 @@ typedef struct v8_sites { /* all NULL / 0 when no node has a site */
  * with a one-line message (*out released). */
 int v8_map_sites(const v8_snapshot *s, v8_sites *out /* OUT */, char err[V8_ERR_MAX]);
 void v8_sites_release(v8_sites *x); /* accepts a zeroed struct */
+/* Free the snapshot's site sections (trace, locations) once v8_map_sites
+ * has used them: the caller's peak memory drops by their size. */
+void v8_snapshot_drop_sites(v8_snapshot *s);
 /* The string ids the frames name (function and file of each; HS_NONE where
  * none), for v8_map_strings' `extra`: a malloc'd array of 2 * nframes
  * (non-NULL even when empty), or NULL when out of memory. */

@@ -296,6 +296,19 @@ static uint32_t location_site(build *b, uint32_t n, const v8_location *loc)
     return b->frame_site[f] = site_close(b, 1);
 }
 
+void v8_snapshot_drop_sites(v8_snapshot *s)
+{
+    free(s->ntrace);
+    free(s->trace_infos);
+    free(s->trace_nodes);
+    free(s->locations);
+    s->ntrace = NULL;
+    s->trace_infos = NULL;
+    s->trace_nodes = NULL;
+    s->locations = NULL;
+    s->ntrace_infos = s->ntrace_nodes = s->nlocations = 0;
+}
+
 void v8_sites_release(v8_sites *x)
 {
     free(x->frames);
