@@ -52,16 +52,12 @@ int cmd_info_v8(const char *path, bool json)
     }
     v8_sites x;
     v8_strmap sm = {0};
-    uint32_t *names = NULL;
-    if (v8_map_sites(&s, &x, err) || !(names = v8_frame_names(&x)) ||
-        v8_map_strings(&s, names, (size_t)x.nframes * 2, &sm, err)) {
-        free(names);
+    if (v8_map_sites(&s, &x, err) || v8_map_strings(&s, &x, &sm, err)) {
         free(orph);
         free(kind);
         v8_snapshot_release(&s);
-        return cli_error("'%s': %s", path, names ? err : "out of memory");
+        return cli_error("'%s': %s", path, err);
     }
-    free(names);
     uint64_t total = 0, weak = 0;
     for (uint32_t v = 0; v < s.node_count; v++) total += s.nsize[v];
     for (uint32_t e = 0; e < s.edge_count; e++) weak += kind[e] == HS_REF_WEAK;

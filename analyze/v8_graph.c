@@ -140,7 +140,7 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     v8_kind_stats ks;
     v8_strmap sm = {0};
     v8_sites sites = {0};
-    uint32_t *orph = NULL, norph = 0, *names = NULL;
+    uint32_t *orph = NULL, norph = 0;
     uint8_t *kind = NULL;
     graph_status gst = GRAPH_ERR_NOMEM;
     int src;
@@ -167,10 +167,7 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     /* the sites name their frames' scripts through edge names: before the labels are renumbered */
     if (want_sites && v8_map_sites(&s, &sites, msg)) goto fail;
     v8_snapshot_drop_sites(&s);
-    if (!(names = v8_frame_names(&sites))) goto nomem;
-    if (v8_map_strings(&s, names, (size_t)sites.nframes * 2, &sm, msg)) goto fail;
-    free(names);
-    names = NULL;
+    if (v8_map_strings(&s, &sites, &sm, msg)) goto fail;
     for (uint32_t e = 0; e < m; e++) {
         uint8_t lt = v8_edge_is_index(&s, e) ? HS_LABEL_INDEX : HS_LABEL_STRING;
         uint8_t k = (uint8_t)(kind[e] | lt << GRAPH_LABEL_SHIFT);
@@ -218,7 +215,6 @@ nomem:
 fail:
     free(kind);
     free(orph);
-    free(names);
     v8_sites_release(&sites);
     v8_strmap_release(&sm);
     v8_types_release(&t);

@@ -169,7 +169,7 @@ static int encode_all(v8_snapshot *s, hs_sink_fn sink, void *ud, char err[V8_ERR
     v8_kind_stats st;
     v8_strmap sm = {0};
     v8_sites sites = {0};
-    uint32_t *orph = NULL, norph = 0, *names = NULL;
+    uint32_t *orph = NULL, norph = 0;
     uint8_t *kind = NULL;
     int rc = -1, src;
     /* the sites first, so the trace and locations are freed before the other mappings allocate */
@@ -177,16 +177,15 @@ static int encode_all(v8_snapshot *s, hs_sink_fn sink, void *ud, char err[V8_ERR
     v8_snapshot_drop_sites(s);
     (void)v8_map_shallow(s, err, &src);
     if (src || v8_map_types(s, &t, err)) goto out;
-    if (!(kind = malloc((size_t)s->edge_count + 1)) || !(names = v8_frame_names(&sites))) {
+    if (!(kind = malloc((size_t)s->edge_count + 1))) {
         snprintf(err, V8_ERR_MAX, "out of memory");
         goto out;
     }
     if (v8_map_kinds(s, kind, &st, err) || v8_map_orphans(s, kind, &orph, &norph, err) ||
-        v8_map_strings(s, names, (size_t)sites.nframes * 2, &sm, err))
+        v8_map_strings(s, &sites, &sm, err))
         goto out;
     rc = v8_encode(s, &t, &sm, &sites, kind, orph, norph, false, sink, ud, err);
 out:
-    free(names);
     v8_sites_release(&sites);
     v8_strmap_release(&sm);
     free(orph);

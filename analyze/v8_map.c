@@ -355,7 +355,7 @@ nomem:
     return 0;
 }
 
-int v8_map_strings(const v8_snapshot *s, const uint32_t *extra, size_t nextra, v8_strmap *m, char err[V8_ERR_MAX])
+int v8_map_strings(const v8_snapshot *s, const v8_sites *sites, v8_strmap *m, char err[V8_ERR_MAX])
 {
     const uint32_t ns = s->nstrings, NONE = UINT32_MAX;
     m->nkept = 0;
@@ -367,8 +367,11 @@ int v8_map_strings(const v8_snapshot *s, const uint32_t *extra, size_t nextra, v
     for (uint32_t i = 0; i < ns; i++) m->remap[i] = NONE;
     for (uint32_t e = 0; e < s->edge_count; e++)
         if (!v8_edge_is_index(s, e)) m->remap[s->ename[e]] = 0; /* the reader checked it is < nstrings */
-    for (size_t i = 0; i < nextra; i++)
-        if (extra[i] < ns) m->remap[extra[i]] = 0;
+    for (uint32_t i = 0; sites && i < sites->nframes; i++) {
+        const v8_frame *f = &sites->frames[i];
+        if (f->function < ns) m->remap[f->function] = 0;
+        if (f->file < ns) m->remap[f->file] = 0;
+    }
     for (uint32_t i = 0; i < ns; i++)
         if (m->remap[i] != NONE) m->remap[i] = m->nkept++;
     return 0;
@@ -378,15 +381,4 @@ void v8_strmap_release(v8_strmap *m)
 {
     free(m->remap);
     memset(m, 0, sizeof *m);
-}
-
-uint32_t *v8_frame_names(const v8_sites *x)
-{
-    uint32_t *ids = malloc(((size_t)x->nframes * 2 + 1) * 4);
-    if (!ids) return NULL;
-    for (uint32_t i = 0; i < x->nframes; i++) {
-        ids[2 * i] = x->frames[i].function;
-        ids[2 * i + 1] = x->frames[i].file;
-    }
-    return ids;
 }

@@ -216,14 +216,10 @@ void v8_sites_release(v8_sites *x); /* accepts a zeroed struct */
 /* Free the snapshot's site sections (trace, locations) once v8_map_sites
  * has used them: the caller's peak memory drops by their size. */
 void v8_snapshot_drop_sites(v8_snapshot *s);
-/* The string ids the frames name (function and file of each; HS_NONE where
- * none), for v8_map_strings' `extra`: a malloc'd array of 2 * nframes
- * (non-NULL even when empty), or NULL when out of memory. */
-uint32_t *v8_frame_names(const v8_sites *x);
 
 /* Which V8 strings heapsnap keeps: those that label an edge (property,
- * context, internal names) and the `extra` ids (frames' names and files;
- * ids >= nstrings are ignored). The others are the contents of string
+ * context, internal names) and those that name the frames of `sites`
+ * (function and file). The others are the contents of string
  * nodes and are never shown (a string's type is just "string"), so they
  * are left out of the graph's tables and of an imported .hsnap: less
  * memory, and no string values in a converted dump. Kept strings are
@@ -233,7 +229,7 @@ typedef struct v8_strmap {
     uint32_t *remap; /* [nstrings] */
     uint32_t nkept;
 } v8_strmap;
-int v8_map_strings(const v8_snapshot *s, const uint32_t *extra, size_t nextra, v8_strmap *m /* OUT */,
+int v8_map_strings(const v8_snapshot *s, const v8_sites *sites /* or NULL */, v8_strmap *m /* OUT */,
                    char err[V8_ERR_MAX]);
 void v8_strmap_release(v8_strmap *m);
 
