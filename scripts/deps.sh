@@ -9,6 +9,7 @@ pkgs=(
   python3 python3-dev python3-setuptools python3-pip python3-venv  # the CPython extension (dump/python)
   chromium                                # the HTML report's browser tests
   nodejs                                  # writes V8 heap snapshots for the importer's tests
+  g++ valgrind libdw-dev                  # native heaps: the C++ case, the leak-kind oracle, file:line (dump/native)
 )
 missing=()
 for p in "${pkgs[@]}"; do
