@@ -16,6 +16,7 @@
 #include "hs_format.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,16 +38,21 @@ int cmd_import(int argc, char **argv); /* cmd_import.c: V8 .heapsnapshot → .hs
 
 
 /* ---- options ---- */
+/* Each command keeps its option values in one struct of its own, whose
+ * defaults are written once, in a const instance the cli_cmd points to:
+ * cli_parse() copies them, then applies argv; --help prints them where an
+ * option's help says "%D". */
 typedef enum { CLI_BOOL, CLI_UINT, CLI_STRING } cli_opt_type;
 
 typedef struct cli_opt {
     const char *long_name; /* without "--" */
     char short_name;       /* 0 for none */
-    cli_opt_type type;
-    void *value;           /* bool*, uint64_t*, const char** */
+    cli_opt_type type;     /* the field is bool, uint64_t or const char * */
+    size_t offset;         /* of the field in the command's options struct */
     const char *arg_name;  /* for --help, e.g. "N" */
-    const char *help;
+    const char *help;      /* "%D" stands for the default */
 } cli_opt;
+#define CLI_FIELD(type, field) offsetof(type, field)
 
 typedef struct cli_cmd {
     const char *name;    /* "summary" */
@@ -55,13 +61,16 @@ typedef struct cli_cmd {
     const cli_opt *opts;
     int nopts;
     int min_args, max_args; /* positional arguments */
+    const void *defaults;   /* the options struct with its defaults */
+    size_t opts_size;       /* sizeof that struct */
 } cli_cmd;
 
-/* Parse argv (argv[0] is the command name). Positional arguments are
- * gathered into args (at most max_args). Returns -1 when the caller should
- * return HS_EXIT_OK (--help printed), HS_EXIT_USAGE on a usage error
- * (message and usage printed to stderr), or 0 to go on. */
-int cli_parse(const cli_cmd *cmd, int argc, char **argv, char **args, int *nargs);
+/* Fill *opts (cmd->opts_size bytes) with the defaults, then parse argv
+ * (argv[0] is the command name). Positional arguments are gathered into
+ * args (at most max_args). Returns -1 when the caller should return
+ * HS_EXIT_OK (--help printed), HS_EXIT_USAGE on a usage error (message and
+ * usage printed to stderr), or 0 to go on. */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, void *opts /* OUT */, char **args, int *nargs);
 void cli_print_help(const cli_cmd *cmd, FILE *out);
 
 /* ---- diagnostics ---- */

@@ -24,20 +24,26 @@
 
 extern char **environ;
 
-static const char *opt_out, *opt_dir;
-static uint64_t opt_depth, opt_max;
+typedef struct graph_options {
+    const char *out, *dir;
+    uint64_t depth, max;
+} graph_options;
+
+static const graph_options graph_defaults = {.dir = "referrers", .depth = 3, .max = 100};
 
 static const cli_opt graph_opts[] = {
-    {"output", 'o', CLI_STRING, &opt_out, "FILE", "write FILE: .svg renders with Graphviz's dot, else dot text ('-' stdout)"},
-    {"depth", 0, CLI_UINT, &opt_depth, "D", "follow references D levels away from the block (default 3)"},
-    {"direction", 0, CLI_STRING, &opt_dir, "DIR", "'referrers' (who holds it, default) or 'referents' (what it holds)"},
-    {"max-nodes", 0, CLI_UINT, &opt_max, "N", "show at most N blocks (default 100)"},
+    {"output", 'o', CLI_STRING, CLI_FIELD(graph_options, out), "FILE",
+     "write FILE: .svg renders with Graphviz's dot, else dot text ('-' stdout)"},
+    {"depth", 0, CLI_UINT, CLI_FIELD(graph_options, depth), "D", "follow references D levels away from the block (default %D)"},
+    {"direction", 0, CLI_STRING, CLI_FIELD(graph_options, dir), "DIR",
+     "'referrers' (who holds it, default) or 'referents' (what it holds)"},
+    {"max-nodes", 0, CLI_UINT, CLI_FIELD(graph_options, max), "N", "show at most N blocks (default %D)"},
 };
 
 static const cli_cmd graph_cmd = {
     "graph", "heapsnap graph [--depth D] [--direction referrers|referents] [--max-nodes N] -o OUT.dot|OUT.svg FILE ADDR",
     "Write a Graphviz graph of the references around the block at ADDR, its chain from a root highlighted.",
-    graph_opts, sizeof graph_opts / sizeof graph_opts[0], 2, 2,
+    graph_opts, sizeof graph_opts / sizeof graph_opts[0], 2, 2, &graph_defaults, sizeof graph_defaults,
 };
 
 /* a DOT double-quoted string body: quotes and backslashes escaped, control characters shown as \xNN */
@@ -237,22 +243,19 @@ int cmd_graph(int argc, char **argv)
 {
     char *args[2];
     int nargs;
-    opt_out = NULL;
-    opt_dir = "referrers";
-    opt_depth = 3;
-    opt_max = 100;
-    int rc = cli_parse(&graph_cmd, argc, argv, args, &nargs);
+    graph_options o;
+    int rc = cli_parse(&graph_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
-    if (!opt_out || !*opt_out) {
+    if (!o.out || !*o.out) {
         fprintf(stderr, "heapsnap graph: -o FILE is required\nusage: %s\n", graph_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    bool referrers = strcmp(opt_dir, "referrers") == 0;
-    if (!referrers && strcmp(opt_dir, "referents") != 0) {
+    bool referrers = strcmp(o.dir, "referrers") == 0;
+    if (!referrers && strcmp(o.dir, "referents") != 0) {
         fprintf(stderr, "heapsnap graph: --direction takes 'referrers' or 'referents'\nusage: %s\n", graph_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    if (opt_max < 1 || opt_max > 100000 || opt_depth > 1000) {
+    if (o.max < 1 || o.max > 100000 || o.depth > 1000) {
         fprintf(stderr, "heapsnap graph: --max-nodes takes 1 to 100000, --depth at most 1000\nusage: %s\n",
                 graph_cmd.usage);
         return HS_EXIT_USAGE;
@@ -264,10 +267,10 @@ int cmd_graph(int argc, char **argv)
         fprintf(stderr, "' is not an address (hex 0x... or decimal)\nusage: %s\n", graph_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    bool svg = ends_with(opt_out, ".svg");
+    bool svg = ends_with(o.out, ".svg");
     if (svg && !have_dot())
         return cli_error("'%s': rendering SVG needs Graphviz's 'dot', which is not installed: "
-                         "apt-get install graphviz (or write DOT text with -o FILE.dot)", opt_out);
+                         "apt-get install graphviz (or write DOT text with -o FILE.dot)", o.out);
     const char *path = args[0];
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
@@ -276,22 +279,22 @@ int cmd_graph(int argc, char **argv)
         graph_release(&g);
         return rc;
     }
-    bool to_stdout = strcmp(opt_out, "-") == 0;
-    size_t tl = strlen(opt_out) + 32;
+    bool to_stdout = strcmp(o.out, "-") == 0;
+    size_t tl = strlen(o.out) + 32;
     char *tmp = malloc(tl);
     if (!tmp) {
         graph_release(&g);
         return cli_error("'%s': out of memory", path);
     }
-    snprintf(tmp, tl, "%s.tmp-%ld%s", opt_out, (long)getpid(), svg ? ".dot" : "");
+    snprintf(tmp, tl, "%s.tmp-%ld%s", o.out, (long)getpid(), svg ? ".dot" : "");
     FILE *f = to_stdout ? stdout : fopen(tmp, "wb");
     if (!f) {
         int e = errno;
         free(tmp);
         graph_release(&g);
-        return cli_error("'%s': cannot write: %s", opt_out, strerror(e));
+        return cli_error("'%s': cannot write: %s", o.out, strerror(e));
     }
-    int bad = write_dot(f, &g, v, referrers, (uint32_t)opt_depth, (uint32_t)opt_max);
+    int bad = write_dot(f, &g, v, referrers, (uint32_t)o.depth, (uint32_t)o.max);
     int werr = ferror(f) ? (errno ? errno : EIO) : 0;
     if (to_stdout) {
         if (fflush(f) && !werr) werr = errno ? errno : EIO;
@@ -300,18 +303,18 @@ int cmd_graph(int argc, char **argv)
     }
     int ret = HS_EXIT_OK;
     if (bad) ret = cli_error("'%s': out of memory", path);
-    else if (werr) ret = cli_error("'%s': cannot write: %s", opt_out, strerror(werr));
+    else if (werr) ret = cli_error("'%s': cannot write: %s", o.out, strerror(werr));
     else if (svg) {
-        char *dargv[] = {"dot", "-Tsvg", "-o", (char *)opt_out, tmp, NULL};
+        char *dargv[] = {"dot", "-Tsvg", "-o", (char *)o.out, tmp, NULL};
         pid_t pid;
         int st = 0;
         int e = posix_spawnp(&pid, "dot", NULL, NULL, dargv, environ);
-        if (e) ret = cli_error("'%s': cannot run dot: %s", opt_out, strerror(e));
+        if (e) ret = cli_error("'%s': cannot run dot: %s", o.out, strerror(e));
         else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-            ret = cli_error("'%s': dot failed (exit status %d)", opt_out, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            ret = cli_error("'%s': dot failed (exit status %d)", o.out, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         unlink(tmp);
-    } else if (!to_stdout && rename(tmp, opt_out)) {
-        ret = cli_error("'%s': cannot write: %s", opt_out, strerror(errno));
+    } else if (!to_stdout && rename(tmp, o.out)) {
+        ret = cli_error("'%s': cannot write: %s", o.out, strerror(errno));
     }
     if (ret && !to_stdout) unlink(tmp);
     free(tmp);

@@ -28,21 +28,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool opt_json, opt_ascii;
-static uint64_t opt_n, opt_min, opt_noise;
+typedef struct trend_options {
+    uint64_t n, min, noise;
+    bool ascii, json;
+} trend_options;
+
+static const trend_options trend_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO};
 
 static const cli_opt trend_opts[] = {
-    {"top", 'n', CLI_UINT, &opt_n, "N", "owners to show (default 10; 0 = all)"},
-    {"min-bytes", 0, CLI_UINT, &opt_min, "B", "hide owners whose net growth is less than B bytes"},
-    {"noise", 0, CLI_UINT, &opt_noise, "B", "churn threshold (default: 16 KiB or 0.1% of the largest heap)"},
-    {"ascii", 0, CLI_BOOL, &opt_ascii, NULL, "draw sparklines with ASCII characters"},
-    {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#trend)"},
+    {"top", 'n', CLI_UINT, CLI_FIELD(trend_options, n), "N", "owners to show (default %D; 0 = all)"},
+    {"min-bytes", 0, CLI_UINT, CLI_FIELD(trend_options, min), "B", "hide owners whose net growth is less than B bytes"},
+    {"noise", 0, CLI_UINT, CLI_FIELD(trend_options, noise), "B",
+     "churn threshold (default: 16 KiB or 0.1% of the largest heap)"},
+    {"ascii", 0, CLI_BOOL, CLI_FIELD(trend_options, ascii), NULL, "draw sparklines with ASCII characters"},
+    {"json", 0, CLI_BOOL, CLI_FIELD(trend_options, json), NULL, "print JSON (schema in docs/cli.md#trend)"},
 };
 
 static const cli_cmd trend_cmd = {
     "trend", "heapsnap trend [-n N] [--min-bytes B] [--noise B] [--ascii] [--json] S1 S2 S3 [S4 ...]",
     "Owners that grow in every or nearly every step of a series of snapshots.",
-    trend_opts, sizeof trend_opts / sizeof trend_opts[0], 3, 1 << 20,
+    trend_opts, sizeof trend_opts / sizeof trend_opts[0], 3, 1 << 20, &trend_defaults, sizeof trend_defaults,
 };
 
 #define UNKNOWN INT64_MIN
@@ -227,9 +232,9 @@ static int trend_step(trend *t, uint32_t k, diff_gtab *cur, const diff_gtab *pre
 }
 
 /* ---- output ---- */
-static bool use_utf8(void)
+static bool use_utf8(bool ascii)
 {
-    if (opt_ascii) return false;
+    if (ascii) return false;
     const char *v = getenv("LC_ALL");
     if (!v || !*v) v = getenv("LC_CTYPE");
     if (!v || !*v) v = getenv("LANG");
@@ -263,15 +268,14 @@ static void print_text(FILE *f, const char *s)
     else fputs("?", f);
 }
 
-static void json_figures(const int64_t *v, uint32_t n)
+static void json_figures(json_writer *j, const char *key, const int64_t *v, uint32_t n)
 {
-    fputc('[', stdout);
+    json_kv_array(j, key, JSON_INLINE);
     for (uint32_t i = 0; i < n; i++) {
-        if (i) fputs(", ", stdout);
-        if (v[i] == UNKNOWN) fputs("null", stdout);
-        else printf("%lld", (long long)v[i]);
+        if (v[i] == UNKNOWN) json_null(j);
+        else json_i64(j, v[i]);
     }
-    fputc(']', stdout);
+    json_end(j);
 }
 
 static int cmp_ranked(const void *pa, const void *pb)
@@ -302,27 +306,40 @@ static int64_t header_time(const char *path)
     return t;
 }
 
-static void print_report(const series *se, const trend *t, trend_owner **rank, uint32_t nr, const diff_snap *last,
-                         uint64_t noise, uint64_t thr, double seconds)
+static void print_report(const trend_options *opt, const series *se, const trend *t, trend_owner **rank, uint32_t nr,
+                         const diff_snap *last, uint64_t noise, uint64_t thr, double seconds)
 {
     char b1[32], b2[32], b3[32];
-    bool utf8 = use_utf8();
-    if (opt_json) {
-        printf("{\n  \"snapshots\": [");
+    bool utf8 = use_utf8(opt->ascii);
+    json_writer jw, *j = opt->json ? &jw : NULL;
+    if (j) {
+        json_init(j, stdout);
+        json_object_begin(j, JSON_LINES);
+        json_kv_array(j, "snapshots", JSON_LINES);
         for (uint32_t i = 0; i < se->n; i++) {
-            printf("%s\n    {\"file\": ", i ? "," : "");
-            out_json_string(stdout, se->paths[i], strlen(se->paths[i]));
-            printf(", \"blocks\": %llu, \"reachable\": %llu, \"time_us\": ", (unsigned long long)se->blocks[i],
-                   (unsigned long long)se->reachable[i]);
-            if (se->time_us[i]) printf("%lld}", (long long)se->time_us[i]);
-            else fputs("null}", stdout);
+            json_object_begin(j, JSON_INLINE);
+            json_kv_str(j, "file", se->paths[i]);
+            json_kv_u64(j, "blocks", se->blocks[i]);
+            json_kv_u64(j, "reachable", se->reachable[i]);
+            if (se->time_us[i]) json_kv_i64(j, "time_us", se->time_us[i]);
+            else json_kv_null(j, "time_us");
+            json_end(j);
         }
-        printf("\n  ],\n  \"steps\": %u, \"need\": %u, \"noise\": %llu, \"min_bytes\": %llu, \"threshold\": %llu, "
-               "\"seconds\": ",
-               t->n - 1, t->need, (unsigned long long)noise, (unsigned long long)opt_min, (unsigned long long)thr);
-        if (seconds > 0) printf("%.6f", seconds);
-        else fputs("null", stdout);
-        printf(",\n  \"owners\": [");
+        json_end(j);
+        json_kv_u64(j, "steps", t->n - 1);
+        json_same_line(j);
+        json_kv_u64(j, "need", t->need);
+        json_same_line(j);
+        json_kv_u64(j, "noise", noise);
+        json_same_line(j);
+        json_kv_u64(j, "min_bytes", opt->min);
+        json_same_line(j);
+        json_kv_u64(j, "threshold", thr);
+        json_same_line(j);
+        json_key(j, "seconds");
+        if (seconds > 0) json_double(j, "%.6f", seconds);
+        else json_null(j);
+        json_kv_array(j, "owners", JSON_LINES);
     } else {
         printf("heapsnap trend: %u snapshots, %u steps", t->n, t->n - 1);
         if (seconds > 0) printf(" over %.1f s", seconds);
@@ -335,39 +352,34 @@ static void print_report(const series *se, const trend *t, trend_owner **rank, u
         const trend_owner *o = rank[r];
         const diff_group *g = diff_gtab_find(&last->groups, o->sig);
         uint32_t v = g && g->count[1] && g->example < last->g.n ? g->example : GRAPH_NONE;
-        char *name = v != GRAPH_NONE ? diff_out_name(last, v) : NULL;
+        char *name = v != GRAPH_NONE ? out_diff_name(last, v) : NULL;
         char tbuf[256];
         const char *tn = v != GRAPH_NONE ? out_type_name(&last->g, v, tbuf, sizeof tbuf) : NULL;
-        if (!tn) tn = diff_out_type_of_hash(last, g ? g->type_hash : 0);
-        const char *et = o->entries_type ? diff_out_type_of_hash(last, o->entries_type) : NULL;
+        if (!tn) tn = out_diff_type_of_hash(last, g ? g->type_hash : 0);
+        const char *et = o->entries_type ? out_diff_type_of_hash(last, o->entries_type) : NULL;
         double per_step = (double)o->net / (double)(t->n - 1);
-        if (opt_json) {
-            printf("%s\n    {\"owner\": ", r ? "," : "");
-            if (name) out_json_string(stdout, name, strlen(name));
-            else fputs("null", stdout);
-            fputs(", \"type\": ", stdout);
-            if (tn) out_json_string(stdout, tn, strlen(tn));
-            else fputs("null", stdout);
-            printf(", \"grew\": %u, \"growth\": %lld, \"bytes_per_step\": %.1f, \"bytes_per_second\": ", o->grew,
-                   (long long)o->net, per_step);
-            if (seconds > 0) printf("%.1f", (double)o->net / seconds);
-            else fputs("null", stdout);
-            fputs(", \"entries_type\": ", stdout);
-            if (et) out_json_string(stdout, et, strlen(et));
-            else fputs("null", stdout);
-            fputs(", \"retained\": ", stdout);
-            json_figures(o->retained, t->n);
-            fputs(", \"entries\": ", stdout);
-            json_figures(o->entries, t->n);
-            fputs(", \"step_growth\": ", stdout);
-            json_figures(o->growth, t->n - 1);
-            fputs(", \"block\": ", stdout);
-            if (v != GRAPH_NONE) out_block_json(stdout, &last->g, v);
-            else fputs("null", stdout);
-            fputs(", \"path\": ", stdout);
-            if (v != GRAPH_NONE) diff_out_path_json(stdout, last, v);
-            else fputs("null", stdout);
-            fputc('}', stdout);
+        if (j) {
+            json_object_begin(j, JSON_INLINE);
+            json_kv_str(j, "owner", name);
+            json_kv_str(j, "type", tn);
+            json_kv_u64(j, "grew", o->grew);
+            json_kv_i64(j, "growth", o->net);
+            json_key(j, "bytes_per_step");
+            json_double(j, "%.1f", per_step);
+            json_key(j, "bytes_per_second");
+            if (seconds > 0) json_double(j, "%.1f", (double)o->net / seconds);
+            else json_null(j);
+            json_kv_str(j, "entries_type", et);
+            json_figures(j, "retained", o->retained, t->n);
+            json_figures(j, "entries", o->entries, t->n);
+            json_figures(j, "step_growth", o->growth, t->n - 1);
+            json_key(j, "block");
+            if (v != GRAPH_NONE) out_block_json(j, &last->g, v);
+            else json_null(j);
+            json_key(j, "path");
+            if (v != GRAPH_NONE) out_diff_path_json(j, last, v);
+            else json_null(j);
+            json_end(j);
         } else {
             printf("\n%u. ", r + 1);
             print_text(stdout, name ? name : "(not in the last snapshot)");
@@ -380,7 +392,7 @@ static void print_report(const series *se, const trend *t, trend_owner **rank, u
             fputc('\n', stdout);
             if (v != GRAPH_NONE) {
                 fputs("   ", stdout);
-                diff_out_path_line(stdout, last, v);
+                out_diff_path_line(stdout, last, v);
                 fputc('\n', stdout);
             }
             printf("   %12s %12s %10s  %s\n", "retained", "step", et ? "entries" : "", "snapshot");
@@ -401,25 +413,27 @@ static void print_report(const series *se, const trend *t, trend_owner **rank, u
         }
         free(name);
     }
-    if (opt_json) printf("%s]\n}\n", nr ? "\n  " : "");
-    else if (!nr) printf("  (none)\n");
+    if (j) {
+        json_end(j);
+        json_end(j);
+        fputc('\n', stdout);
+    } else if (!nr) {
+        printf("  (none)\n");
+    }
 }
 
 int cmd_trend(int argc, char **argv)
 {
-    opt_json = opt_ascii = false;
-    opt_n = 10;
-    opt_min = 0;
-    opt_noise = DIFF_NOISE_AUTO;
+    trend_options o;
     char **args = calloc((size_t)argc + 1, sizeof *args);
     if (!args) return cli_error("out of memory");
     int nargs;
-    int rc = cli_parse(&trend_cmd, argc, argv, args, &nargs);
+    int rc = cli_parse(&trend_cmd, argc, argv, &o, args, &nargs);
     if (rc) {
         free(args);
         return rc < 0 ? HS_EXIT_OK : rc;
     }
-    if (opt_n > 1000000) opt_n = 1000000;
+    if (o.n > 1000000) o.n = 1000000;
     trend t = {0};
     t.n = (uint32_t)nargs;
     t.need = (3 * (t.n - 1) + 3) / 4; /* ceil(0.75 * steps) */
@@ -445,7 +459,7 @@ int cmd_trend(int argc, char **argv)
         se.blocks[i] = s->blocks;
         se.reachable[i] = s->reachable_bytes;
         se.time_us[i] = header_time(args[i]);
-        uint64_t nz = diff_noise(opt_noise, s, s);
+        uint64_t nz = diff_noise(o.noise, s, s);
         if (nz > noise) noise = nz;
         if (gtab_as_before(&next, &s->groups)) goto nomem;
         if (i && trend_step(&t, i - 1, &s->groups, &prev, early)) goto nomem;
@@ -456,28 +470,28 @@ int cmd_trend(int argc, char **argv)
         memset(&next, 0, sizeof next);
     }
     /* net growth: what diff attributed in the steps listed, plus the shrinking of the others */
-    uint64_t thr = noise > opt_min ? noise : opt_min;
+    uint64_t thr = noise > o.min ? noise : o.min;
     uint32_t nr = 0;
     if (!(rank = calloc((size_t)t.no + 1, sizeof *rank))) goto nomem;
     for (uint32_t i = 0; i < t.no; i++) {
-        trend_owner *o = &t.o[i];
-        if (o->dead || o->grew < t.need) continue;
-        o->net = 0;
+        trend_owner *w = &t.o[i];
+        if (w->dead || w->grew < t.need) continue;
+        w->net = 0;
         for (uint32_t k = 0; k + 1 < t.n; k++) {
-            if (o->growth[k]) o->net += o->growth[k];
-            else if (o->retained[k] != UNKNOWN && o->retained[k + 1] != UNKNOWN && o->retained[k + 1] < o->retained[k])
-                o->net += o->retained[k + 1] - o->retained[k];
+            if (w->growth[k]) w->net += w->growth[k];
+            else if (w->retained[k] != UNKNOWN && w->retained[k + 1] != UNKNOWN && w->retained[k + 1] < w->retained[k])
+                w->net += w->retained[k + 1] - w->retained[k];
         }
-        if (o->net > 0 && (uint64_t)o->net >= thr) rank[nr++] = o;
+        if (w->net > 0 && (uint64_t)w->net >= thr) rank[nr++] = w;
     }
     qsort(rank, nr, sizeof *rank, cmp_ranked);
-    if (opt_n && nr > opt_n) nr = (uint32_t)opt_n;
+    if (o.n && nr > o.n) nr = (uint32_t)o.n;
     double seconds = 0;
     bool timed = true;
     for (uint32_t i = 0; i < t.n; i++)
         if (!se.time_us[i]) timed = false;
     if (timed && se.time_us[t.n - 1] > se.time_us[0]) seconds = (double)(se.time_us[t.n - 1] - se.time_us[0]) / 1e6;
-    print_report(&se, &t, rank, nr, s, noise, thr, seconds);
+    print_report(&o, &se, &t, rank, nr, s, noise, thr, seconds);
     goto done;
 nomem:
     rc = cli_error("'%s': out of memory following the series", s ? s->path : "?");

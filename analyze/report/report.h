@@ -15,6 +15,7 @@
 
 #include "diff/diff.h"
 #include "graph/graph.h"
+#include "out/out_json.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -43,7 +44,7 @@ typedef struct report_strs {
 
 /* The index of `text` (added when new), or GRAPH_NONE when out of memory. */
 uint32_t report_strs_add(report_strs *s, const char *text, size_t len);
-void report_strs_json(FILE *f, const report_strs *s); /* a JSON array of strings */
+void report_strs_json(json_writer *j, const report_strs *s); /* a JSON array of strings */
 void report_strs_release(report_strs *s);
 
 /* ---- the budgeted dominator tree (report_tree.c) ---- */
@@ -66,7 +67,7 @@ int report_tree_build(const graph *g, uint32_t budget, report_tree *t /* OUT */)
 /* The largest dominator child of v (GRAPH_NONE if none). */
 uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_t v);
 /* The tree as JSON columns (docs/report.md#data); names go to strs. */
-int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs *strs);
+int report_tree_json(json_writer *j, const graph *g, const report_tree *t, report_strs *strs);
 void report_tree_release(report_tree *t);
 
 /* ---- growth since a base snapshot (report_growth.c) ---- */
@@ -85,7 +86,7 @@ typedef struct report_base {
 /* The "growth" member: owners (diff_owners), types (diff_types_merge), new
  * objects by type and by owner (diff_clusters), and the embedded tree
  * nodes that belong to a listed owner. docs/report.md#growth. */
-int report_growth_json(FILE *f, report_base *base, const report_tree *t);
+int report_growth_json(json_writer *j, report_base *base, const report_tree *t);
 
 /* ---- the whole data object (report_data.c) ---- */
 /* base: NULL, or the comparison for the "growth" member (else null). */

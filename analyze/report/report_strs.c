@@ -63,15 +63,11 @@ uint32_t report_strs_add(report_strs *s, const char *text, size_t len)
     return s->n - 1;
 }
 
-void report_strs_json(FILE *f, const report_strs *s)
+void report_strs_json(json_writer *j, const report_strs *s)
 {
-    fputc('[', f);
-    for (uint32_t i = 0; i < s->n; i++) {
-        const char *t = s->buf + s->start[i];
-        if (i) fputc(',', f);
-        out_json_string(f, t, strlen(t));
-    }
-    fputc(']', f);
+    json_array_begin(j, JSON_COMPACT);
+    for (uint32_t i = 0; i < s->n; i++) json_str(j, s->buf + s->start[i]);
+    json_end(j);
 }
 
 void report_strs_release(report_strs *s)

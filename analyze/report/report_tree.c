@@ -219,7 +219,6 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
             if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return -1;
         }
     }
-    static const char *kinds[] = {"other", "global", "stack", "external", "runtime"};
     uint32_t sup = t->pos[GRAPH_SUPER(g)];
     for (uint32_t r = 0; r < g->nroots; r++) {
         const graph_root *rt = &g->roots[r];
@@ -227,7 +226,7 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
         if (w == GRAPH_NONE || t->parent[w] != sup || label[w] != GRAPH_NONE) continue;
         size_t len = 0;
         const char *name = rt->name == HS_NONE || !g->reader ? NULL : hs_reader_string(g->reader, rt->name, &len);
-        const char *kn = rt->kind < 5 ? kinds[rt->kind] : "other";
+        const char *kn = out_root_kind_name(rt->kind);
         int n = name ? snprintf(buf, sizeof buf, "%s root '%.*s'", kn, (int)(len > 400 ? 400 : len), name)
                      : snprintf(buf, sizeof buf, "%s root", kn);
         if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return -1;
@@ -235,7 +234,7 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
     return 0;
 }
 
-int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs *strs)
+int report_tree_json(json_writer *j, const graph *g, const report_tree *t, report_strs *strs)
 {
     uint32_t *label = malloc(((size_t)t->n + 1) * 4), *tname = malloc(((size_t)t->n + 1) * 4);
     if (!label || !tname || tree_labels(g, t, strs, label)) goto nomem;
@@ -246,29 +245,36 @@ int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs 
     }
     /* columns: p parent, t type name, a address, s shallow, r retained,
        c blocks, l label, f flags (1 unreachable, 2 finalizer, 4 virtual) */
-    fputs("{\"n\": ", f);
-    fprintf(f, "%u,\n  \"p\": [", t->n);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%d", i ? "," : "", t->parent[i] == GRAPH_NONE ? -1 : (int)t->parent[i]);
-    fputs("],\n  \"t\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%u", i ? "," : "", tname[i]);
-    fputs("],\n  \"a\": [", f);
+    json_object_begin(j, JSON_TIGHT);
+    json_same_line(j);
+    json_kv_u64(j, "n", t->n);
+    json_kv_array(j, "p", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_i64(j, t->parent[i] == GRAPH_NONE ? -1 : (int64_t)t->parent[i]);
+    json_end(j);
+    json_kv_array(j, "t", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, tname[i]);
+    json_end(j);
+    json_kv_array(j, "a", JSON_COMPACT);
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t v = t->node[i];
-        if (v < g->n) fprintf(f, "%s\"%llx\"", i ? "," : "", (unsigned long long)graph_addr(g, v));
-        else fprintf(f, "%s\"\"", i ? "," : "");
+        char a[24];
+        snprintf(a, sizeof a, "%llx", (unsigned long long)(v < g->n ? graph_addr(g, v) : 0));
+        json_str(j, v < g->n ? a : "");
     }
-    fputs("],\n  \"s\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) {
-        uint32_t v = t->node[i];
-        fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)(v < g->n ? graph_size(g, v) : 0));
-    }
-    fputs("],\n  \"r\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)g->retained[t->node[i]]);
-    fputs("],\n  \"c\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%u", i ? "," : "", t->count[t->node[i]]);
-    fputs("],\n  \"l\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%d", i ? "," : "", label[i] == GRAPH_NONE ? -1 : (int)label[i]);
-    fputs("],\n  \"f\": [", f);
+    json_end(j);
+    json_kv_array(j, "s", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, t->node[i] < g->n ? graph_size(g, t->node[i]) : 0);
+    json_end(j);
+    json_kv_array(j, "r", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, g->retained[t->node[i]]);
+    json_end(j);
+    json_kv_array(j, "c", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, t->count[t->node[i]]);
+    json_end(j);
+    json_kv_array(j, "l", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_i64(j, label[i] == GRAPH_NONE ? -1 : (int64_t)label[i]);
+    json_end(j);
+    json_kv_array(j, "f", JSON_COMPACT);
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t v = t->node[i];
         unsigned fl = 0;
@@ -278,22 +284,26 @@ int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs 
         } else {
             fl = v == GRAPH_UNREACH(g) ? 5 : 4;
         }
-        fprintf(f, "%s%u", i ? "," : "", fl);
+        json_u64(j, fl);
     }
+    json_end(j);
     /* the children left out: [node index, children, bytes, blocks] */
-    fputs("],\n  \"more\": [", f);
-    bool first = true;
+    json_kv_array(j, "more", JSON_COMPACT);
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t v = t->node[i];
         uint32_t b = t->off[v] + t->nemb[i], e = t->off[v + 1];
         if (b >= e) continue;
         uint64_t bytes = 0, blocks = 0;
         for (uint32_t k = b; k < e; k++) bytes += g->retained[t->kids[k]], blocks += t->count[t->kids[k]];
-        fprintf(f, "%s[%u,%u,%llu,%llu]", first ? "" : ",", i, e - b, (unsigned long long)bytes,
-                (unsigned long long)blocks);
-        first = false;
+        json_array_begin(j, JSON_COMPACT);
+        json_u64(j, i);
+        json_u64(j, e - b);
+        json_u64(j, bytes);
+        json_u64(j, blocks);
+        json_end(j);
     }
-    fputs("]}", f);
+    json_end(j);
+    json_end(j);
     free(label);
     free(tname);
     return 0;
