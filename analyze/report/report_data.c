@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/report/report_data.c — the data object of `heapsnap report`, written as
+ * one JSON value into the page: header and integrity, the leak suspects
+ * (accumulation points), the largest retainers (as `heapsnap top`), the
+ * budgeted dominator tree (report_tree.c), the per-type table (as
+ * `heapsnap summary`), the cycles (as `heapsnap cycles`) and, with a base
+ * snapshot, the growth views (report_growth.c). Strings from
+ * the dump go through out_json_string, which escapes '<', '>' and '&', so
+ * the JSON can sit inside a <script> element. Schema: docs/report.md#data. Iterative, no recursion.
+ */
+#include "report/report.h"
+#include "out/out.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- header ---- */
+static void header_json(json_writer *j, const char *path, const graph *g)
+{
+    json_object_begin(j, JSON_INLINE);
+    out_header_json(j, path, g->file_bytes, g->reader ? hs_reader_header(g->reader) : NULL);
+    json_kv_str(j, "heapsnap", HS_LIB_VERSION_STRING);
+    json_end(j);
+}
+
+/* ---- leak suspects ---- */
+/* From v, follow the largest dominator child while it holds at least 80%
+ * of its parent: where no child does, the memory fans out (an
+ * accumulation point). */
+static uint32_t accumulation_point(const graph *g, const report_tree *t, uint32_t v)
+{
+    for (uint32_t steps = 0; steps < g->n; steps++) {
+        uint32_t c = report_tree_largest_child(g, t, v);
+        if (c == GRAPH_NONE || g->retained[c] == 0 || (double)g->retained[c] < 0.8 * (double)g->retained[v]) break;
+        v = c;
+    }
+    return v;
+}
+
+/* A node's block, its subtree's size, its children and where it sits in the embedded tree. */
+static void node_json(json_writer *j, const graph *g, const report_tree *t, uint32_t v)
+{
+    out_block_json(j, g, v);
+    json_kv_u64(j, "blocks", t->count[v]);
+    json_kv_u64(j, "children", t->off[v + 1] - t->off[v]);
+    json_kv_i64(j, "tree", t->pos[v] == GRAPH_NONE ? -1 : (int64_t)t->pos[v]);
+}
+
+static int suspects_json(json_writer *j, const graph *g, const report_tree *t, const uint32_t *via, uint32_t want)
+{
+    uint32_t ncand = 0, *cand = graph_top_select(g, want * 10 + 10, &ncand);
+    uint32_t *acc = malloc(((size_t)want + 1) * 4), nacc = 0;
+    if (!cand || !acc) {
+        free(cand);
+        free(acc);
+        return -1;
+    }
+    for (uint32_t i = 0; i < ncand && nacc < want; i++) {
+        uint32_t a = accumulation_point(g, t, cand[i]);
+        bool seen = false;
+        for (uint32_t k = 0; k < nacc; k++) seen |= acc[k] == a;
+        if (!seen && g->retained[a]) acc[nacc++] = a;
+    }
+    /* largest first (insertion sort: a few dozen) */
+    for (uint32_t i = 1; i < nacc; i++) {
+        uint32_t x = acc[i], k = i;
+        while (k > 0 && g->retained[acc[k - 1]] < g->retained[x]) acc[k] = acc[k - 1], k--;
+        acc[k] = x;
+    }
+    json_array_begin(j, JSON_TIGHT);
+    for (uint32_t i = 0; i < nacc; i++) {
+        uint32_t v = acc[i];
+        json_object_begin(j, JSON_INLINE);
+        json_key(j, "block");
+        node_json(j, g, t, v);
+        /* the largest children, what the memory is made of */
+        uint32_t big[3] = {GRAPH_NONE, GRAPH_NONE, GRAPH_NONE};
+        for (uint32_t k = t->off[v]; k < t->off[v + 1]; k++) { /* the 3 largest children */
+            uint32_t c = t->kids[k];
+            for (int b = 0; b < 3; b++) {
+                if (big[b] != GRAPH_NONE && g->retained[big[b]] >= g->retained[c]) continue;
+                for (int m = 2; m > b; m--) big[m] = big[m - 1];
+                big[b] = c;
+                break;
+            }
+        }
+        json_kv_array(j, "largest", JSON_INLINE);
+        for (int b = 0; b < 3 && big[b] != GRAPH_NONE; b++) out_block_json(j, g, big[b]);
+        json_end(j);
+        /* the dominator chain down to it, top first (at most 16) */
+        uint32_t chain[16], nch = 0;
+        for (uint32_t d = g->idom[v]; d != GRAPH_NONE && d < g->n && nch < 16; d = g->idom[d]) chain[nch++] = d;
+        json_kv_array(j, "dominators", JSON_INLINE);
+        for (uint32_t k = nch; k-- > 0;) out_block_json(j, g, chain[k]);
+        json_end(j);
+        json_key(j, "path");
+        out_path_json(j, g, via, v);
+        json_end(j);
+    }
+    json_end(j);
+    free(cand);
+    free(acc);
+    return 0;
+}
+
+static int top_json(json_writer *j, const graph *g, const report_tree *t, const uint32_t *via, uint32_t want)
+{
+    uint32_t n = 0, *top = graph_top_select(g, want, &n);
+    if (!top) return -1;
+    json_array_begin(j, JSON_TIGHT);
+    for (uint32_t i = 0; i < n; i++) {
+        json_object_begin(j, JSON_INLINE);
+        json_key(j, "block");
+        node_json(j, g, t, top[i]);
+        json_key(j, "path");
+        out_path_json(j, g, via, top[i]);
+        json_end(j);
+    }
+    json_end(j);
+    free(top);
+    return 0;
+}
+
+/* ---- types: as `heapsnap summary` (shallow order), retained for the first ntypes ---- */
+typedef struct type_row {
+    uint32_t type;
+    uint64_t count, shallow;
+    char name[256];
+} type_row;
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const type_row *x = a, *y = b;
+    if (x->shallow != y->shallow) return x->shallow < y->shallow ? 1 : -1;
+    if (x->count != y->count) return x->count < y->count ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+#define REPORT_MAX_TYPE_ROWS 5000u
+
+static int types_json(json_writer *j, const graph *g, uint32_t nretained)
+{
+    uint32_t cap = g->ntypes;
+    uint64_t *count = calloc((size_t)cap + 1, 8), *shallow = calloc((size_t)cap + 1, 8);
+    type_row *rows = malloc(((size_t)cap + 1) * sizeof *rows);
+    uint64_t *by_type = NULL;
+    int ret = -1;
+    if (!count || !shallow || !rows) goto out;
+    for (uint32_t v = 0; v < g->n; v++) count[g->type[v]]++, shallow[g->type[v]] += graph_size(g, v);
+    uint32_t nrows = 0;
+    for (uint32_t ty = 0; ty < cap; ty++) {
+        if (!count[ty]) continue;
+        type_row *r = &rows[nrows++];
+        r->type = ty;
+        r->count = count[ty];
+        r->shallow = shallow[ty];
+        graph_type_name(g->reader, ty, r->name, sizeof r->name);
+    }
+    qsort(rows, nrows, sizeof *rows, cmp_rows);
+    uint32_t shown = nrows < REPORT_MAX_TYPE_ROWS ? nrows : REPORT_MAX_TYPE_ROWS;
+    /* retained as `summary` shows it by default: one pass for every type */
+    by_type = malloc(((size_t)cap + 1) * sizeof *by_type);
+    if (!by_type || graph_type_retained(g, by_type)) goto out;
+    json_object_begin(j, JSON_INLINE);
+    json_kv_u64(j, "count", nrows);
+    json_kv_u64(j, "retained_rows", nretained < shown ? nretained : shown);
+    json_kv_array(j, "rows", JSON_TIGHT);
+    for (uint32_t i = 0; i < shown; i++) {
+        json_array_begin(j, JSON_INLINE);
+        json_str(j, rows[i].name);
+        json_u64(j, rows[i].type);
+        json_u64(j, rows[i].count);
+        json_u64(j, rows[i].shallow);
+        if (i < nretained) json_u64(j, by_type[rows[i].type]);
+        else json_null(j);
+        json_end(j);
+    }
+    json_end(j);
+    uint64_t oc = 0, os = 0;
+    for (uint32_t i = shown; i < nrows; i++) oc += rows[i].count, os += rows[i].shallow;
+    json_kv_object(j, "other", JSON_INLINE);
+    json_kv_u64(j, "types", nrows - shown);
+    json_kv_u64(j, "count", oc);
+    json_kv_u64(j, "shallow", os);
+    json_end(j);
+    json_end(j);
+    ret = 0;
+out:
+    free(count);
+    free(shallow);
+    free(rows);
+    free(by_type);
+    return ret;
+}
+
+/* ---- cycles: as `heapsnap cycles` (graph_cycles_find) ---- */
+#define REPORT_CYCLE_TYPES 5u
+
+static int cycles_json(json_writer *j, const graph *g, uint32_t want, const graph_progress *progress)
+{
+    graph_cycle_list l;
+    if (graph_cycles_find(g, &l, progress)) return -1;
+    uint32_t shown = l.n < want ? l.n : want;
+    uint32_t *which = malloc(((size_t)shown + 1) * 4), *ntypes = malloc(((size_t)shown + 1) * 4),
+             *ndistinct = malloc(((size_t)shown + 1) * 4);
+    graph_type_count *types = malloc(((size_t)shown * REPORT_CYCLE_TYPES + 1) * sizeof *types);
+    int ret = -1;
+    if (!which || !ntypes || !ndistinct || !types) goto out;
+    for (uint32_t i = 0; i < shown; i++) which[i] = i;
+    if (graph_cycles_types(g, &l, which, shown, REPORT_CYCLE_TYPES, types, ntypes, ndistinct)) goto out;
+    json_object_begin(j, JSON_INLINE);
+    json_kv_u64(j, "count", l.n);
+    json_kv_u64(j, "blocks", l.blocks);
+    json_kv_u64(j, "bytes", l.bytes);
+    json_kv_u64(j, "garbage", l.garbage);
+    json_kv_u64(j, "garbage_bytes", l.garbage_bytes);
+    json_kv_array(j, "list", JSON_TIGHT);
+    char tbuf[256];
+    for (uint32_t i = 0; i < shown; i++) {
+        const graph_cycle *c = &l.v[i];
+        json_object_begin(j, JSON_INLINE);
+        json_kv_u64(j, "members", c->members);
+        json_kv_u64(j, "bytes", c->bytes);
+        json_kv_bool(j, "reachable", c->reachable);
+        json_kv_bool(j, "finalizer", c->finalizer);
+        json_kv_addr(j, "example", graph_addr(g, c->first));
+        json_kv_array(j, "types", JSON_INLINE);
+        for (uint32_t k = 0; k < ntypes[i]; k++) {
+            const graph_type_count *tc = &types[(size_t)i * REPORT_CYCLE_TYPES + k];
+            json_object_begin(j, JSON_INLINE);
+            json_kv_str(j, "type", g->reader ? graph_type_name(g->reader, tc->type, tbuf, sizeof tbuf) : "?");
+            json_kv_u64(j, "count", tc->count);
+            json_end(j);
+        }
+        json_end(j);
+        json_end(j);
+    }
+    json_end(j);
+    json_end(j);
+    ret = 0;
+out:
+    free(which);
+    free(ntypes);
+    free(ndistinct);
+    free(types);
+    graph_cycle_list_release(&l);
+    return ret;
+}
+
+/* ---- the whole object ---- */
+int report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o,
+                     report_base *base)
+{
+    report_strs strs = {0};
+    uint32_t *via = NULL;
+    int ret = -1;
+    json_writer jw, *j = &jw;
+    json_init(j, f);
+    if (graph_bfs(g, &via, NULL, o->progress)) goto out;
+    json_object_begin(j, JSON_FLAT);
+    json_same_line(j);
+    json_kv_u64(j, "schema", 1);
+    json_key(j, "header");
+    header_json(j, path, g);
+    /* the graph loaded only if every record decoded and every check passed */
+    json_kv_object(j, "integrity", JSON_INLINE);
+    json_kv_bool(j, "ok", true);
+    json_kv_str(j, "checked", "every record decoded and validated; trailer counts, total and checksums verified");
+    json_end(j);
+    json_key(j, "graph");
+    out_overview_json(j, g);
+    json_kv_object(j, "budget", JSON_INLINE);
+    json_kv_u64(j, "nodes", o->budget);
+    json_kv_u64(j, "embedded", t->n);
+    json_kv_u64(j, "tree_nodes", (uint64_t)g->n + 2);
+    json_end(j);
+    json_key(j, "growth");
+    if (!base) json_null(j);
+    else if (report_growth_json(j, base, t)) goto out;
+    json_key(j, "suspects");
+    if (suspects_json(j, g, t, via, o->nsuspects)) goto out;
+    json_key(j, "top");
+    if (top_json(j, g, t, via, o->ntop)) goto out;
+    json_key(j, "types");
+    if (types_json(j, g, o->ntypes)) goto out;
+    json_key(j, "cycles");
+    if (cycles_json(j, g, o->ncycles, o->progress)) goto out;
+    json_key(j, "tree");
+    if (report_tree_json(j, g, t, &strs)) goto out;
+    json_key(j, "strs");
+    report_strs_json(j, &strs);
+    json_end(j);
+    fputc('\n', f);
+    ret = 0;
+out:
+    free(via);
+    report_strs_release(&strs);
+    return ret;
+}
