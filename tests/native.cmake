@@ -5,6 +5,12 @@
 # heapsnap CLI on the files. Not under HS_SANITIZE: ASan owns malloc, so the
 # preload library is not built; one test says so in the output and is
 # reported as skipped.
+# memcheck's leak kinds on graphs (analyze/graph/graph_leaks.c), against an
+# oracle from the definitions: runs in every build, sanitizers included.
+add_executable(test_leaks unit/test_leaks.c)
+target_link_libraries(test_leaks PRIVATE hsload)
+add_test(NAME unit/leaks COMMAND test_leaks 4242 20000)
+
 find_package(Python3 COMPONENTS Interpreter)
 if(NOT TARGET heapsnap_preload)
   add_test(NAME native/skipped

@@ -35,6 +35,7 @@ int cmd_trend(int argc, char **argv); /* cmd_trend.c */
 int cmd_report(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_import(int argc, char **argv); /* cmd_import.c: V8 .heapsnapshot → .hsnap */
+int cmd_native(int argc, char **argv); /* cmd_native.c: run a program under libheapsnap-preload.so */
 
 
 /* ---- options ---- */

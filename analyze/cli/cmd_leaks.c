@@ -6,8 +6,14 @@
  * by owner in S3: each cluster with its objects, bytes and one example path.
  * Objects freed by S3 are not reported. Text or --json. See
  * docs/cli.md#leaks and docs/diff.md.
+ *
+ * `heapsnap leaks FILE`: memcheck's leak kinds of one snapshot
+ * (graph_leaks_find, native dumps: docs/native.md#leak-kinds), then loss
+ * records grouped by kind and allocation site, largest first, each
+ * definitely lost record with the bytes its blocks keep indirectly.
  */
 #include "cli/cli.h"
+#include "graph/graph_hash.h"
 #include "out/out_diff.h"
 
 #include <stdlib.h>
@@ -15,7 +21,7 @@
 
 typedef struct leaks_options {
     uint64_t n, min, noise;
-    bool json;
+    bool json, all;
 } leaks_options;
 
 static const leaks_options leaks_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO};
@@ -25,13 +31,17 @@ static const cli_opt leaks_opts[] = {
     {"min-bytes", 0, CLI_UINT, CLI_FIELD(leaks_options, min), "B", "hide clusters of fewer than B bytes"},
     {"noise", 0, CLI_UINT, CLI_FIELD(leaks_options, noise), "B",
      "churn threshold (default: 16 KiB or 0.1% of the heap, the larger)"},
+    {"all", 0, CLI_BOOL, CLI_FIELD(leaks_options, all), NULL,
+     "one snapshot: also list indirectly lost and still reachable records"},
     {"json", 0, CLI_BOOL, CLI_FIELD(leaks_options, json), NULL, "print JSON (schema in docs/cli.md#leaks)"},
 };
 
 static const cli_cmd leaks_cmd = {
-    "leaks", "heapsnap leaks [-n N] [--min-bytes B] [--noise B] [--json] S1 S2 S3",
-    "Objects allocated between S1 and S2 that are still alive in S3, grouped by who holds them.",
-    leaks_opts, sizeof leaks_opts / sizeof leaks_opts[0], 3, 3, &leaks_defaults, sizeof leaks_defaults,
+    "leaks", "heapsnap leaks [-n N] [--min-bytes B] [--noise B] [--json] S1 S2 S3\n"
+             "   or: heapsnap leaks [-n N] [--min-bytes B] [--all] [--json] FILE",
+    "Objects allocated between S1 and S2 that are still alive in S3, grouped by who holds them;\n"
+    "with one FILE, memcheck's leak kinds (definitely, indirectly, possibly lost, still reachable) by site.",
+    leaks_opts, sizeof leaks_opts / sizeof leaks_opts[0], 1, 3, &leaks_defaults, sizeof leaks_defaults,
 };
 
 typedef struct keyset {
@@ -45,6 +55,222 @@ static bool survives(const diff_snap *s, uint32_t v, void *ud)
     return diff_keys_contain(k->keys, k->n, diff_key(s, v));
 }
 
+/* ---- one snapshot: leak kinds and loss records ---- */
+static const char *const kind_key[GRAPH_LEAK_KINDS] = {"reachable", "possible", "indirect", "definite"};
+static const char *const kind_text[GRAPH_LEAK_KINDS] = {"still reachable", "possibly lost", "indirectly lost",
+                                                        "definitely lost"};
+
+typedef struct loss_record {
+    uint8_t kind;
+    uint32_t site;     /* the reader's site id or GRAPH_NONE */
+    uint32_t example;  /* the first block of the record */
+    uint64_t blocks, bytes, indirect;
+} loss_record;
+
+typedef struct record_tab {
+    loss_record *v;
+    uint32_t n, cap;
+    uint32_t *slot; /* index + 1, 0 = empty */
+    uint32_t mask;
+} record_tab;
+
+static loss_record *record_get(record_tab *t, uint8_t kind, uint32_t site, uint32_t v)
+{
+    if (!t->slot || (uint64_t)(t->n + 1) * 2 > (uint64_t)t->mask + 1) {
+        uint32_t cap = t->slot ? (t->mask + 1) * 2 : 256;
+        uint32_t *slot = calloc(cap, sizeof *slot);
+        if (!slot) return NULL;
+        for (uint32_t i = 0; i < t->n; i++) {
+            uint64_t h = hash_fmix64(((uint64_t)t->v[i].kind << 32) | t->v[i].site);
+            uint32_t j = (uint32_t)h & (cap - 1);
+            while (slot[j]) j = (j + 1) & (cap - 1);
+            slot[j] = i + 1;
+        }
+        free(t->slot);
+        t->slot = slot;
+        t->mask = cap - 1;
+    }
+    uint64_t key = ((uint64_t)kind << 32) | site;
+    uint32_t j = (uint32_t)hash_fmix64(key) & t->mask;
+    for (; t->slot[j]; j = (j + 1) & t->mask) {
+        loss_record *r = &t->v[t->slot[j] - 1];
+        if (r->kind == kind && r->site == site) return r;
+    }
+    if (t->n == t->cap) {
+        uint32_t cap = t->cap ? t->cap * 2 : 256;
+        loss_record *nv = realloc(t->v, cap * sizeof *nv);
+        if (!nv) return NULL;
+        t->v = nv;
+        t->cap = cap;
+    }
+    t->v[t->n] = (loss_record){.kind = kind, .site = site, .example = v};
+    t->slot[j] = ++t->n;
+    return &t->v[t->n - 1];
+}
+
+static int by_total(const void *a, const void *b)
+{
+    const loss_record *x = a, *y = b;
+    uint64_t tx = x->bytes + x->indirect, ty = y->bytes + y->indirect;
+    if (tx != ty) return tx < ty ? 1 : -1;
+    if (x->kind != y->kind) return x->kind < y->kind ? 1 : -1;
+    return x->example < y->example ? -1 : x->example > y->example;
+}
+
+static const char *frame_str(const hs_reader *r, uint32_t id)
+{
+    size_t n;
+    const char *s = id == HS_NONE ? NULL : hs_reader_string(r, id, &n);
+    return s;
+}
+
+static void site_text(const graph *g, uint32_t site, json_writer *j)
+{
+    const hs_reader *r = g->reader;
+    uint32_t nf = 0;
+    const uint32_t *st = site == GRAPH_NONE ? NULL : hs_reader_site(r, site, &nf);
+    if (j) {
+        if (!st) {
+            json_kv_null(j, "site");
+            return;
+        }
+        json_kv_array(j, "site", JSON_INLINE);
+    }
+    for (uint32_t i = 0; st && i < nf; i++) {
+        const hs_frame *f = hs_reader_frame(r, st[i]);
+        const char *fn = f ? frame_str(r, f->function) : NULL, *file = f ? frame_str(r, f->file) : NULL;
+        if (j) {
+            json_object_begin(j, JSON_INLINE);
+            json_kv_str(j, "function", fn);
+            json_kv_str(j, "file", file);
+            json_kv_u64(j, "line", f ? f->line : 0);
+            json_end(j);
+            continue;
+        }
+        printf("      %s ", i ? "by" : "at");
+        out_text_safe(stdout, fn ? fn : "???", strlen(fn ? fn : "???"));
+        if (file) {
+            fputs(" (", stdout);
+            out_text_safe(stdout, file, strlen(file));
+            if (f->line) printf(":%u", f->line);
+            fputc(')', stdout);
+        }
+        fputc('\n', stdout);
+    }
+    if (j) json_end(j);
+}
+
+static int leaks_one(const char *path, const leaks_options *o)
+{
+    graph g;
+    int rc = cli_graph_load(path, &g, false);
+    if (rc) return rc;
+    graph_leaks l;
+    uint32_t *site = NULL;
+    record_tab t = {0};
+    graph_load_error lerr;
+    if (graph_leaks_find(&g, graph_string_find(g.reader, "interior"), &l) != GRAPH_OK) {
+        rc = cli_error("'%s': out of memory computing leak kinds", path);
+        goto done0;
+    }
+    if (load_block_sites(path, &g, &site, &lerr) != GRAPH_OK) {
+        rc = cli_error("'%s': %s", path, lerr.message);
+        goto done;
+    }
+    for (uint32_t v = 0; v < g.n; v++) {
+        uint8_t k = l.kind[v];
+        if (k >= GRAPH_LEAK_KINDS) continue;
+        loss_record *r = record_get(&t, k, site[v], v);
+        if (!r) goto nomem;
+        r->blocks++;
+        r->bytes += graph_size(&g, v);
+        if (k == GRAPH_LEAK_INDIRECT) { /* counted once more, with the definitely lost block that holds it */
+            uint32_t owner = graph_leak_owner(&l, v);
+            if (owner == GRAPH_NONE) continue;
+            loss_record *d = record_get(&t, GRAPH_LEAK_DEFINITE, site[owner], owner);
+            if (!d) goto nomem;
+            d->indirect += graph_size(&g, v);
+        }
+    }
+    qsort(t.v, t.n, sizeof *t.v, by_total);
+    uint32_t shown = 0, eligible = 0;
+    for (uint32_t i = 0; i < t.n; i++) {
+        const loss_record *r = &t.v[i];
+        bool kind_ok = o->all || r->kind == GRAPH_LEAK_DEFINITE || r->kind == GRAPH_LEAK_POSSIBLE;
+        if (kind_ok && r->bytes + r->indirect >= o->min && r->blocks) eligible++;
+    }
+    char b1[32], b2[32], b3[32];
+    json_writer jw, *j = o->json ? &jw : NULL;
+    if (j) {
+        json_init(j, stdout);
+        json_object_begin(j, JSON_LINES);
+        json_kv_str(j, "file", path);
+        json_kv_object(j, "kinds", JSON_LINES);
+        for (int k = GRAPH_LEAK_DEFINITE; k >= 0; k--) {
+            json_kv_object(j, kind_key[k], JSON_INLINE);
+            json_kv_u64(j, "blocks", l.blocks[k]);
+            json_kv_u64(j, "bytes", l.bytes[k]);
+            json_end(j);
+        }
+        json_end(j);
+        json_kv_u64(j, "records_total", eligible);
+        json_kv_array(j, "records", JSON_LINES);
+    } else {
+        fputs("heapsnap leaks: ", stdout);
+        out_text_safe(stdout, path, strlen(path));
+        fputc('\n', stdout);
+        for (int k = GRAPH_LEAK_DEFINITE; k >= 0; k--)
+            printf("  %15s: %s bytes in %s blocks\n", kind_text[k], fmt_count(l.bytes[k], b1),
+                   fmt_count(l.blocks[k], b2));
+        if (!eligible) printf("\n  (no %sloss record)\n", o->all ? "" : "definitely or possibly lost ");
+    }
+    for (uint32_t i = 0; i < t.n && (!o->n || shown < o->n); i++) {
+        const loss_record *r = &t.v[i];
+        bool kind_ok = o->all || r->kind == GRAPH_LEAK_DEFINITE || r->kind == GRAPH_LEAK_POSSIBLE;
+        if (!kind_ok || r->bytes + r->indirect < o->min || !r->blocks) continue;
+        shown++;
+        char tbuf[256];
+        const char *tn = out_type_name(&g, r->example, tbuf, sizeof tbuf);
+        if (j) {
+            json_object_begin(j, JSON_INLINE);
+            json_kv_str(j, "kind", kind_key[r->kind]);
+            json_kv_u64(j, "blocks", r->blocks);
+            json_kv_u64(j, "bytes", r->bytes);
+            json_kv_u64(j, "indirect_bytes", r->indirect);
+            json_kv_str(j, "type", tn);
+            json_kv_addr(j, "example", graph_addr(&g, r->example));
+            site_text(&g, r->site, j);
+            json_end(j);
+            continue;
+        }
+        printf("\n%s bytes", fmt_count(r->bytes + r->indirect, b1));
+        if (r->indirect) printf(" (%s direct, %s indirect)", fmt_count(r->bytes, b2), fmt_count(r->indirect, b3));
+        printf(" in %s block%s %s %s: ", fmt_count(r->blocks, b1), r->blocks == 1 ? "" : "s",
+               r->blocks == 1 ? "is" : "are", kind_text[r->kind]);
+        out_text_safe(stdout, tn, strlen(tn));
+        printf(", e.g. 0x%llx\n", (unsigned long long)graph_addr(&g, r->example));
+        site_text(&g, r->site, NULL);
+    }
+    if (j) {
+        json_end(j);
+        json_end(j);
+        fputc('\n', stdout);
+    } else if (shown < eligible) {
+        printf("\n  (%s more record%s: -n 0 shows all)\n", fmt_count(eligible - shown, b1), eligible - shown == 1 ? "" : "s");
+    }
+    goto done;
+nomem:
+    rc = cli_error("'%s': out of memory grouping loss records", path);
+done:
+    free(t.v);
+    free(t.slot);
+    free(site);
+    graph_leaks_release(&l);
+done0:
+    graph_release(&g);
+    return rc;
+}
+
 int cmd_leaks(int argc, char **argv)
 {
     char *args[3];
@@ -53,6 +279,12 @@ int cmd_leaks(int argc, char **argv)
     int rc = cli_parse(&leaks_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     if (o.n > 1000000) o.n = 1000000;
+    if (nargs == 1) return leaks_one(args[0], &o);
+    if (nargs != 3) {
+        fprintf(stderr, "heapsnap leaks: give one snapshot (leak kinds) or three (S1 S2 S3)\nusage: %s\n",
+                leaks_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
     diff_snap *s = calloc(3, sizeof *s);
     if (!s) return cli_error("out of memory");
     uint64_t *mid = NULL;

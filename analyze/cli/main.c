@@ -24,11 +24,12 @@ static const command commands[] = {
     {"path", cmd_path, "the shortest chains of strong references from a root to a block"},
     {"show", cmd_show, "one block: type, sizes, flags, referents, referrers and dominator"},
     {"diff", cmd_diff, "what grew between two snapshots, and who holds it"},
-    {"leaks", cmd_leaks, "objects allocated between S1 and S2 still alive in S3, by owner"},
+    {"leaks", cmd_leaks, "objects allocated between S1 and S2 still alive in S3; or one file's leak kinds"},
     {"trend", cmd_trend, "owners that grow in every or nearly every step of a series of snapshots"},
     {"report", cmd_report, "one self-contained HTML page: suspects, dominator tree, picture, types, cycles"},
     {"import", cmd_import, "convert a V8 heap snapshot (.heapsnapshot) into an .hsnap file"},
     {"graph", cmd_graph, "a Graphviz graph (dot or svg) of the references around one block"},
+    {"native", cmd_native, "run a C/C++ program with the malloc interposer: a native heap snapshot"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -312,4 +312,31 @@ typedef struct graph_path_end {
 graph_status graph_path_ends(const graph *g, const uint32_t *via, const uint32_t *dist, uint32_t v,
                              graph_path_end **out /* OUT */, uint32_t *nout /* OUT */);
 
+/* ---- memcheck's leak kinds (graph_leaks.c) ---- */
+enum {
+    GRAPH_LEAK_REACHABLE = 0, /* a chain of start pointers from a root */
+    GRAPH_LEAK_POSSIBLE = 1,  /* reached from a root, but only through an interior pointer */
+    GRAPH_LEAK_INDIRECT = 2,  /* unreachable, held by another unreachable block */
+    GRAPH_LEAK_DEFINITE = 3,  /* unreachable, and no other unreachable block holds it */
+    GRAPH_LEAK_KINDS = 4,
+    GRAPH_LEAK_ROOT = 4,      /* a root block of size 0: a producer's holder of roots, no allocation */
+    GRAPH_LEAK_NONE = 0xff
+};
+typedef struct graph_leaks {
+    uint8_t *kind;            /* [n] GRAPH_LEAK_* */
+    uint32_t *owner;          /* [n] for an indirectly lost block, the leader that claimed it (or a
+                                 former leader: follow with graph_leak_owner) */
+    uint64_t blocks[GRAPH_LEAK_KINDS], bytes[GRAPH_LEAK_KINDS];
+} graph_leaks;
+/* Classify every block; references whose label is the string id
+ * `interior` (HS_NONE: none is) are interior pointers. O(n + m + u log u)
+ * for u unreachable blocks. */
+graph_status graph_leaks_find(const graph *g, uint32_t interior, graph_leaks *l /* OUT */);
+/* The definitely lost block whose clique holds v (v itself when definite;
+ * GRAPH_NONE when v is not lost). */
+uint32_t graph_leak_owner(const graph_leaks *l, uint32_t v);
+void graph_leaks_release(graph_leaks *l);
+/* The string id of `s` in the reader's table, or HS_NONE (a scan). */
+uint32_t graph_string_find(const hs_reader *r, const char *s);
+
 #endif /* HS_GRAPH_H */

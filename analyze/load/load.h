@@ -36,4 +36,10 @@ graph_status graph_load_file_ex(const char *path, graph *g /* OUT */, const grap
 graph_status graph_load_v8(const char *path, graph *g /* OUT */, const graph_progress *p, unsigned flags,
                            graph_load_error *err /* OUT */);
 
+/* The allocation site id of every block of g (loaded from `path`), or
+ * GRAPH_NONE, in *site (malloc'd, [g->n]): a second pass over the file
+ * (load_sites.c). */
+graph_status load_block_sites(const char *path, const graph *g, uint32_t **site /* OUT */,
+                              graph_load_error *err /* OUT */);
+
 #endif /* HS_LOAD_H */

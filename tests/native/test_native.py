@@ -234,18 +234,45 @@ class Triggers(Base):
             self.assertEqual(u.decode(f)["header"]["tags"]["native.trigger"], "interval")
 
     def test_growth(self):
-        self.traced([prog("gt_leaks"), "--pause"], out="g-%n.hsnap", env={"HEAPSNAP_NATIVE_GROWTH": "4k"})
+        self.traced([prog("gt_leaks"), "--pause"], out="g-%n.hsnap",
+                    env={"HEAPSNAP_NATIVE_GROWTH": "4k", "HEAPSNAP_NATIVE_WRAPPERS": "zalloc"})
         files = sorted(glob.glob(self.path("g-*.hsnap")), key=lambda f: int(f.rsplit("-", 1)[1].split(".")[0]))
         self.assertGreaterEqual(len(files), 3, files)
         caches = []
         for f in files:
             s = u.decode(f)
-            caches.append(sum(1 for b in s["blocks"].values() if u.type_name(s, b) == "zalloc" and b["size"] == 64))
+            caches.append(sum(1 for b in s["blocks"].values() if u.type_name(s, b) == "cache_add"))
         self.assertEqual(caches, sorted(caches))
         self.assertGreater(caches[-1], caches[0])
+        # the cache is still reachable, so no leak check flags it: the growth view does
+        d = json.loads(self.cli("diff", "--json", files[0], files[-1]))
+        self.assertEqual(d["types"][0]["type"], "gt_leaks.cache_add")
+        self.assertEqual(d["types"][0]["count"]["delta"], caches[-1] - caches[0])
+        self.assertEqual(d["new"]["by_type"][0]["type"], "gt_leaks.cache_add")
 
 
 class Cli(Base):
+    def test_launcher_and_leaks_equal_the_ground_truth(self):
+        gt = prog("gt_leaks")
+        expect = json.loads(subprocess.run([gt, "--expect"], capture_output=True, text=True, check=True).stdout)
+        f = self.path("launched.hsnap")
+        p = subprocess.run([u.HEAPSNAP, "native", "-o", f, "--wrappers", "zalloc", "--", gt], capture_output=True,
+                           text=True, timeout=120, env=dict(os.environ, HEAPSNAP_PRELOAD=u.PRELOAD))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = json.loads(self.cli("leaks", "--json", "-n", "0", "--all", f))
+        self.assertEqual({k: [v["bytes"], v["blocks"]] for k, v in out["kinds"].items()}, expect)
+        rec = {(r["kind"], r["type"]): r for r in out["records"]}
+        tree = rec[("definite", "gt_leaks.make_tree")]  # the lost subtree's root keeps the rest
+        self.assertEqual((tree["blocks"], tree["bytes"], tree["indirect_bytes"]), (1, 48, 6 * 48 + 7 * 72))
+        self.assertEqual([f["function"] for f in tree["site"][:3]], ["zalloc", "make_tree", "lose_subtree"])
+        self.assertEqual(rec[("possible", "gt_leaks.make_interior")]["blocks"], 5)
+
+    def test_launcher_exit_status_is_the_programs(self):
+        p = subprocess.run([u.HEAPSNAP, "native", "-o", self.path("x.hsnap"), "--", prog("exit_now")],
+                           capture_output=True, text=True, timeout=120, env=dict(os.environ, HEAPSNAP_PRELOAD=u.PRELOAD))
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertTrue(os.path.exists(self.path("x.hsnap")))
+
     def test_info_top_summary_read_native_dumps(self):
         self.traced([prog("gt_leaks")], env={"HEAPSNAP_NATIVE_WRAPPERS": "zalloc"})
         f = self.path("out.hsnap")
