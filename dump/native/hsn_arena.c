@@ -29,15 +29,28 @@ static uint64_t used;
 static void *free_list[NCLASS];
 static hsn_lock arena_lock;
 
+/* Tables of 2 MiB and more are looked up at random: they get 2 MiB-aligned
+ * memory and MADV_HUGEPAGE, or every lookup would also miss the TLB. */
 void *hsn_map(size_t size)
 {
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
+    const size_t huge = 2u << 20;
+    size = (size + 4095) & ~(size_t)4095;
+    if (size < huge) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
+    char *p = mmap(NULL, size + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    char *a = (char *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+    if (a > p) munmap(p, (size_t)(a - p));
+    if (a + size < p + size + huge) munmap(a + size, (size_t)(p + size + huge - (a + size)));
+    madvise(a, size, MADV_HUGEPAGE);
+    return a;
 }
 
 void hsn_unmap(void *p, size_t size)
 {
-    if (p) munmap(p, size);
+    if (p) munmap(p, (size + 4095) & ~(size_t)4095);
 }
 
 int hsn_arena_owns(const void *p)

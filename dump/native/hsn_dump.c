@@ -510,7 +510,7 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
         for (int i = 0; i < HSN_SHARDS; i++) {
             hsn_shard *s = &hsn_shards[i];
             hsn_lock_take(&s->lock);
-            for (uint64_t j = 0; s->slots && j <= s->mask; j++)
+            for (uint64_t j = 0; s->slots && j < s->cap; j++)
                 if (s->slots[j].addr) {
                     uint32_t site = hsn_meta_site(s->slots[j].meta);
                     if (site < nsites) used[site] = 1;
@@ -567,7 +567,7 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
     } else {
         for (int i = 0; i < HSN_SHARDS; i++) {
             hsn_shard *s = &hsn_shards[i];
-            for (uint64_t j = 0; s->slots && j <= s->mask; j++)
+            for (uint64_t j = 0; s->slots && j < s->cap; j++)
                 if (s->slots[j].addr && c.n < total) c.b[c.n++] = s->slots[j];
         }
         radix_sort(c.b, tmp, c.n);

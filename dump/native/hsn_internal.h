@@ -75,9 +75,10 @@ void hsn_init(void);
 /* ---- the live-block table (hsn_table.c) ----
  * 16 bytes an entry: address, and size (36 bits; larger sizes go to a side
  * list) | thread (6 bits) | site (22 bits). Open addressing with linear
- * probing and backward-shift deletion in 64 shards, each with its own lock,
- * grown at 3/4 load (so 21-43 bytes a block, 28 on average). */
-#define HSN_SHARDS 64
+ * probing and backward-shift deletion in 16 shards, each with its own lock,
+ * grown by half at 3/4 load (so 21-32 bytes a block, 26 on average); tables
+ * of 2 MiB and more on huge pages. */
+#define HSN_SHARDS 16
 #define HSN_SIZE_BITS 36
 #define HSN_THREAD_BITS 6
 #define HSN_SITE_BITS 22
@@ -87,7 +88,7 @@ typedef struct hsn_entry { uint64_t addr, meta; } hsn_entry;
 
 typedef struct hsn_shard {
     hsn_lock lock;
-    uint32_t mask;     /* capacity - 1, capacity a power of two; 0 = no table */
+    uint32_t cap;      /* slots; 0 = no table */
     uint64_t count, bytes;
     hsn_entry *slots;
 } hsn_shard;
@@ -96,6 +97,8 @@ extern hsn_shard hsn_shards[HSN_SHARDS];
 void hsn_table_insert(uint64_t addr, uint64_t size, uint32_t site, uint32_t thread);
 /* Remove `addr`; returns 1 if it was live. */
 int hsn_table_remove(uint64_t addr);
+/* Remove p and free it with real_free, in that shard's critical section. */
+void hsn_table_free(void *p, void (*real_free)(void *));
 static inline uint64_t hsn_meta_size(uint64_t meta) { return meta & ((1ull << HSN_SIZE_BITS) - 1); }
 static inline uint32_t hsn_meta_thread(uint64_t meta) { return (uint32_t)(meta >> HSN_SIZE_BITS) & ((1u << HSN_THREAD_BITS) - 1); }
 static inline uint32_t hsn_meta_site(uint64_t meta) { return (uint32_t)(meta >> (HSN_SIZE_BITS + HSN_THREAD_BITS)); }

@@ -187,8 +187,12 @@ HSN_EXPORT void free(void *p)
         return;
     }
     if (HSN_UNLIKELY(!ready())) return; /* cannot happen: p came from somewhere */
-    untrack(p);
-    hsn_real_free(p);
+    if (HSN_UNLIKELY(atomic_load_explicit(&hsn_disabled, memory_order_relaxed) ||
+                     (hsn_self.internal && atomic_load_explicit(&hsn_tables_held, memory_order_relaxed)))) {
+        hsn_real_free(p);
+        return;
+    }
+    hsn_table_free(p, hsn_real_free);
 }
 
 static void *do_realloc(void *p, size_t n, void *ret, void *frame)

@@ -4,13 +4,16 @@
  * thread for every block the program holds, plus the futex lock the
  * preload library uses everywhere and the per-thread state.
  *
- * Algorithm: 64 shards chosen by the top bits of a multiplicative hash of
+ * Algorithm: 16 shards chosen by the top bits of a multiplicative hash of
  * the address; each shard is an open-addressing table (linear probing,
  * backward-shift deletion, so no tombstones) of 16-byte entries, grown by
- * doubling at 3/4 load into fresh mmap'd memory. Insert and remove are O(1)
+ * half at 3/4 load into fresh mmap'd memory (so the load stays within
+ * 1/2..3/4). Insert and remove are O(1)
  * expected under the shard's lock; a resize touches one shard only, so the
- * transient peak is 1/64 of the table. Memory: 16 bytes / load, 21-43
- * bytes a live block (28 on average). See docs/native.md#memory.
+ * transient peak is 1/16 of the table. Tables of 2 MiB and more are on
+ * huge pages (hsn_map): lookups are random, and 4 KiB pages would add a TLB
+ * miss to every one. Memory: 16 bytes / load, 21-32
+ * bytes a live block (26 on average). See docs/native.md#memory.
  */
 #define _GNU_SOURCE
 #include "hsn_internal.h"
@@ -110,7 +113,10 @@ static inline uint64_t addr_hash(uint64_t a)
     return a ^ (a >> 31);
 }
 
-static inline hsn_shard *shard_of(uint64_t h) { return &hsn_shards[h >> 58]; }
+static inline hsn_shard *shard_of(uint64_t h) { return &hsn_shards[h >> 60]; }
+/* The home slot: the low 32 bits of the hash scaled to the capacity (Lemire's
+ * multiply-shift), so the capacity need not be a power of two. */
+static inline uint64_t home_of(uint64_t h, uint32_t cap) { return ((h & 0xffffffffu) * cap) >> 32; }
 
 /* Sizes of 2^36 - 1 bytes and more: a short side list (such blocks are few). */
 #define BIG_MAX 256
@@ -140,22 +146,21 @@ static void big_set(uint64_t addr, uint64_t size)
 
 static int shard_grow(hsn_shard *s)
 {
-    uint32_t cap = s->mask ? (s->mask + 1) * 2 : 1024;
+    uint32_t cap = s->cap ? s->cap + s->cap / 2 : 1024; /* 1.5x: the load stays in 1/2..3/4 */
     hsn_entry *n = hsn_map((size_t)cap * sizeof *n);
     if (!n) return -1;
-    uint32_t mask = cap - 1;
     if (s->slots) {
-        for (uint64_t i = 0; i <= s->mask; i++) {
+        for (uint64_t i = 0; i < s->cap; i++) {
             hsn_entry e = s->slots[i];
             if (!e.addr) continue;
-            uint64_t j = addr_hash(e.addr) & mask;
-            while (n[j].addr) j = (j + 1) & mask;
+            uint64_t j = home_of(addr_hash(e.addr), cap);
+            while (n[j].addr) j = j + 1 == cap ? 0 : j + 1;
             n[j] = e;
         }
-        hsn_unmap(s->slots, ((size_t)s->mask + 1) * sizeof *s->slots);
+        hsn_unmap(s->slots, (size_t)s->cap * sizeof *s->slots);
     }
     s->slots = n;
-    s->mask = mask;
+    s->cap = cap;
     return 0;
 }
 
@@ -171,12 +176,12 @@ void hsn_table_insert(uint64_t addr, uint64_t size, uint32_t site, uint32_t thre
     if (site > HSN_SITE_MAX) site = 0;
     uint64_t meta = stored | (uint64_t)thread << HSN_SIZE_BITS | (uint64_t)site << (HSN_SIZE_BITS + HSN_THREAD_BITS);
     hsn_lock_take(&s->lock);
-    if ((!s->slots || (s->count + 1) * 4 > ((uint64_t)s->mask + 1) * 3) && shard_grow(s) != 0 && !s->slots) {
+    if ((!s->slots || (s->count + 1) * 4 > (uint64_t)s->cap * 3) && shard_grow(s) != 0 && !s->slots) {
         hsn_lock_give(&s->lock); /* no memory for the table: the block goes untracked */
         return;
     }
-    uint64_t j = h & s->mask;
-    while (s->slots[j].addr && s->slots[j].addr != addr) j = (j + 1) & s->mask;
+    uint64_t j = home_of(h, s->cap);
+    while (s->slots[j].addr && s->slots[j].addr != addr) j = j + 1 == s->cap ? 0 : j + 1;
     if (s->slots[j].addr == addr) {
         __atomic_store_n(&s->bytes, s->bytes - hsn_meta_size(s->slots[j].meta), __ATOMIC_RELAXED);
         s->count--;
@@ -188,32 +193,57 @@ void hsn_table_insert(uint64_t addr, uint64_t size, uint32_t site, uint32_t thre
     hsn_lock_give(&s->lock);
 }
 
+static int remove_locked(hsn_shard *s, uint64_t addr, uint64_t h);
+
 int hsn_table_remove(uint64_t addr)
 {
     uint64_t h = addr_hash(addr);
     hsn_shard *s = shard_of(h);
     hsn_lock_take(&s->lock);
+    return remove_locked(s, addr, h);
+}
+
+/* free(): prefetch the entry's slot, then release the block to glibc while
+ * holding the shard's lock, so the slot's cache miss overlaps glibc's own
+ * and no other thread can be handed the address (and insert it into this
+ * shard) before the entry is gone. glibc never calls back into us while it
+ * holds its arena locks, so holding a shard lock across free() cannot
+ * deadlock. */
+void hsn_table_free(void *p, void (*real_free)(void *))
+{
+    uint64_t addr = (uint64_t)(uintptr_t)p, h = addr_hash(addr);
+    hsn_shard *s = shard_of(h);
+    hsn_entry *slots = __atomic_load_n(&s->slots, __ATOMIC_RELAXED);
+    uint32_t cap = __atomic_load_n(&s->cap, __ATOMIC_RELAXED);
+    if (slots) __builtin_prefetch(&slots[home_of(h, cap)]); /* a stale pointer is harmless: prefetches never fault */
+    hsn_lock_take(&s->lock);
+    real_free(p);
+    remove_locked(s, addr, h);
+}
+
+static int remove_locked(hsn_shard *s, uint64_t addr, uint64_t h)
+{
     if (!s->slots) {
         hsn_lock_give(&s->lock);
         return 0;
     }
-    uint64_t mask = s->mask, j = h & mask;
-    while (s->slots[j].addr && s->slots[j].addr != addr) j = (j + 1) & mask;
+    uint64_t cap = s->cap, j = home_of(h, s->cap);
+    while (s->slots[j].addr && s->slots[j].addr != addr) j = j + 1 == cap ? 0 : j + 1;
     if (!s->slots[j].addr) {
         hsn_lock_give(&s->lock);
         return 0;
     }
     uint64_t size = hsn_meta_size(s->slots[j].meta);
     /* backward-shift deletion: pull later entries of the run into the hole */
-    uint64_t hole = j, k = (j + 1) & mask;
+    uint64_t hole = j, k = j + 1 == cap ? 0 : j + 1;
     while (s->slots[k].addr) {
-        uint64_t home = addr_hash(s->slots[k].addr) & mask;
+        uint64_t home = home_of(addr_hash(s->slots[k].addr), s->cap);
         /* move k into the hole unless its home lies cyclically in (hole, k] */
-        if (((k - home) & mask) >= ((k - hole) & mask)) {
+        if ((k + cap - home) % cap >= (k + cap - hole) % cap) {
             s->slots[hole] = s->slots[k];
             hole = k;
         }
-        k = (k + 1) & mask;
+        k = k + 1 == cap ? 0 : k + 1;
     }
     s->slots[hole].addr = 0;
     s->slots[hole].meta = 0;
