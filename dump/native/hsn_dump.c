@@ -14,15 +14,16 @@
  *  4. declare frames, sites and types (the innermost frame that is not a
  *     malloc wrapper names the type), then every block in address order
  *     with its references: each aligned word of the block that points into
- *     a live block, found by binary search; a word that points past the
- *     start is an interior reference, labelled "interior";
+ *     a live block, found through a bucket index, 64 blocks at a time in
+ *     prefetching stages; a word that points past the start is an interior
+ *     reference, labelled "interior";
  *  5. the roots as size-0 pseudo-blocks ("[data] libfoo.so", "[stack]
  *     thread N", "[registers] thread N", "[tls] thread N") whose
  *     references are found the same way, each declared a root;
  *  6. resume the threads, release the locks, then commit the file.
- * Memory for the scan: 16 bytes a block for the sorted array (plus 16 more
- * while sorting) and 4 bytes a block of per-holder marks that drop repeated
- * references, all mmap'd and unmapped at the end; the writer's own buffers
+ * Memory for the scan: 16 bytes a block for the sorted array, 16 for the
+ * sort's scratch (then the bucket index) and 4 bytes a block of per-holder
+ * marks that drop repeated references, all mmap'd and unmapped at the end; the writer's own buffers
  * are bounded (docs/api.md). Everything the dumping thread allocates comes
  * from the private arena (hsn_arena.c).
  *
@@ -116,6 +117,8 @@ typedef struct mod {
     uint64_t lo, hi; /* all PT_LOAD segments */
     int nseg, is_libc, is_self;
     uint64_t seg_lo[MOD_SEGS], seg_hi[MOD_SEGS];
+    int64_t tls_off;   /* its static TLS block: thread pointer + tls_off, tls_size bytes (0: none) */
+    uint64_t tls_size;
 } mod;
 
 typedef struct mods { mod *v; size_t n, cap; } mods;
@@ -144,8 +147,14 @@ static int mods_cb(struct dl_phdr_info *info, size_t size, void *ud)
     d->path = pstrdup(name);
     if (!d->path) return 1;
     d->lo = UINT64_MAX;
+    uint64_t tp;
+    __asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type == PT_TLS && info->dlpi_tls_data && ph->p_memsz) {
+            d->tls_off = (int64_t)((uint64_t)(uintptr_t)info->dlpi_tls_data - tp);
+            d->tls_size = ph->p_memsz;
+        }
         if (ph->p_type != PT_LOAD) continue;
         uint64_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
         if (lo < d->lo) d->lo = lo;
@@ -319,6 +328,12 @@ typedef struct ctx {
     hsn_entry *b;
     size_t n;
     uint64_t lo, hi;     /* [first block, end of the last) */
+    struct region *reg;  /* runs of blocks without a gap of 1 GiB, each with a bucket index */
+    size_t nreg;
+    struct cand *cand;   /* the candidate words of the blocks [chunk_s, chunk_e), in word order */
+    uint32_t cand_first[65]; /* per block of the chunk: its first candidate */
+    size_t chunk_s, chunk_e;
+    int direct;          /* the chunk is one big block: scan it word by word */
     uint32_t *stamp;     /* per block: holder sequence << 2 | 1 start seen | 2 interior seen */
     uint32_t seq;
     uint32_t sid_interior;
@@ -351,18 +366,71 @@ static inline uint64_t blk_size(const ctx *c, size_t i)
     return s == (1ull << HSN_SIZE_BITS) - 1 ? hsn_big_size(c->b[i].addr, c->b[i].meta) : s;
 }
 
+/* The index: blocks fall into regions (runs without a gap of 1 GiB: the brk
+ * heap, the mmap area); each region is cut into power-of-two buckets, about
+ * two a block, and bucket[k] is the first block at or after the bucket's
+ * start. A lookup is a bucket read and one or two block entries: O(1), two
+ * or three cache misses, and 4 bytes a block of memory (in the sort's
+ * scratch array, free again by then). */
+#define REG_GAP (1ull << 30)
+#define REG_MAX 64
+typedef struct region {
+    uint64_t lo, hi;        /* first start, last end */
+    uint32_t first, end;    /* block indices [first, end) */
+    unsigned shift;
+    uint32_t *bucket;       /* [(hi - lo) >> shift + 1] */
+} region;
+
+static int index_build(ctx *c, uint32_t *space, size_t space_n)
+{
+    static region regs[REG_MAX];
+    size_t nreg = 0, used = 0;
+    for (size_t i = 0; i < c->n;) {
+        if (nreg == REG_MAX) return -1;
+        region *r = &regs[nreg++];
+        r->first = (uint32_t)i;
+        r->lo = c->b[i].addr;
+        r->hi = r->lo + (blk_size(c, i) ? blk_size(c, i) : 1);
+        for (i++; i < c->n && c->b[i].addr < r->hi + REG_GAP; i++) {
+            uint64_t e = c->b[i].addr + (blk_size(c, i) ? blk_size(c, i) : 1);
+            if (e > r->hi) r->hi = e;
+        }
+        r->end = (uint32_t)i;
+        uint64_t span = r->hi - r->lo, want = 2 * (uint64_t)(r->end - r->first) + 1;
+        unsigned sh = 4;
+        while ((span >> sh) + 1 > want) sh++;
+        r->shift = sh;
+        size_t nb = (size_t)(span >> sh) + 1;
+        if (used + nb + 1 > space_n) return -1;
+        r->bucket = space + used;
+        used += nb + 1;
+        uint32_t j = r->first;
+        for (size_t k = 0; k <= nb; k++) {
+            uint64_t at = r->lo + ((uint64_t)k << sh);
+            while (j < r->end && c->b[j].addr < at) j++;
+            r->bucket[k] = j;
+        }
+    }
+    c->reg = regs;
+    c->nreg = nreg;
+    return 0;
+}
+
 /* Index of the block holding address v, or -1. */
 static inline ptrdiff_t find_block(const ctx *c, uint64_t v)
 {
     if (v < c->lo || v >= c->hi) return -1;
-    size_t lo = 0, hi = c->n;
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (c->b[mid].addr <= v) lo = mid;
-        else hi = mid;
-    }
-    uint64_t a = c->b[lo].addr, s = blk_size(c, lo);
-    if (v == a || v - a < s) return (ptrdiff_t)lo;
+    const region *r = c->reg;
+    size_t k = 0;
+    while (k < c->nreg && v >= r[k].hi) k++;
+    if (k == c->nreg || v < r[k].lo) return -1;
+    r += k;
+    size_t i = r->bucket[(v - r->lo) >> r->shift];
+    while (i < r->end && c->b[i].addr <= v) i++;
+    if (i == r->first) return -1;
+    i--;
+    uint64_t a = c->b[i].addr, s = blk_size(c, i);
+    if (v == a || v - a < s) return (ptrdiff_t)i;
     return -1;
 }
 
@@ -387,6 +455,102 @@ static void scan_words(ctx *c, uint64_t holder, uint64_t from, uint64_t to, int 
         if ((s >> 2) != (c->seq & 0x3fffffffu)) s = (c->seq & 0x3fffffffu) << 2;
         if (s & bit) continue;
         c->stamp[i] = s | bit;
+        c->st = hs_writer_add_ref_sid(c->w, holder, start, HS_REF_STRONG, interior ? c->sid_interior : HS_NONE);
+        if (c->st != HS_OK) return;
+        c->nrefs++;
+    }
+}
+
+/* ---- the heap blocks, pipelined ----
+ * A chunk of up to 64 blocks (and 4096 words) at a time: (A) collect the
+ * words that fall inside a region and prefetch their buckets, (B) read the
+ * buckets and prefetch the block entries, (C) resolve each word to its
+ * block and prefetch its mark; then, block by block as they are written,
+ * (D) emit the references. The misses of a whole chunk overlap instead of
+ * being paid one after the other. */
+#define CHUNK_BLOCKS 64
+#define CHUNK_WORDS 4096
+typedef struct cand {
+    uint64_t v;
+    const region *r;
+    const uint32_t *pb;
+    ptrdiff_t i;
+} cand;
+
+static void chunk_prescan(ctx *c, size_t s0)
+{
+    size_t nc = 0, words = 0, j = s0;
+    c->chunk_s = s0;
+    c->direct = 0;
+    if (blk_size(c, s0) / 8 > CHUNK_WORDS) { /* a big block alone, word by word */
+        c->direct = 1;
+        c->chunk_e = s0 + 1;
+        return;
+    }
+    for (; j < c->n && j - s0 < CHUNK_BLOCKS; j++) {
+        size_t nw = blk_size(c, j) / 8;
+        if (words + nw > CHUNK_WORDS) break;
+        words += nw;
+        c->cand_first[j - s0] = (uint32_t)nc;
+        const uint64_t *p = (const uint64_t *)(uintptr_t)c->b[j].addr, *e = p + nw;
+        for (; p < e; p++) {
+            uint64_t v = *p;
+            if (v - c->lo >= c->hi - c->lo) continue;
+            const region *r = c->reg;
+            size_t k = 0;
+            while (k < c->nreg && v >= r[k].hi) k++;
+            if (k == c->nreg || v < r[k].lo) continue;
+            cand *x = &c->cand[nc++];
+            x->v = v;
+            x->r = &r[k];
+            x->pb = &r[k].bucket[(v - r[k].lo) >> r[k].shift];
+            __builtin_prefetch(x->pb);
+        }
+    }
+    c->chunk_e = j;
+    c->cand_first[j - s0] = (uint32_t)nc;
+    for (size_t k = 0; k < nc; k++) {
+        cand *x = &c->cand[k];
+        x->i = *x->pb;
+        __builtin_prefetch(&c->b[x->i > 0 ? x->i - 1 : 0]);
+    }
+    for (size_t k = 0; k < nc; k++) {
+        cand *x = &c->cand[k];
+        size_t i = (size_t)x->i;
+        while (i < x->r->end && c->b[i].addr <= x->v) i++;
+        if (i == x->r->first) {
+            x->i = -1;
+            continue;
+        }
+        i--;
+        uint64_t a = c->b[i].addr, sz = blk_size(c, i);
+        x->i = (x->v == a || x->v - a < sz) ? (ptrdiff_t)i : -1;
+        if (x->i >= 0) __builtin_prefetch(&c->stamp[i]);
+    }
+}
+
+/* The references of block j (inside the current chunk). */
+static void chunk_emit(ctx *c, size_t j)
+{
+    uint64_t holder = c->b[j].addr;
+    if (c->direct) {
+        scan_words(c, holder, holder, holder + blk_size(c, j), 0);
+        return;
+    }
+    if (c->st != HS_OK) return;
+    c->seq++;
+    c->scanned += blk_size(c, j) / 8 * 8;
+    uint32_t seq = c->seq & 0x3fffffffu;
+    for (uint32_t k = c->cand_first[j - c->chunk_s]; k < c->cand_first[j - c->chunk_s + 1]; k++) {
+        const cand *x = &c->cand[k];
+        if (x->i < 0) continue;
+        uint64_t start = c->b[x->i].addr;
+        if (start == holder) continue;
+        int interior = x->v != start;
+        uint32_t bit = interior ? 2u : 1u, st = c->stamp[x->i];
+        if ((st >> 2) != seq) st = seq << 2;
+        if (st & bit) continue;
+        c->stamp[x->i] = st | bit;
         c->st = hs_writer_add_ref_sid(c->w, holder, start, HS_REF_STRONG, interior ? c->sid_interior : HS_NONE);
         if (c->st != HS_OK) return;
         c->nrefs++;
@@ -432,7 +596,8 @@ static void scan_mapped(rootctx *r, uint64_t holder, uint64_t lo, uint64_t hi, i
     }
 }
 
-static void scan_thread(rootctx *r, pid_t tid, uint64_t sp, const uint64_t *regs, int nregs, uint64_t tp, int redzone)
+static void scan_thread(rootctx *r, const mods *m, pid_t tid, uint64_t sp, const uint64_t *regs, int nregs, uint64_t tp,
+                        int redzone)
 {
     char name[64];
     ctx *c = r->c;
@@ -458,7 +623,12 @@ static void scan_thread(rootctx *r, pid_t tid, uint64_t sp, const uint64_t *regs
             if (id) scan_words(c, id, lo, hi, 0);
         }
     }
-    if (tp && tid == hsn_pid) { /* the main thread's static TLS and TCB lie outside its stack */
+    /* The main thread's static TLS and TCB lie outside its stack: each
+     * object's TLS block at its static offset from the thread pointer (the
+     * same in every thread; taken from dl_iterate_phdr in the dumping
+     * thread), and struct pthread above it. Not the whole static area: its
+     * unused surplus was seen holding stale heap addresses. */
+    if (tp && tid == hsn_pid) {
         static void (*tls_info)(size_t *, size_t *);
         static int tried;
         if (!tried) {
@@ -469,12 +639,18 @@ static void scan_thread(rootctx *r, pid_t tid, uint64_t sp, const uint64_t *regs
         if (tls_info) tls_info(&size, &align);
         const hsn_region *g = hsn_maps_find(r->maps, r->nmaps, tp);
         if (g) {
-            uint64_t lo = tp > size ? tp - size : 0, hi = tp + 2304; /* struct pthread follows tp */
-            if (lo < g->lo) lo = g->lo;
-            if (hi > g->hi) hi = g->hi;
             snprintf(name, sizeof name, "[tls] thread %d", (int)tid);
             uint64_t id = pseudo_block(r, name, NULL, HS_ROOT_STACK, name);
-            if (id) scan_words(c, id, lo, hi, 0);
+            for (size_t i = 0; id && i < m->n; i++) {
+                const mod *md = &m->v[i];
+                if (!md->tls_size || md->tls_off >= 0 || (uint64_t)-md->tls_off > size) continue; /* dynamic TLS: a malloc block */
+                uint64_t lo = tp + (uint64_t)md->tls_off, hi = lo + md->tls_size;
+                if (lo < g->lo) lo = g->lo;
+                if (!md->is_self) scan_words(c, id, lo, hi, 0);
+            }
+            uint64_t hi = tp + 2304; /* sizeof(struct pthread) in glibc 2.36 */
+            if (hi > g->hi) hi = g->hi;
+            if (id) scan_words(c, id, tp, hi, 0);
         }
     }
 }
@@ -554,6 +730,7 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
     size_t nmaps = 0;
     hsn_maps_read(&maps, &nmaps);
 
+    long t_stop = now_ns();
     /* 3. the sorted array */
     ctx c = {.w = w};
     size_t total = 0;
@@ -579,9 +756,11 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
             }
             if (c.hi == c.lo) c.hi = c.lo + 1;
         }
+        /* the sort's scratch is free again: 4 uint32 a block, the index needs about 2 */
+        if (index_build(&c, (uint32_t *)tmp, bytes_b / sizeof(uint32_t)) != 0) c.st = HS_ERR_NOMEM;
     }
-    hsn_unmap(tmp, bytes_b);
 
+    long t_sort = now_ns();
     /* 4. frames, sites, types, blocks */
     typetab types = {0};
     uint32_t *site_w = NULL, *site_t = NULL;
@@ -590,12 +769,14 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
     if (c.st == HS_OK) {
         site_w = hsn_map(site_bytes);
         site_t = hsn_map(site_bytes);
-        if (!site_w || !site_t) c.st = HS_ERR_NOMEM;
+        c.cand = hsn_map((CHUNK_WORDS + 1) * sizeof *c.cand);
+        if (!site_w || !site_t || !c.cand) c.st = HS_ERR_NOMEM;
         else if ((c.st = hs_writer_intern(w, "interior", 8, &c.sid_interior)) == HS_OK)
             for (size_t i = 0; i < (size_t)all_sites; i++) site_w[i] = HS_NONE;
     }
     uint32_t unknown_type = HS_NONE;
     for (size_t i = 0; i < c.n && c.st == HS_OK; i++) {
+        if (i == c.chunk_e) chunk_prescan(&c, i);
         uint32_t s = hsn_meta_site(c.b[i].meta);
         if (s >= all_sites) s = 0;
         if (s && site_w[s] == HS_NONE) {
@@ -641,9 +822,11 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
         if (c.st != HS_OK) break;
         if (hsn_cfg.thread_values)
             c.st = hs_writer_add_value_int(w, c.b[i].addr, (int64_t)hsn_meta_thread(c.b[i].meta));
-        scan_words(&c, c.b[i].addr, c.b[i].addr, c.b[i].addr + size, 0);
+        (void)size;
+        chunk_emit(&c, i);
     }
     uint64_t heap_refs = c.nrefs;
+    long t_blocks = now_ns();
 
     /* 5. roots */
     rootctx rc = {.c = &c, .types = &types, .next_id = 16, .maps = maps, .nmaps = nmaps};
@@ -658,12 +841,12 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
     pid_t self = (pid_t)syscall(SYS_gettid);
     for (int i = 0; i < nth && c.st == HS_OK; i++) {
         if (!th[i].ok || th[i].tid == hsn_bg_tid) continue;
-        scan_thread(&rc, th[i].tid, th[i].sp, th[i].regs, 16, th[i].regs[17], 1);
+        scan_thread(&rc, &m, th[i].tid, th[i].sp, th[i].regs, 16, th[i].regs[17], 1);
     }
     if (sp && c.st == HS_OK) {
         uint64_t tp;
         __asm__ volatile("mov %%fs:0, %0" : "=r"(tp));
-        scan_thread(&rc, self, sp, regs, nregs, tp, 0);
+        scan_thread(&rc, &m, self, sp, regs, nregs, tp, 0);
     }
     long t2 = now_ns();
 
@@ -674,7 +857,9 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
     hsn_sites_unlock();
     long t3 = now_ns();
     hsn_unmap(c.b, bytes_b);
+    hsn_unmap(tmp, bytes_b);
     hsn_unmap(c.stamp, bytes_s);
+    hsn_unmap(c.cand, (CHUNK_WORDS + 1) * sizeof *c.cand);
     hsn_unmap(site_w, site_bytes);
     hsn_unmap(site_t, site_bytes);
     if (types.v) hsn_arena_free(types.v);
@@ -689,7 +874,11 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
     tag_u64(w, "native.heap_refs", heap_refs);
     tag_u64(w, "native.scanned_bytes", c.scanned);
     tag_u64(w, "native.stopped_us", (uint64_t)(t3 - t1) / 1000);
-    tag_u64(w, "native.scan_memory_bytes", (uint64_t)(bytes_b + bytes_s));
+    tag_u64(w, "native.stop_us", (uint64_t)(t_stop - t1) / 1000);     /* signalling and waiting */
+    tag_u64(w, "native.sort_us", (uint64_t)(t_sort - t_stop) / 1000);  /* maps, copy, sort */
+    tag_u64(w, "native.blocks_us", (uint64_t)(t_blocks - t_sort) / 1000); /* sites, blocks, their scan */
+    tag_u64(w, "native.roots_us", (uint64_t)(t2 - t_blocks) / 1000);
+    tag_u64(w, "native.scan_memory_bytes", (uint64_t)(2 * bytes_b + bytes_s));
     if (missed) {
         char b[64];
         snprintf(b, sizeof b, "%d threads did not stop; their stacks were not scanned", missed);
