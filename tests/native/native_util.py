@@ -144,6 +144,8 @@ _VG = {"definitely lost": "definite", "indirectly lost": "indirect", "possibly l
 
 
 def valgrind_totals(argv, timeout=300):
+    if not VALGRIND:
+        raise AssertionError("valgrind not found: it is the leak-kind oracle (scripts/deps.sh installs it)")
     cmd = [VALGRIND, "--leak-check=full", "--show-leak-kinds=all", "--leak-check-heuristics=none",
            "--run-libc-freeres=no", "--run-cxx-freeres=no"] + argv
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
