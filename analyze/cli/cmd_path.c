@@ -34,7 +34,7 @@ static int print_path(const graph *g, const uint32_t *via, const graph_path_end 
                       uint32_t total, json_writer *j)
 {
     uint32_t *s = NULL, n = 0;
-    if (c->last < g->nedges && !(n = out_path_steps(g, via, graph_edge_from(g, c->last), &s))) return -1;
+    if (c->last < g->nedges && !(n = graph_path_steps(g, via, graph_edge_from(g, c->last), &s))) return -1;
     uint32_t *steps = realloc(s, ((size_t)n + 1) * 4);
     if (!steps) {
         free(s);
