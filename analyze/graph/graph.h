@@ -250,6 +250,16 @@ graph_status graph_type_retained(const graph *g, uint64_t *out /* OUT [ntypes] *
  * index first); *nout of them. malloc'd (free() it); NULL when out of memory. */
 uint32_t *graph_top_select(const graph *g, uint32_t k, uint32_t *nout /* OUT */);
 
+/* The per-type table (graph_type_rows.c): every type with an instance,
+ * sorted by shallow bytes (by_count: by count), then the other figure,
+ * then the name. retained is 0, for the caller to fill. *out malloc'd. */
+typedef struct graph_type_row {
+    uint32_t type;
+    uint64_t count, shallow, retained;
+    char name[256];
+} graph_type_row;
+graph_status graph_type_rows(const graph *g, bool by_count, graph_type_row **out /* OUT */, uint32_t *nout /* OUT */);
+
 /* ---- cycles (graph_cycles.c) ---- */
 /* comp[v] = component id of block v, ids dense in 0..*ncomp-1, in the
  * order Pearce's algorithm completes them (reverse topological). */

@@ -123,44 +123,18 @@ static graph_status top_json(json_writer *j, const graph *g, const report_tree *
 }
 
 /* ---- types: as `heapsnap summary` (shallow order), retained for the first ntypes ---- */
-typedef struct type_row {
-    uint32_t type;
-    uint64_t count, shallow;
-    char name[256];
-} type_row;
-
-static int cmp_rows(const void *a, const void *b)
-{
-    const type_row *x = a, *y = b;
-    if (x->shallow != y->shallow) return x->shallow < y->shallow ? 1 : -1;
-    if (x->count != y->count) return x->count < y->count ? 1 : -1;
-    return strcmp(x->name, y->name);
-}
-
 #define REPORT_MAX_TYPE_ROWS 5000u
 
 static graph_status types_json(json_writer *j, const graph *g, uint32_t nretained)
 {
-    uint32_t cap = g->ntypes;
-    uint64_t *count = calloc((size_t)cap + 1, 8), *shallow = calloc((size_t)cap + 1, 8);
-    type_row *rows = malloc(((size_t)cap + 1) * sizeof *rows);
+    graph_type_row *rows = NULL;
+    uint32_t nrows = 0;
     uint64_t *by_type = NULL;
     graph_status ret = GRAPH_ERR_NOMEM;
-    if (!count || !shallow || !rows) goto out;
-    for (uint32_t v = 0; v < g->n; v++) count[g->type[v]]++, shallow[g->type[v]] += graph_size(g, v);
-    uint32_t nrows = 0;
-    for (uint32_t ty = 0; ty < cap; ty++) {
-        if (!count[ty]) continue;
-        type_row *r = &rows[nrows++];
-        r->type = ty;
-        r->count = count[ty];
-        r->shallow = shallow[ty];
-        graph_type_name(g->reader, ty, r->name, sizeof r->name);
-    }
-    qsort(rows, nrows, sizeof *rows, cmp_rows);
+    if (graph_type_rows(g, false, &rows, &nrows)) goto out;
     uint32_t shown = nrows < REPORT_MAX_TYPE_ROWS ? nrows : REPORT_MAX_TYPE_ROWS;
     /* retained as `summary` shows it by default: one pass for every type */
-    by_type = malloc(((size_t)cap + 1) * sizeof *by_type);
+    by_type = malloc(((size_t)g->ntypes + 1) * sizeof *by_type);
     if (!by_type || graph_type_retained(g, by_type)) goto out;
     json_object_begin(j, JSON_INLINE);
     json_kv_u64(j, "count", nrows);
@@ -187,8 +161,6 @@ static graph_status types_json(json_writer *j, const graph *g, uint32_t nretaine
     json_end(j);
     ret = GRAPH_OK;
 out:
-    free(count);
-    free(shallow);
     free(rows);
     free(by_type);
     return ret;
