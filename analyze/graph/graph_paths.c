@@ -141,7 +141,7 @@ graph_status graph_path_ends(const graph *g, const uint32_t *via, const uint32_t
             if (!push_end(&c, &n, &cap, (graph_path_end){dist[u] + 1, e, path_root_rank(g, via, u)})) goto nomem;
         }
     }
-    qsort(c, n, sizeof *c, cmp_end);
+    if (n) qsort(c, n, sizeof *c, cmp_end);
     *out = c;
     *nout = n;
     return GRAPH_OK;
