@@ -97,6 +97,8 @@ const graph_progress *cli_progress(void);
 int cli_graph_load(const char *path, graph *g, bool dominators);
 /* ADDR: hex with 0x, or decimal. */
 int cli_parse_addr(const char *s, uint64_t *out);
+/* 0 when arg is an address, else the usage error printed and HS_EXIT_USAGE. */
+int cli_check_addr(const cli_cmd *cmd, const char *arg);
 /* The block at ADDR: HS_EXIT_USAGE if not an address, HS_EXIT_BAD_INPUT (one
  * line) if no such block. */
 int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v);

@@ -105,6 +105,16 @@ int cli_parse_addr(const char *s, uint64_t *out)
     return 0;
 }
 
+int cli_check_addr(const cli_cmd *cmd, const char *arg)
+{
+    uint64_t a;
+    if (!cli_parse_addr(arg, &a)) return 0;
+    fprintf(stderr, "heapsnap %s: '", cmd->name);
+    out_text_safe(stderr, arg, strlen(arg));
+    fprintf(stderr, "' is not an address (hex 0x... or decimal)\nusage: %s\n", cmd->usage);
+    return HS_EXIT_USAGE;
+}
+
 int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v)
 {
     uint64_t a;

@@ -160,12 +160,7 @@ int cmd_dominators(int argc, char **argv)
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     bool min_given = o.min != UINT64_MAX;
     const char *path = args[0];
-    uint64_t dummy;
-    if (o.root && cli_parse_addr(o.root, &dummy)) {
-        fprintf(stderr, "heapsnap dominators: '%s' is not an address (hex 0x... or decimal)\nusage: %s\n", o.root,
-                dom_cmd.usage);
-        return HS_EXIT_USAGE;
-    }
+    if (o.root && (rc = cli_check_addr(&dom_cmd, o.root))) return rc;
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
     uint32_t tops[2], ntops = 0;

@@ -87,79 +87,16 @@ static bool path_edge(const uint32_t *steps, uint32_t nsteps, uint32_t e)
 
 static int write_dot(FILE *f, const graph *g, uint32_t target, bool referrers, uint32_t depth, uint32_t maxn)
 {
-    uint32_t *pos = malloc((size_t)g->n * 4), *list = malloc(((size_t)maxn + 64) * 4), *via = NULL, *steps = NULL;
-    if (!pos || !list || graph_bfs(g, &via, NULL, cli_progress())) {
-        free(pos);
-        free(list);
+    uint32_t *via = NULL;
+    graph_near_set ns;
+    if (graph_bfs(g, &via, NULL, cli_progress())) return -1;
+    if (graph_near(g, via, target, referrers, depth, maxn, &ns)) {
         free(via);
         return -1;
     }
-    for (uint32_t v = 0; v < g->n; v++) pos[v] = GRAPH_NONE;
-    uint32_t nl = 0, omitted = 0;
-    pos[target] = nl, list[nl++] = target;
-    /* the root chain first: it is always shown */
-    uint32_t nsteps = out_path_steps(g, via, target, &steps), path_nodes[64], npn = 0;
-    for (uint32_t i = 1; i < nsteps && npn < 64; i++) path_nodes[npn++] = graph_edge_from(g, steps[i]);
-    for (uint32_t i = 0; i < npn; i++)
-        if (pos[path_nodes[i]] == GRAPH_NONE) pos[path_nodes[i]] = nl, list[nl++] = path_nodes[i];
-    /* breadth first, one level at a time */
-    uint32_t *frontier = malloc(((size_t)maxn + 64) * 4), nf = 1;
-    uint8_t *in_frontier = calloc((size_t)g->n + 1, 1), *seen = calloc((size_t)g->n + 1, 1);
-    if (!frontier || !in_frontier || !seen) {
-        free(frontier);
-        free(in_frontier);
-        free(seen);
-        free(pos);
-        free(list);
-        free(via);
-        free(steps);
-        return -1;
-    }
-    frontier[0] = target;
-    seen[target] = 1;
-    /* a block newly seen: shown if there is room, and searched from at the next level */
-    #define VISIT(w)                                                   \
-        do {                                                           \
-            seen[w] = 1;                                               \
-            if (pos[w] == GRAPH_NONE) {                                \
-                if (nl >= maxn) {                                      \
-                    omitted++;                                         \
-                    break;                                             \
-                }                                                      \
-                pos[w] = nl, list[nl++] = w;                           \
-            }                                                          \
-            next[nnext++] = w;                                         \
-        } while (0)
-    for (uint32_t d = 0; d < depth && nf; d++) {
-        for (uint32_t i = 0; i < nf; i++) in_frontier[frontier[i]] = 1;
-        uint32_t nnext = 0, *next = malloc(((size_t)maxn + 64) * 4);
-        if (!next) break;
-        if (referrers) {
-            for (uint32_t v = 0; v < g->n; v++)
-                for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
-                    if (!in_frontier[g->out_to[e]] || seen[v]) continue;
-                    VISIT(v);
-                    break;
-                }
-        } else {
-            for (uint32_t i = 0; i < nf; i++) {
-                uint32_t v = frontier[i];
-                for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
-                    uint32_t w = g->out_to[e];
-                    if (!seen[w]) VISIT(w);
-                }
-            }
-        }
-        for (uint32_t i = 0; i < nf; i++) in_frontier[frontier[i]] = 0;
-        free(frontier);
-        frontier = next;
-        nf = nnext;
-    }
-    #undef VISIT
-    free(frontier);
-    free(in_frontier);
-    free(seen);
-
+    free(via);
+    const uint32_t *pos = ns.pos, *list = ns.list, *steps = ns.steps, *path_nodes = ns.path;
+    const uint32_t nl = ns.n, omitted = ns.omitted, nsteps = ns.nsteps, npn = ns.npath;
     char buf[256], b1[32], b2[32];
     fprintf(f, "digraph heapsnap {\n  rankdir=%s;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10, style=filled, fillcolor=\"#f4f4f4\"];\n"
                "  edge [fontname=\"Helvetica\", fontsize=9];\n",
@@ -180,8 +117,7 @@ static int write_dot(FILE *f, const graph *g, uint32_t target, bool referrers, u
     if (nsteps) {
         fputs("  root [shape=ellipse, color=\"#c0392b\", penwidth=2, fillcolor=\"#fdecea\", label=\"", f);
         const graph_root *rt = &g->roots[steps[0] - g->nedges];
-        static const char *kinds[] = {"other", "global", "stack", "external", "runtime"};
-        fprintf(f, "%s root", rt->kind < 5 ? kinds[rt->kind] : "other");
+        fprintf(f, "%s root", out_root_kind_name(rt->kind));
         size_t len = 0;
         const char *name = rt->name == HS_NONE || !g->reader ? NULL : hs_reader_string(g->reader, rt->name, &len);
         if (name) {
@@ -206,10 +142,7 @@ static int write_dot(FILE *f, const graph *g, uint32_t target, bool referrers, u
     }
     if (omitted) fprintf(f, "  more [shape=note, label=\"%u more not shown (--max-nodes)\"];\n", omitted);
     fputs("}\n", f);
-    free(pos);
-    free(list);
-    free(via);
-    free(steps);
+    graph_near_release(&ns);
     return 0;
 }
 
@@ -260,13 +193,7 @@ int cmd_graph(int argc, char **argv)
                 graph_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    uint64_t dummy;
-    if (cli_parse_addr(args[1], &dummy)) {
-        fprintf(stderr, "heapsnap graph: '");
-        out_text_safe(stderr, args[1], strlen(args[1]));
-        fprintf(stderr, "' is not an address (hex 0x... or decimal)\nusage: %s\n", graph_cmd.usage);
-        return HS_EXIT_USAGE;
-    }
+    if ((rc = cli_check_addr(&graph_cmd, args[1]))) return rc;
     bool svg = ends_with(o.out, ".svg");
     if (svg && !have_dot())
         return cli_error("'%s': rendering SVG needs Graphviz's 'dot', which is not installed: "

@@ -300,7 +300,7 @@ int cmd_leaks(int argc, char **argv)
     free(s[1].keys);
     s[0].keys = s[1].keys = NULL;
     diff_snap_build(&s[2], args[2], 1, DIFF_KEEP_GRAPH, DIFF_BY_LINE);
-    if (s[2].failed) {
+    if (s[2].status) {
         rc = cli_diff_fail(&s[2]);
         goto done;
     }

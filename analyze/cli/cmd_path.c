@@ -34,7 +34,7 @@ static int print_path(const graph *g, const uint32_t *via, const graph_path_end 
                       uint32_t total, json_writer *j)
 {
     uint32_t *s = NULL, n = 0;
-    if (c->last < g->nedges && !(n = out_path_steps(g, via, graph_edge_from(g, c->last), &s))) return -1;
+    if (c->last < g->nedges && !(n = graph_path_steps(g, via, graph_edge_from(g, c->last), &s))) return -1;
     uint32_t *steps = realloc(s, ((size_t)n + 1) * 4);
     if (!steps) {
         free(s);
@@ -77,12 +77,7 @@ int cmd_path(int argc, char **argv)
     int rc = cli_parse(&path_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
-    uint64_t dummy;
-    if (cli_parse_addr(args[1], &dummy)) {
-        fprintf(stderr, "heapsnap path: '%s' is not an address (hex 0x... or decimal)\nusage: %s\n", args[1],
-                path_cmd.usage);
-        return HS_EXIT_USAGE;
-    }
+    if ((rc = cli_check_addr(&path_cmd, args[1]))) return rc;
     graph g;
     if ((rc = cli_graph_load(path, &g, false))) return rc;
     uint32_t v;

@@ -53,7 +53,7 @@ typedef struct data_args {
     report_base *base;
 } data_args;
 
-static int write_data(FILE *f, void *ud)
+static graph_status write_data(FILE *f, void *ud)
 {
     data_args *a = ud;
     return report_data_json(f, a->path, a->g, a->t, a->o, a->base);

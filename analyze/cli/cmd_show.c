@@ -83,12 +83,7 @@ int cmd_show(int argc, char **argv)
     int rc = cli_parse(&show_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
-    uint64_t dummy;
-    if (cli_parse_addr(args[1], &dummy)) {
-        fprintf(stderr, "heapsnap show: '%s' is not an address (hex 0x... or decimal)\nusage: %s\n", args[1],
-                show_cmd.usage);
-        return HS_EXIT_USAGE;
-    }
+    if ((rc = cli_check_addr(&show_cmd, args[1]))) return rc;
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
     uint32_t v;

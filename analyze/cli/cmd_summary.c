@@ -36,24 +36,6 @@ static const cli_cmd summary_cmd = {
     summary_opts, sizeof summary_opts / sizeof summary_opts[0], 1, 1, &summary_defaults, sizeof summary_defaults,
 };
 
-typedef struct type_row {
-    uint32_t type;
-    uint64_t count, shallow, retained;
-    char name[256];
-} type_row;
-
-static bool by_count;
-
-static int cmp_rows(const void *a, const void *b)
-{
-    const type_row *x = a, *y = b;
-    uint64_t xa = by_count ? x->count : x->shallow, ya = by_count ? y->count : y->shallow;
-    uint64_t xb = by_count ? x->shallow : x->count, yb = by_count ? y->shallow : y->count;
-    if (xa != ya) return xa < ya ? 1 : -1;
-    if (xb != yb) return xb < yb ? 1 : -1;
-    return strcmp(x->name, y->name);
-}
-
 int cmd_summary(int argc, char **argv)
 {
     char *args[1];
@@ -66,45 +48,19 @@ int cmd_summary(int argc, char **argv)
                 summary_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    by_count = strcmp(o.sort, "count") == 0;
     const char *path = args[0];
 
     graph g;
     int lrc = cli_graph_load(path, &g, true);
     if (lrc) return lrc;
-    hs_reader *r = g.reader;
-    uint32_t cap = g.ntypes;
-    uint64_t *count = calloc((size_t)cap + 1, 8), *shallow = calloc((size_t)cap + 1, 8);
-    if (!count || !shallow) {
-        free(count);
-        free(shallow);
-        graph_release(&g);
-        return cli_error("'%s': out of memory", path);
-    }
-    for (uint32_t v = 0; v < g.n; v++) {
-        count[g.type[v]]++;
-        shallow[g.type[v]] += graph_size(&g, v);
-    }
+    graph_type_row *rows = NULL;
     uint32_t nrows = 0;
-    type_row *rows = malloc((cap ? cap : 1) * sizeof *rows);
-    if (!rows) {
-        free(count);
-        free(shallow);
+    if (graph_type_rows(&g, strcmp(o.sort, "count") == 0, &rows, &nrows)) {
         graph_release(&g);
         return cli_error("'%s': out of memory", path);
     }
     uint64_t total_count = 0, total_shallow = 0;
-    for (uint32_t t = 0; t < cap; t++) {
-        if (!count[t]) continue;
-        type_row *row = &rows[nrows++];
-        row->type = t;
-        row->count = count[t];
-        row->shallow = shallow[t];
-        graph_type_name(r, t, row->name, sizeof row->name);
-        total_count += count[t];
-        total_shallow += shallow[t];
-    }
-    qsort(rows, nrows, sizeof *rows, cmp_rows);
+    for (uint32_t i = 0; i < nrows; i++) total_count += rows[i].count, total_shallow += rows[i].shallow;
     uint32_t shown = o.n == 0 || o.n > nrows ? nrows : (uint32_t)o.n;
     uint64_t *by_type = o.exact ? NULL : malloc(((size_t)g.ntypes + 1) * sizeof *by_type);
     bool failed = !o.exact && (!by_type || graph_type_retained(&g, by_type));
@@ -115,8 +71,6 @@ int cmd_summary(int argc, char **argv)
     free(by_type);
     if (failed) {
         free(rows);
-        free(count);
-        free(shallow);
         graph_release(&g);
         return cli_error("'%s': out of memory", path);
     }
@@ -169,8 +123,6 @@ int cmd_summary(int argc, char **argv)
                total_shallow ? 100.0 : 0, nrows);
     }
     free(rows);
-    free(count);
-    free(shallow);
     graph_release(&g);
     return HS_EXIT_OK;
 }

@@ -92,10 +92,10 @@ static void radix_sort(uint64_t *a, uint64_t *tmp, uint32_t n)
     free(cnt);
 }
 
-static void fail(diff_snap *s, const char *msg)
+static void fail(diff_snap *s, graph_status st, const char *msg)
 {
-    if (!s->failed) {
-        s->failed = 1;
+    if (!s->status) {
+        s->status = st;
         snprintf(s->message, sizeof s->message, "%s", msg);
     }
 }
@@ -150,57 +150,38 @@ uint64_t diff_root_step(const diff_snap *s, uint32_t r)
     return root_step(&sh, &s->g.roots[r]);
 }
 
-void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, diff_group_by group_by)
+/* Type names, their hashes, and per-type count and shallow bytes on `side`. */
+static graph_status build_types(diff_snap *s)
 {
-    memset(s, 0, sizeof *s);
-    s->path = path;
-    s->side = side;
-    graph *g = &s->g;
-    graph_load_error err;
-    graph_status st = graph_load_file_ex(path, g, NULL, (what & DIFF_SITES) ? GRAPH_LOAD_SITES : 0, &err);
-    if (st) {
-        fail(s, err.message);
-        return;
-    }
-    s->has_graph = true;
-    if (graph_dominators(g, NULL)) {
-        fail(s, "out of memory computing dominators");
-        return;
-    }
-    const uint32_t n = g->n, N = n + 2;
-    s->blocks = n;
-    s->total_shallow = g->total_shallow;
-    s->reachable_bytes = g->retained[GRAPH_SUPER(g)];
-    s->unreachable_bytes = g->retained[GRAPH_UNREACH(g)];
-    s->ntypes = g->ntypes;
-    s->site_decls = g->reader ? hs_reader_site_count(g->reader) : 0;
-    str_hashes sh = {g->reader, NULL, g->reader ? hs_reader_string_count(g->reader) : 0};
-    sh.h = calloc((size_t)sh.n + 1, 8);
+    const graph *g = &s->g;
     s->type_hash = calloc((size_t)s->ntypes + 1, 8);
     s->types = calloc((size_t)s->ntypes + 1, sizeof *s->types);
-    s->sig = malloc((size_t)N * 8);
-    uint32_t *anc = calloc((size_t)s->ntypes + 1, 4);
-    if (!sh.h || !s->type_hash || !s->types || !s->sig || !anc) goto nomem;
+    if (!s->type_hash || !s->types) return GRAPH_ERR_NOMEM;
     for (uint32_t t = 0; t < s->ntypes; t++) {
         char buf[512];
         const char *name = graph_type_name(g->reader, t, buf, sizeof buf);
         s->type_hash[t] = hash_bytes(name, strlen(name));
         s->types[t].hash = s->type_hash[t];
-        if (!(s->types[t].name = strdup(name))) goto nomem;
+        if (!(s->types[t].name = strdup(name))) return GRAPH_ERR_NOMEM;
     }
-    for (uint32_t v = 0; v < n; v++) {
+    for (uint32_t v = 0; v < g->n; v++) {
         diff_type *t = &s->types[g->type[v]];
-        t->count[side]++;
-        t->shallow[side] += graph_size(g, v);
+        t->count[s->side]++;
+        t->shallow[s->side] += graph_size(g, v);
     }
+    return GRAPH_OK;
+}
 
-    /* steps: the smallest candidate per node */
-    uint64_t *step = s->sig;
-    for (uint32_t v = 0; v < N; v++) step[v] = UINT64_MAX;
+/* step[v]: the smallest step candidate of every node (docs/diff.md#signatures). */
+static void build_steps(const diff_snap *s, str_hashes *sh, uint64_t *step)
+{
+    const graph *g = &s->g;
+    const uint32_t n = g->n;
+    for (uint32_t v = 0; v < n + 2; v++) step[v] = UINT64_MAX;
     for (uint32_t r = 0; r < g->nroots; r++) {
         uint32_t v = g->roots[r].node;
         if (v >= n || g->idom[v] != GRAPH_SUPER(g)) continue;
-        uint64_t c = root_step(&sh, &g->roots[r]);
+        uint64_t c = root_step(sh, &g->roots[r]);
         if (c < step[v]) step[v] = c;
     }
     for (uint32_t u = 0; u < n; u++) {
@@ -209,46 +190,53 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
             if (!graph_is_strong(g->out_kind[e])) continue;
             uint32_t w = g->out_to[e];
             if (g->idom[w] != u && graph_reachable(g, w) != ru) continue;
-            uint64_t c = edge_step(g, s->type_hash, &sh, u, e);
+            uint64_t c = edge_step(g, s->type_hash, sh, u, e);
             if (c < step[w]) step[w] = c;
         }
     }
+}
 
-    /* signatures, groups, type retained: the dominator tree, parents first */
-    uint32_t *off = NULL, *kids = NULL;
-    if (graph_dom_children(g, &off, &kids)) goto nomem;
-    if (what & DIFF_KEEP_GRAPH) {
-        if (!(s->order = malloc((size_t)N * 4))) {
-            free(off);
-            free(kids);
-            goto nomem;
-        }
+/* Count node v (signature s->sig[v], dominator parent p or none) in its group. */
+static graph_status group_add(diff_snap *s, uint32_t v, uint32_t p)
+{
+    bool created;
+    uint32_t gi = diff_gtab_get(&s->groups, s->sig[v], &created);
+    if (gi == GRAPH_NONE) return GRAPH_ERR_NOMEM;
+    diff_group *gr = &s->groups.v[gi];
+    if (created) {
+        gr->parent_sig = p == GRAPH_NONE ? 0 : s->sig[p];
+        gr->type_hash = v < s->g.n ? s->type_hash[s->g.type[v]] : 0;
+        gr->example = v;
     }
-    uint32_t cap = 1024, depth = 0, norder = 0;
+    gr->count[s->side]++;
+    gr->retained[s->side] += s->g.retained[v];
+    return GRAPH_OK;
+}
+
+/* One walk of the dominator tree, parents first (SUPER's tree, then
+ * UNREACH's), on an explicit stack: signatures from the steps (in place
+ * of them, in s->sig), the preorder when kept, the groups when asked, and
+ * each type's retained bytes counted at its topmost instances (anc[t]:
+ * instances of t on the current chain). */
+static graph_status walk_tree(diff_snap *s, unsigned what, uint32_t *anc)
+{
+    const graph *g = &s->g;
+    const uint32_t n = g->n;
+    uint32_t *off = NULL, *kids = NULL, cap = 1024, depth = 0, norder = 0;
+    if (graph_dom_children(g, &off, &kids)) return GRAPH_ERR_NOMEM;
     uint32_t *stk = malloc((size_t)cap * 4), *pos = malloc((size_t)cap * 4);
-    bool ok = stk && pos;
-    for (int top = 0; top < 2 && ok; top++) {
+    graph_status st = GRAPH_ERR_NOMEM;
+    if (!stk || !pos) goto out;
+    if ((what & DIFF_KEEP_GRAPH) && !(s->order = malloc(((size_t)n + 2) * 4))) goto out;
+    for (int top = 0; top < 2; top++) {
         uint32_t x = top ? GRAPH_UNREACH(g) : GRAPH_SUPER(g);
         s->sig[x] = top ? SIG_UNREACH : SIG_SUPER;
         if (s->order) s->order[norder++] = x;
-        if (what & DIFF_GROUPS) {
-            bool created;
-            uint32_t gi = diff_gtab_get(&s->groups, s->sig[x], &created);
-            if (gi == GRAPH_NONE) {
-                ok = false;
-                break;
-            }
-            diff_group *gr = &s->groups.v[gi];
-            gr->parent_sig = 0;
-            gr->type_hash = 0;
-            gr->example = x;
-            gr->count[side] = 1;
-            gr->retained[side] = g->retained[x];
-        }
+        if ((what & DIFF_GROUPS) && group_add(s, x, GRAPH_NONE)) goto out;
         stk[0] = x;
         pos[0] = off[x];
         depth = 1;
-        while (depth && ok) {
+        while (depth) {
             uint32_t p = stk[depth - 1];
             if (pos[depth - 1] == off[p + 1]) { /* leave p */
                 if (p < n) anc[g->type[p]]--;
@@ -258,34 +246,17 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
             uint32_t v = kids[pos[depth - 1]++];
             /* enter v */
             uint32_t t = g->type[v];
-            uint64_t stepv = step[v] == UINT64_MAX ? 0x77 : step[v];
+            uint64_t stepv = s->sig[v] == UINT64_MAX ? 0x77 : s->sig[v];
             s->sig[v] = hash_mix(hash_mix(s->sig[p], stepv), s->type_hash[t]);
             if (s->order) s->order[norder++] = v;
-            if (!anc[t]++) s->types[t].retained[side] += g->retained[v];
-            if (what & DIFF_GROUPS) {
-                bool created;
-                uint32_t gi = diff_gtab_get(&s->groups, s->sig[v], &created);
-                if (gi == GRAPH_NONE) {
-                    ok = false;
-                    break;
-                }
-                diff_group *gr = &s->groups.v[gi];
-                if (created) {
-                    gr->parent_sig = s->sig[p];
-                    gr->type_hash = s->type_hash[t];
-                    gr->example = v;
-                }
-                gr->count[side]++;
-                gr->retained[side] += g->retained[v];
-            }
+            if (!anc[t]++) s->types[t].retained[s->side] += g->retained[v];
+            if ((what & DIFF_GROUPS) && group_add(s, v, p)) goto out;
             if (depth == cap) {
-                uint32_t *ns = realloc(stk, (size_t)cap * 2 * 4), *np = ns ? realloc(pos, (size_t)cap * 2 * 4) : NULL;
+                uint32_t *ns = realloc(stk, (size_t)cap * 2 * 4);
                 if (ns) stk = ns;
+                uint32_t *np = ns ? realloc(pos, (size_t)cap * 2 * 4) : NULL;
                 if (np) pos = np;
-                if (!ns || !np) {
-                    ok = false;
-                    break;
-                }
+                if (!ns || !np) goto out;
                 cap *= 2;
             }
             stk[depth] = v;
@@ -293,26 +264,68 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
             depth++;
         }
     }
+    st = GRAPH_OK;
+out:
     free(stk);
     free(pos);
     free(off);
     free(kids);
-    if (!ok) goto nomem;
+    return st;
+}
 
-    if (what & DIFF_KEYS) {
-        s->keys = malloc(((size_t)n + 1) * 8);
-        uint64_t *tmp = malloc(((size_t)n + 1) * 8);
-        if (!s->keys || !tmp) {
-            free(tmp);
-            goto nomem;
-        }
-        for (uint32_t v = 0; v < n; v++) s->keys[v] = diff_key(s, v);
-        s->nkeys = n;
-        radix_sort(s->keys, tmp, n);
+/* s->keys: the sorted identity keys of every block. */
+static graph_status build_keys(diff_snap *s)
+{
+    const uint32_t n = s->g.n;
+    s->keys = malloc(((size_t)n + 1) * 8);
+    uint64_t *tmp = malloc(((size_t)n + 1) * 8);
+    if (!s->keys || !tmp) {
         free(tmp);
+        return GRAPH_ERR_NOMEM;
     }
+    for (uint32_t v = 0; v < n; v++) s->keys[v] = diff_key(s, v);
+    s->nkeys = n;
+    radix_sort(s->keys, tmp, n);
+    free(tmp);
+    return GRAPH_OK;
+}
+
+void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, diff_group_by group_by)
+{
+    memset(s, 0, sizeof *s);
+    s->path = path;
+    s->side = side;
+    graph *g = &s->g;
+    graph_load_error err;
+    graph_status st = graph_load_file_ex(path, g, NULL, (what & DIFF_SITES) ? GRAPH_LOAD_SITES : 0, &err);
+    if (st) {
+        fail(s, st, err.message);
+        return;
+    }
+    s->has_graph = true;
+    if (graph_dominators(g, NULL)) {
+        fail(s, GRAPH_ERR_NOMEM, "out of memory computing dominators");
+        return;
+    }
+    s->blocks = g->n;
+    s->total_shallow = g->total_shallow;
+    s->reachable_bytes = g->retained[GRAPH_SUPER(g)];
+    s->unreachable_bytes = g->retained[GRAPH_UNREACH(g)];
+    s->ntypes = g->ntypes;
+    s->site_decls = g->reader ? hs_reader_site_count(g->reader) : 0;
+    str_hashes sh = {g->reader, NULL, g->reader ? hs_reader_string_count(g->reader) : 0};
+    sh.h = calloc((size_t)sh.n + 1, 8);
+    s->sig = malloc(((size_t)g->n + 2) * 8);
+    uint32_t *anc = calloc((size_t)s->ntypes + 1, 4);
+    bool ok = sh.h && s->sig && anc && !build_types(s);
+    if (ok) build_steps(s, &sh, s->sig); /* the steps, which the walk turns into signatures */
+    ok = ok && !walk_tree(s, what, anc) && (!(what & DIFF_KEYS) || !build_keys(s));
     free(sh.h);
     free(anc);
+    if (!ok) {
+        fail(s, GRAPH_ERR_NOMEM, "out of memory comparing snapshots");
+        return;
+    }
     /* sites: from the graph when it kept them (a V8 snapshot), else a second pass below */
     if ((what & DIFF_SITES) && g->site && diff_sites_graph(s, g, group_by)) return;
     if (!(what & DIFF_KEEP_GRAPH)) {
@@ -321,14 +334,7 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
         graph_release(g);
         s->has_graph = false;
     }
-    if ((what & DIFF_SITES) && s->site_decls && !s->has_sites) {
-        if (diff_sites_read(s, path, group_by)) return;
-    }
-    return;
-nomem:
-    free(sh.h);
-    free(anc);
-    fail(s, "out of memory comparing snapshots");
+    if ((what & DIFF_SITES) && s->site_decls && !s->has_sites) diff_sites_read(s, path, group_by);
 }
 
 void diff_snap_release(diff_snap *s)

@@ -250,6 +250,16 @@ graph_status graph_type_retained(const graph *g, uint64_t *out /* OUT [ntypes] *
  * index first); *nout of them. malloc'd (free() it); NULL when out of memory. */
 uint32_t *graph_top_select(const graph *g, uint32_t k, uint32_t *nout /* OUT */);
 
+/* The per-type table (graph_type_rows.c): every type with an instance,
+ * sorted by shallow bytes (by_count: by count), then the other figure,
+ * then the name. retained is 0, for the caller to fill. *out malloc'd. */
+typedef struct graph_type_row {
+    uint32_t type;
+    uint64_t count, shallow, retained;
+    char name[256];
+} graph_type_row;
+graph_status graph_type_rows(const graph *g, bool by_count, graph_type_row **out /* OUT */, uint32_t *nout /* OUT */);
+
 /* ---- cycles (graph_cycles.c) ---- */
 /* comp[v] = component id of block v, ids dense in 0..*ncomp-1, in the
  * order Pearce's algorithm completes them (reverse topological). */
@@ -298,6 +308,11 @@ graph_status graph_bfs(const graph *g, uint32_t **via /* OUT [n] */, uint32_t **
 /* The holder of edge e (binary search in out_off). */
 uint32_t graph_edge_from(const graph *g, uint32_t e);
 
+/* The shortest path to v as its edges, root first: steps[0] = nedges +
+ * root, then edge indices. Returns their count (*steps malloc'd), or 0
+ * when v is unreachable or memory ran out. */
+uint32_t graph_path_steps(const graph *g, const uint32_t *via, uint32_t v, uint32_t **steps /* OUT */);
+
 /* The distinct shortest paths to block v, by their last step: a root
  * record naming v (length 1), or a strong reference to v from a reached
  * block (length dist + 1). Sorted shortest first, then by the preferred
@@ -311,6 +326,21 @@ typedef struct graph_path_end {
 } graph_path_end;
 graph_status graph_path_ends(const graph *g, const uint32_t *via, const uint32_t *dist, uint32_t v,
                              graph_path_end **out /* OUT */, uint32_t *nout /* OUT */);
+
+/* ---- around one block (graph_near.c) ---- */
+typedef struct graph_near_set {
+    uint32_t *list;     /* [n] the blocks shown: the target, its root chain, then by level */
+    uint32_t n, omitted;/* shown; seen but left out for the limit */
+    uint32_t *pos;      /* [g->n] index into list, or GRAPH_NONE */
+    uint32_t *steps, nsteps; /* graph_path_steps() of the target (0: unreachable) */
+    uint32_t path[64], npath; /* the holders on that chain (the first 64) */
+} graph_near_set;
+/* The blocks within `depth` references of target (its referrers, or its
+ * referents), at most maxn, its shortest chain from a root always among
+ * them. via from graph_bfs(). graph_near_release() frees the set. */
+graph_status graph_near(const graph *g, const uint32_t *via, uint32_t target, bool referrers, uint32_t depth,
+                        uint32_t maxn, graph_near_set *out /* OUT */);
+void graph_near_release(graph_near_set *s);
 
 /* ---- memcheck's leak kinds (graph_leaks.c) ---- */
 enum {

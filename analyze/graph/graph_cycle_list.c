@@ -6,7 +6,8 @@
  * block holding itself strongly), each with its members, shallow bytes,
  * lowest-index member, whether a root reaches it and whether a member has
  * a finalizer, sorted largest first; and the most common member types of
- * the first cycles. O(n + m) plus sorting; iterative, no recursion.
+ * the first cycles, counted exactly. O(n + m) plus sorting the cycles and
+ * each shown cycle's distinct types; iterative, no recursion.
  * See docs/cli.md#cycles.
  */
 #include "graph/graph.h"
@@ -76,12 +77,6 @@ out:
     return st;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int cmp_tcount(const void *a, const void *b)
 {
     const graph_type_count *x = a, *y = b;
@@ -92,11 +87,12 @@ static int cmp_tcount(const void *a, const void *b)
 graph_status graph_cycles_types(const graph *g, const graph_cycle_list *l, const uint32_t *which, uint32_t nwhich,
                                 uint32_t k, graph_type_count *out, uint32_t *nout, uint32_t *ndistinct)
 {
-    /* the members of the chosen cycles, grouped by cycle (CSR) */
+    /* the members' types of the chosen cycles, grouped by cycle (CSR) */
     uint32_t *slot = malloc(((size_t)l->ncomp + 1) * 4), *off = calloc((size_t)nwhich + 2, 4), *mem = NULL;
+    uint32_t *count = calloc((size_t)g->ntypes + 1, 4); /* per type, zero between cycles */
     graph_type_count *tc = NULL;
     graph_status st = GRAPH_ERR_NOMEM;
-    if (!slot || !off) goto out;
+    if (!slot || !off || !count) goto out;
     for (uint32_t c = 0; c < l->ncomp; c++) slot[c] = GRAPH_NONE;
     uint64_t total = 0;
     for (uint32_t i = 0; i < nwhich; i++) slot[l->v[which[i]].comp] = i, total += l->v[which[i]].members;
@@ -110,14 +106,15 @@ graph_status graph_cycles_types(const graph *g, const graph_cycle_list *l, const
     }
     for (uint32_t i = nwhich; i > 0; i--) off[i] = off[i - 1];
     off[0] = 0;
+    /* per cycle: count its types in O(members), then sort the distinct ones */
     for (uint32_t i = 0; i < nwhich; i++) {
-        uint32_t *m = mem + off[i], nm = off[i + 1] - off[i], nt = 0;
-        qsort(m, nm, 4, cmp_u32);
-        for (uint32_t a = 0; a < nm;) {
-            uint32_t b = a;
-            while (b < nm && m[b] == m[a]) b++;
-            tc[nt++] = (graph_type_count){m[a], b - a};
-            a = b;
+        const uint32_t *m = mem + off[i], nm = off[i + 1] - off[i];
+        uint32_t nt = 0;
+        for (uint32_t a = 0; a < nm; a++)
+            if (!count[m[a]]++) tc[nt++].type = m[a];
+        for (uint32_t t = 0; t < nt; t++) {
+            tc[t].count = count[tc[t].type];
+            count[tc[t].type] = 0;
         }
         qsort(tc, nt, sizeof *tc, cmp_tcount);
         nout[i] = nt < k ? nt : k;
@@ -129,6 +126,7 @@ out:
     free(slot);
     free(off);
     free(mem);
+    free(count);
     free(tc);
     return st;
 }

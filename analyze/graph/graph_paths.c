@@ -141,11 +141,46 @@ graph_status graph_path_ends(const graph *g, const uint32_t *via, const uint32_t
             if (!push_end(&c, &n, &cap, (graph_path_end){dist[u] + 1, e, path_root_rank(g, via, u)})) goto nomem;
         }
     }
-    qsort(c, n, sizeof *c, cmp_end);
+    if (n) qsort(c, n, sizeof *c, cmp_end);
     *out = c;
     *nout = n;
     return GRAPH_OK;
 nomem:
     free(c);
     return GRAPH_ERR_NOMEM;
+}
+
+/* ---- the path to one block, as steps ---- */
+/* The edges of the path to v, root first: steps[0] = nedges + root, then
+ * edge indices. Returns the count, or 0 when v is unreachable. */
+uint32_t graph_path_steps(const graph *g, const uint32_t *via, uint32_t v, uint32_t **steps)
+{
+    uint32_t cap = 16, n = 0;
+    uint32_t *s = malloc(cap * 4);
+    if (!s) return 0;
+    while (via[v] != GRAPH_NONE) {
+        if (n == cap) {
+            uint32_t *ns = realloc(s, (size_t)cap * 2 * 4);
+            if (!ns) {
+                free(s);
+                return 0;
+            }
+            s = ns;
+            cap *= 2;
+        }
+        s[n++] = via[v];
+        if (via[v] >= g->nedges) break;
+        v = graph_edge_from(g, via[v]);
+    }
+    if (!n || via[v] == GRAPH_NONE) {
+        free(s);
+        return 0;
+    }
+    for (uint32_t i = 0; i < n / 2; i++) {
+        uint32_t t = s[i];
+        s[i] = s[n - 1 - i];
+        s[n - 1 - i] = t;
+    }
+    *steps = s;
+    return n;
 }

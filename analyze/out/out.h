@@ -43,10 +43,9 @@ void out_label_raw_json(json_writer *j, const graph *g, uint8_t kind, uint32_t l
 const char *out_root_kind_name(uint8_t root_kind);          /* "global", "stack", ... */
 void out_root(FILE *f, const graph *g, uint32_t r);            /* "global root 'app'" */
 void out_root_json(json_writer *j, const graph *g, uint32_t r); /* {"root","name","count"} */
-uint32_t out_path_steps(const graph *g, const uint32_t *via, uint32_t v, uint32_t **steps);
 void out_path_line(FILE *f, const graph *g, const uint32_t *via, uint32_t v);
 void out_path_json(json_writer *j, const graph *g, const uint32_t *via, uint32_t v);
-/* The steps of out_path_steps() as JSON: [{"root": ...}, {"holder": block, "label": ...}, ...]. */
+/* The steps of graph_path_steps() as JSON: [{"root": ...}, {"holder": block, "label": ...}, ...]. */
 void out_path_steps_json(json_writer *j, const graph *g, const uint32_t *steps, uint32_t n);
 void out_overview(FILE *f, const graph *g);            /* one or two lines of counts */
 void out_overview_json(json_writer *j, const graph *g); /* {"blocks", ..., "missing": {...}} */

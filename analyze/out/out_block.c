@@ -124,46 +124,13 @@ void out_root(FILE *f, const graph *g, uint32_t r)
 }
 
 /* ---- paths ---- */
-/* The edges of the path to v, root first: steps[0] = nedges + root, then
- * edge indices. Returns the count, or 0 when v is unreachable. */
-uint32_t out_path_steps(const graph *g, const uint32_t *via, uint32_t v, uint32_t **steps)
-{
-    uint32_t cap = 16, n = 0;
-    uint32_t *s = malloc(cap * 4);
-    if (!s) return 0;
-    while (via[v] != GRAPH_NONE) {
-        if (n == cap) {
-            uint32_t *ns = realloc(s, (size_t)cap * 2 * 4);
-            if (!ns) {
-                free(s);
-                return 0;
-            }
-            s = ns;
-            cap *= 2;
-        }
-        s[n++] = via[v];
-        if (via[v] >= g->nedges) break;
-        v = graph_edge_from(g, via[v]);
-    }
-    if (!n || via[v] == GRAPH_NONE) {
-        free(s);
-        return 0;
-    }
-    for (uint32_t i = 0; i < n / 2; i++) {
-        uint32_t t = s[i];
-        s[i] = s[n - 1 - i];
-        s[n - 1 - i] = t;
-    }
-    *steps = s;
-    return n;
-}
 
 /* One line: "global root 'app' -> builtins.module 0x1000 .cache -> builtins.dict 0x2000 .k1 -> (target)";
  * paths longer than 8 steps keep the first 3 and the last 4. */
 void out_path_line(FILE *f, const graph *g, const uint32_t *via, uint32_t v)
 {
     uint32_t *s;
-    uint32_t n = out_path_steps(g, via, v, &s);
+    uint32_t n = graph_path_steps(g, via, v, &s);
     if (!n) {
         fputs(graph_reachable(g, v) ? "(no path)" : "(unreachable)", f);
         return;
@@ -189,7 +156,7 @@ void out_path_line(FILE *f, const graph *g, const uint32_t *via, uint32_t v)
 void out_path_json(json_writer *j, const graph *g, const uint32_t *via, uint32_t v)
 {
     uint32_t *s;
-    uint32_t n = out_path_steps(g, via, v, &s);
+    uint32_t n = graph_path_steps(g, via, v, &s);
     if (!n) {
         json_null(j);
         return;

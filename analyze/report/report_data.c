@@ -47,14 +47,14 @@ static void node_json(json_writer *j, const graph *g, const report_tree *t, uint
     json_kv_i64(j, "tree", t->pos[v] == GRAPH_NONE ? -1 : (int64_t)t->pos[v]);
 }
 
-static int suspects_json(json_writer *j, const graph *g, const report_tree *t, const uint32_t *via, uint32_t want)
+static graph_status suspects_json(json_writer *j, const graph *g, const report_tree *t, const uint32_t *via, uint32_t want)
 {
     uint32_t ncand = 0, *cand = graph_top_select(g, want * 10 + 10, &ncand);
     uint32_t *acc = malloc(((size_t)want + 1) * 4), nacc = 0;
     if (!cand || !acc) {
         free(cand);
         free(acc);
-        return -1;
+        return GRAPH_ERR_NOMEM;
     }
     for (uint32_t i = 0; i < ncand && nacc < want; i++) {
         uint32_t a = accumulation_point(g, t, cand[i]);
@@ -101,13 +101,13 @@ static int suspects_json(json_writer *j, const graph *g, const report_tree *t, c
     json_end(j);
     free(cand);
     free(acc);
-    return 0;
+    return GRAPH_OK;
 }
 
-static int top_json(json_writer *j, const graph *g, const report_tree *t, const uint32_t *via, uint32_t want)
+static graph_status top_json(json_writer *j, const graph *g, const report_tree *t, const uint32_t *via, uint32_t want)
 {
     uint32_t n = 0, *top = graph_top_select(g, want, &n);
-    if (!top) return -1;
+    if (!top) return GRAPH_ERR_NOMEM;
     json_array_begin(j, JSON_TIGHT);
     for (uint32_t i = 0; i < n; i++) {
         json_object_begin(j, JSON_INLINE);
@@ -119,48 +119,22 @@ static int top_json(json_writer *j, const graph *g, const report_tree *t, const 
     }
     json_end(j);
     free(top);
-    return 0;
+    return GRAPH_OK;
 }
 
 /* ---- types: as `heapsnap summary` (shallow order), retained for the first ntypes ---- */
-typedef struct type_row {
-    uint32_t type;
-    uint64_t count, shallow;
-    char name[256];
-} type_row;
-
-static int cmp_rows(const void *a, const void *b)
-{
-    const type_row *x = a, *y = b;
-    if (x->shallow != y->shallow) return x->shallow < y->shallow ? 1 : -1;
-    if (x->count != y->count) return x->count < y->count ? 1 : -1;
-    return strcmp(x->name, y->name);
-}
-
 #define REPORT_MAX_TYPE_ROWS 5000u
 
-static int types_json(json_writer *j, const graph *g, uint32_t nretained)
+static graph_status types_json(json_writer *j, const graph *g, uint32_t nretained)
 {
-    uint32_t cap = g->ntypes;
-    uint64_t *count = calloc((size_t)cap + 1, 8), *shallow = calloc((size_t)cap + 1, 8);
-    type_row *rows = malloc(((size_t)cap + 1) * sizeof *rows);
-    uint64_t *by_type = NULL;
-    int ret = -1;
-    if (!count || !shallow || !rows) goto out;
-    for (uint32_t v = 0; v < g->n; v++) count[g->type[v]]++, shallow[g->type[v]] += graph_size(g, v);
+    graph_type_row *rows = NULL;
     uint32_t nrows = 0;
-    for (uint32_t ty = 0; ty < cap; ty++) {
-        if (!count[ty]) continue;
-        type_row *r = &rows[nrows++];
-        r->type = ty;
-        r->count = count[ty];
-        r->shallow = shallow[ty];
-        graph_type_name(g->reader, ty, r->name, sizeof r->name);
-    }
-    qsort(rows, nrows, sizeof *rows, cmp_rows);
+    uint64_t *by_type = NULL;
+    graph_status ret = GRAPH_ERR_NOMEM;
+    if (graph_type_rows(g, false, &rows, &nrows)) goto out;
     uint32_t shown = nrows < REPORT_MAX_TYPE_ROWS ? nrows : REPORT_MAX_TYPE_ROWS;
     /* retained as `summary` shows it by default: one pass for every type */
-    by_type = malloc(((size_t)cap + 1) * sizeof *by_type);
+    by_type = malloc(((size_t)g->ntypes + 1) * sizeof *by_type);
     if (!by_type || graph_type_retained(g, by_type)) goto out;
     json_object_begin(j, JSON_INLINE);
     json_kv_u64(j, "count", nrows);
@@ -185,10 +159,8 @@ static int types_json(json_writer *j, const graph *g, uint32_t nretained)
     json_kv_u64(j, "shallow", os);
     json_end(j);
     json_end(j);
-    ret = 0;
+    ret = GRAPH_OK;
 out:
-    free(count);
-    free(shallow);
     free(rows);
     free(by_type);
     return ret;
@@ -197,15 +169,15 @@ out:
 /* ---- cycles: as `heapsnap cycles` (graph_cycles_find) ---- */
 #define REPORT_CYCLE_TYPES 5u
 
-static int cycles_json(json_writer *j, const graph *g, uint32_t want, const graph_progress *progress)
+static graph_status cycles_json(json_writer *j, const graph *g, uint32_t want, const graph_progress *progress)
 {
     graph_cycle_list l;
-    if (graph_cycles_find(g, &l, progress)) return -1;
+    if (graph_cycles_find(g, &l, progress)) return GRAPH_ERR_NOMEM;
     uint32_t shown = l.n < want ? l.n : want;
     uint32_t *which = malloc(((size_t)shown + 1) * 4), *ntypes = malloc(((size_t)shown + 1) * 4),
              *ndistinct = malloc(((size_t)shown + 1) * 4);
     graph_type_count *types = malloc(((size_t)shown * REPORT_CYCLE_TYPES + 1) * sizeof *types);
-    int ret = -1;
+    graph_status ret = GRAPH_ERR_NOMEM;
     if (!which || !ntypes || !ndistinct || !types) goto out;
     for (uint32_t i = 0; i < shown; i++) which[i] = i;
     if (graph_cycles_types(g, &l, which, shown, REPORT_CYCLE_TYPES, types, ntypes, ndistinct)) goto out;
@@ -238,7 +210,7 @@ static int cycles_json(json_writer *j, const graph *g, uint32_t want, const grap
     }
     json_end(j);
     json_end(j);
-    ret = 0;
+    ret = GRAPH_OK;
 out:
     free(which);
     free(ntypes);
@@ -249,12 +221,12 @@ out:
 }
 
 /* ---- the whole object ---- */
-int report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o,
+graph_status report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o,
                      report_base *base)
 {
     report_strs strs = {0};
     uint32_t *via = NULL;
-    int ret = -1;
+    graph_status ret = GRAPH_ERR_NOMEM;
     json_writer jw, *j = &jw;
     json_init(j, f);
     if (graph_bfs(g, &via, NULL, o->progress)) goto out;
@@ -292,7 +264,7 @@ int report_data_json(FILE *f, const char *path, const graph *g, const report_tre
     report_strs_json(j, &strs);
     json_end(j);
     fputc('\n', f);
-    ret = 0;
+    ret = GRAPH_OK;
 out:
     free(via);
     report_strs_release(&strs);

@@ -23,7 +23,7 @@ static const char *type_name_of(const report_base *b, uint64_t hash)
 
 static int64_t tree_index(const report_tree *t, uint32_t v) { return t->pos[v] == GRAPH_NONE ? -1 : (int64_t)t->pos[v]; }
 
-static int owners_json(json_writer *j, const report_base *b, const diff_owner *o, uint32_t n, const report_tree *t)
+static graph_status owners_json(json_writer *j, const report_base *b, const diff_owner *o, uint32_t n, const report_tree *t)
 {
     json_array_begin(j, JSON_TIGHT);
     for (uint32_t i = 0; i < n; i++) {
@@ -31,7 +31,7 @@ static int owners_json(json_writer *j, const report_base *b, const diff_owner *o
         out_diff_owner_json(j, b->before, b->after, &o[i], &tree);
     }
     json_end(j);
-    return 0;
+    return GRAPH_OK;
 }
 
 /* types that grew by at least the threshold (diff_types_merge's order) */
@@ -49,10 +49,10 @@ static void types_json(json_writer *j, const report_base *b, const diff_type *ty
 }
 
 /* new objects by type: the `rows` types with the most new bytes, at least the threshold */
-static int new_types_json(json_writer *j, const report_base *b, const diff_type *ty, uint32_t nt)
+static graph_status new_types_json(json_writer *j, const report_base *b, const diff_type *ty, uint32_t nt)
 {
     uint32_t *pick = malloc(((size_t)b->rows + 1) * 4), np = 0;
-    if (!pick) return -1;
+    if (!pick) return GRAPH_ERR_NOMEM;
     for (uint32_t i = 0; i < nt; i++) { /* insertion into the best `rows`, largest first */
         if (!ty[i].new_bytes || ty[i].new_bytes < b->noise) continue;
         uint32_t k = np < b->rows ? np++ : b->rows;
@@ -67,17 +67,17 @@ static int new_types_json(json_writer *j, const report_base *b, const diff_type 
     for (uint32_t k = 0; k < np; k++) out_diff_new_type_json(j, &ty[pick[k]]);
     json_end(j);
     free(pick);
-    return 0;
+    return GRAPH_OK;
 }
 
-static int clusters_json(json_writer *j, const report_base *b, const diff_cluster *cl, uint32_t n, const report_tree *t)
+static graph_status clusters_json(json_writer *j, const report_base *b, const diff_cluster *cl, uint32_t n, const report_tree *t)
 {
     const diff_snap *a = b->after;
     json_array_begin(j, JSON_TIGHT);
     for (uint32_t i = 0; i < n && i < b->rows; i++) {
         uint32_t owner = a->g.idom[cl[i].example];
         char *name = out_diff_name(a, owner);
-        if (!name) return -1;
+        if (!name) return GRAPH_ERR_NOMEM;
         char obuf[256];
         const char *tn = type_name_of(b, cl[i].type_hash);
         int64_t tree = tree_index(t, owner);
@@ -85,15 +85,15 @@ static int clusters_json(json_writer *j, const report_base *b, const diff_cluste
         free(name);
     }
     json_end(j);
-    return 0;
+    return GRAPH_OK;
 }
 
 /* [[tree index, owner index], ...]: embedded nodes in a listed owner's group */
-static int marks_json(json_writer *j, const report_base *b, const diff_owner *o, uint32_t n, const report_tree *t)
+static graph_status marks_json(json_writer *j, const report_base *b, const diff_owner *o, uint32_t n, const report_tree *t)
 {
     const diff_snap *a = b->after;
     uint32_t *rank = malloc(((size_t)a->groups.n + 1) * 4);
-    if (!rank) return -1;
+    if (!rank) return GRAPH_ERR_NOMEM;
     memset(rank, 0xFF, ((size_t)a->groups.n + 1) * 4);
     for (uint32_t k = 0; k < n; k++) rank[o[k].group] = k;
     json_array_begin(j, JSON_INLINE);
@@ -109,10 +109,10 @@ static int marks_json(json_writer *j, const report_base *b, const diff_owner *o,
     }
     json_end(j);
     free(rank);
-    return 0;
+    return GRAPH_OK;
 }
 
-int report_growth_json(json_writer *j, report_base *b, const report_tree *t)
+graph_status report_growth_json(json_writer *j, report_base *b, const report_tree *t)
 {
     diff_snap *a = b->after;
     uint8_t *isnew = NULL;
@@ -121,7 +121,7 @@ int report_growth_json(json_writer *j, report_base *b, const report_tree *t)
     diff_cluster *cl = NULL;
     uint32_t nt = 0, no = 0, ncl = 0;
     uint64_t nobj = 0, nbytes = 0;
-    int ret = -1;
+    graph_status ret = GRAPH_ERR_NOMEM;
     if (!(isnew = diff_new_blocks(b->before, a))) goto out;
     if (!(ty = diff_types_merge(b->before, a, &nt))) goto out;
     if (diff_groups_merge(&a->groups, &b->before->groups)) goto out;
@@ -153,7 +153,7 @@ int report_growth_json(json_writer *j, report_base *b, const report_tree *t)
     json_key(j, "marks");
     if (marks_json(j, b, own, no, t)) goto out;
     json_end(j);
-    ret = 0;
+    ret = GRAPH_OK;
 out:
     free(isnew);
     if (ty)

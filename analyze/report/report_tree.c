@@ -44,12 +44,12 @@ static int heap_before(const heap *h, heap_item a, heap_item b)
     return x < y;
 }
 
-static int heap_push(heap *h, heap_item it)
+static graph_status heap_push(heap *h, heap_item it)
 {
     if (h->n == h->cap) {
         uint32_t nc = h->cap ? h->cap * 2 : 64;
         heap_item *na = realloc(h->a, (size_t)nc * sizeof *na);
-        if (!na) return -1;
+        if (!na) return GRAPH_ERR_NOMEM;
         h->a = na;
         h->cap = nc;
     }
@@ -61,7 +61,7 @@ static int heap_push(heap *h, heap_item it)
         i = p;
     }
     h->a[i] = it;
-    return 0;
+    return GRAPH_OK;
 }
 
 static heap_item heap_pop(heap *h)
@@ -90,14 +90,14 @@ static int cmp_retained_desc(const void *a, const void *b)
 }
 
 /* Blocks in each dominator subtree: preorder from the tops, then sum in reverse. */
-static int subtree_counts(const graph *g, const uint32_t *off, const uint32_t *kids, uint32_t *count)
+static graph_status subtree_counts(const graph *g, const uint32_t *off, const uint32_t *kids, uint32_t *count)
 {
     const uint32_t N = g->n + 2;
     uint32_t *order = malloc((size_t)N * 4), *stack = malloc((size_t)N * 4);
     if (!order || !stack) {
         free(order);
         free(stack);
-        return -1;
+        return GRAPH_ERR_NOMEM;
     }
     uint32_t no = 0, sp = 0;
     stack[sp++] = GRAPH_UNREACH(g);
@@ -114,10 +114,11 @@ static int subtree_counts(const graph *g, const uint32_t *off, const uint32_t *k
     }
     free(order);
     free(stack);
-    return 0;
+    return GRAPH_OK;
 }
 
-static int embed(report_tree *t, uint32_t v, uint32_t parent)
+/* Add v under the embedded node `parent`; its index in node[]. */
+static uint32_t embed(report_tree *t, uint32_t v, uint32_t parent)
 {
     uint32_t i = t->n++;
     t->node[i] = v;
@@ -125,17 +126,17 @@ static int embed(report_tree *t, uint32_t v, uint32_t parent)
     t->nemb[i] = 0;
     t->pos[v] = i;
     if (parent != GRAPH_NONE) t->nemb[parent]++;
-    return (int)i;
+    return i;
 }
 
-int report_tree_build(const graph *g, uint32_t budget, report_tree *t)
+graph_status report_tree_build(const graph *g, uint32_t budget, report_tree *t)
 {
     memset(t, 0, sizeof *t);
     const uint32_t N = g->n + 2;
     if (budget < 2) budget = 2;
     if (budget > N) budget = N;
     heap h = {0};
-    if (graph_dom_children(g, &t->off, &t->kids)) return -1;
+    if (graph_dom_children(g, &t->off, &t->kids)) return GRAPH_ERR_NOMEM;
     t->node = malloc((size_t)budget * 4);
     t->parent = malloc((size_t)budget * 4);
     t->nemb = malloc((size_t)budget * 4);
@@ -151,7 +152,7 @@ int report_tree_build(const graph *g, uint32_t budget, report_tree *t)
     for (int i = 0; i < 2; i++) {
         uint32_t v = tops[i];
         if (v == GRAPH_UNREACH(g) && !g->unreach_count) continue;
-        uint32_t idx = (uint32_t)embed(t, v, GRAPH_NONE);
+        uint32_t idx = embed(t, v, GRAPH_NONE);
         uint32_t b = t->off[v], e = t->off[v + 1];
         qsort(t->kids + b, e - b, 4, cmp_retained_desc);
         if (b < e && heap_push(&h, (heap_item){b, idx})) goto nomem;
@@ -159,7 +160,7 @@ int report_tree_build(const graph *g, uint32_t budget, report_tree *t)
     while (h.n && t->n < budget) {
         heap_item it = heap_pop(&h);
         uint32_t c = t->kids[it.k];
-        uint32_t idx = (uint32_t)embed(t, c, it.pidx);
+        uint32_t idx = embed(t, c, it.pidx);
         uint32_t pv = t->node[it.pidx];
         if (it.k + 1 < t->off[pv + 1] && heap_push(&h, (heap_item){it.k + 1, it.pidx})) goto nomem;
         uint32_t b = t->off[c], e = t->off[c + 1];
@@ -169,11 +170,11 @@ int report_tree_build(const graph *g, uint32_t budget, report_tree *t)
         }
     }
     free(h.a);
-    return 0;
+    return GRAPH_OK;
 nomem:
     free(h.a);
     report_tree_release(t);
-    return -1;
+    return GRAPH_ERR_NOMEM;
 }
 
 uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_t v)
@@ -191,7 +192,7 @@ uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_
 /* The label under which the dominator holds an embedded node directly:
  * ".name" / "[i]" for a reference from its dominator, the root's
  * description for a child of <roots>. */
-static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, uint32_t *label)
+static graph_status tree_labels(const graph *g, const report_tree *t, report_strs *strs, uint32_t *label)
 {
     char buf[512];
     for (uint32_t i = 0; i < t->n; i++) label[i] = GRAPH_NONE;
@@ -216,7 +217,7 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
             } else {
                 continue;
             }
-            if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return -1;
+            if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return GRAPH_ERR_NOMEM;
         }
     }
     uint32_t sup = t->pos[GRAPH_SUPER(g)];
@@ -229,12 +230,12 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
         const char *kn = out_root_kind_name(rt->kind);
         int n = name ? snprintf(buf, sizeof buf, "%s root '%.*s'", kn, (int)(len > 400 ? 400 : len), name)
                      : snprintf(buf, sizeof buf, "%s root", kn);
-        if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return -1;
+        if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return GRAPH_ERR_NOMEM;
     }
-    return 0;
+    return GRAPH_OK;
 }
 
-int report_tree_json(json_writer *j, const graph *g, const report_tree *t, report_strs *strs)
+graph_status report_tree_json(json_writer *j, const graph *g, const report_tree *t, report_strs *strs)
 {
     uint32_t *label = malloc(((size_t)t->n + 1) * 4), *tname = malloc(((size_t)t->n + 1) * 4);
     if (!label || !tname || tree_labels(g, t, strs, label)) goto nomem;
@@ -306,11 +307,11 @@ int report_tree_json(json_writer *j, const graph *g, const report_tree *t, repor
     json_end(j);
     free(label);
     free(tname);
-    return 0;
+    return GRAPH_OK;
 nomem:
     free(label);
     free(tname);
-    return -1;
+    return GRAPH_ERR_NOMEM;
 }
 
 void report_tree_release(report_tree *t)
