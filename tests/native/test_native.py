@@ -282,6 +282,15 @@ class Cli(Base):
         self.assertIn("cache_add", self.cli("summary", f))
         top = self.cli("top", f)
         self.assertIn("[data] gt_leaks", top)
+        # everything else a Python dump gets: dominators, cycles, paths, show, report, diff
+        self.assertIn("gt_leaks.make_ring x7", self.cli("cycles", f))  # the unreachable ring, as garbage
+        self.cli("dominators", f)
+        lost = json.loads(self.cli("leaks", "--json", f))["records"][0]["example"]
+        self.assertIn("unreachable", self.cli("path", f, lost))
+        self.assertIn("gt_leaks.drop_blocks", self.cli("show", f, lost))
+        self.cli("report", f, "-o", self.path("r.html"))
+        self.assertGreater(os.path.getsize(self.path("r.html")), 10000)
+        self.assertIn("by allocation site", self.cli("diff", "--by", "site", f, f))
 
 
 if __name__ == "__main__":
