@@ -15,6 +15,12 @@
  * the process is not traced, e.g. an untraced fork child). The path is
  * copied. Any thread may call it, not from a signal handler; concurrent
  * calls run one after the other. The caller's stack and registers are roots.
+ *
+ * heapsnap_native_type(block, name) names the type of a live block, in
+ * place of its allocation site's function: 0, or HS_ERR_ARG when `block`
+ * is not the start of a live block (or name is NULL or empty). The name is
+ * copied (and kept for the process: use a few names, not one per block);
+ * it goes with the block until free() or realloc().
  */
 #ifndef HEAPSNAP_NATIVE_H
 #define HEAPSNAP_NATIVE_H
@@ -24,6 +30,7 @@ extern "C" {
 #endif
 
 int heapsnap_native_dump(const char *path) __attribute__((weak));
+int heapsnap_native_type(const void *block, const char *name) __attribute__((weak));
 
 #ifdef __cplusplus
 }

@@ -11,8 +11,9 @@
  *     symbolize their frames (dladdr, libdw), open the output file;
  *  2. take every table lock, then stop the other threads (hsn_stop.c);
  *  3. copy the table into an array sorted by address (LSD radix sort);
- *  4. declare frames, sites and types (the innermost frame that is not a
- *     malloc wrapper names the type), then every block in address order
+ *  4. declare frames, sites and types (the name the program gave with
+ *     heapsnap_native_type(), else the innermost frame that is not a malloc
+ *     wrapper names the type), then every block in address order
  *     with its references: each aligned word of the block that points into
  *     a live block, found through a bucket index, 64 blocks at a time in
  *     prefetching stages; a word that points past the start is an interior
@@ -811,7 +812,10 @@ int hsn_dump(const char *path_in, int why, uint64_t sp, const uint64_t *regs, in
             if ((c.st = type_get(w, &types, tname ? tname : "(unknown)", tmod, &site_t[s])) != HS_OK) break;
         }
         uint32_t type;
-        if (s) type = site_t[s];
+        const char *named = (c.b[i].meta & HSN_NAMED_BIT) ? hsn_name_of(c.b[i].addr) : NULL;
+        if (named) { /* the program named it (heapsnap_native_type) */
+            if ((c.st = type_get(w, &types, named, NULL, &type)) != HS_OK) break;
+        } else if (s) type = site_t[s];
         else {
             if (unknown_type == HS_NONE && (c.st = type_get(w, &types, "(no site)", NULL, &unknown_type)) != HS_OK)
                 break;

@@ -73,13 +73,14 @@ extern size_t (*hsn_real_usable)(void *);
 void hsn_init(void);
 
 /* ---- the live-block table (hsn_table.c) ----
- * 16 bytes an entry: address, and size (36 bits; larger sizes go to a side
- * list) | thread (6 bits) | site (22 bits). Open addressing with linear
+ * 16 bytes an entry: address, and size (35 bits; larger sizes go to a side
+ * list) | named (1 bit) | thread (6 bits) | site (22 bits). Open addressing with linear
  * probing and backward-shift deletion in 16 shards, each with its own lock,
  * grown by half at 3/4 load (so 21-32 bytes a block, 26 on average); tables
  * of 2 MiB and more on huge pages. */
 #define HSN_SHARDS 16
-#define HSN_SIZE_BITS 36
+#define HSN_SIZE_BITS 35
+#define HSN_NAMED_BIT (1ull << 35) /* the program named its type: see hsn_name_of */
 #define HSN_THREAD_BITS 6
 #define HSN_SITE_BITS 22
 #define HSN_SITE_MAX ((1u << HSN_SITE_BITS) - 1) /* site ids past it become "no site" (0) */
@@ -100,8 +101,12 @@ int hsn_table_remove(uint64_t addr);
 /* Remove p and free it with real_free, in that shard's critical section. */
 void hsn_table_free(void *p, void (*real_free)(void *));
 static inline uint64_t hsn_meta_size(uint64_t meta) { return meta & ((1ull << HSN_SIZE_BITS) - 1); }
-static inline uint32_t hsn_meta_thread(uint64_t meta) { return (uint32_t)(meta >> HSN_SIZE_BITS) & ((1u << HSN_THREAD_BITS) - 1); }
-static inline uint32_t hsn_meta_site(uint64_t meta) { return (uint32_t)(meta >> (HSN_SIZE_BITS + HSN_THREAD_BITS)); }
+static inline uint32_t hsn_meta_thread(uint64_t meta) { return (uint32_t)(meta >> (HSN_SIZE_BITS + 1)) & ((1u << HSN_THREAD_BITS) - 1); }
+static inline uint32_t hsn_meta_site(uint64_t meta) { return (uint32_t)(meta >> (HSN_SIZE_BITS + 1 + HSN_THREAD_BITS)); }
+/* heapsnap_native_type(): name the type of a live block (0, or -1 when it is
+ * not live or memory is short); the name a dump uses, or NULL. */
+int hsn_table_set_name(uint64_t addr, const char *name);
+const char *hsn_name_of(uint64_t addr);
 /* The exact size of a block whose meta says (1 << 36) - 1 or more. */
 uint64_t hsn_big_size(uint64_t addr, uint64_t meta);
 void hsn_table_lock_all(void);

@@ -144,6 +144,84 @@ static void big_set(uint64_t addr, uint64_t size)
     hsn_lock_give(&big_lock);
 }
 
+/* ---- names the program gave (heapsnap_native_type): address -> name ----
+ * Few, so a small open-addressing map under one lock, always taken inside a
+ * shard's critical section (shard, then names: one order), and the names
+ * themselves interned in a list. */
+typedef struct name_ent { uint64_t addr; uint32_t id; } name_ent;
+static name_ent *names;
+static uint32_t names_cap, names_n;
+static char **name_str;
+static uint32_t name_count, name_cap;
+static hsn_lock names_lock;
+
+static void names_del_locked(uint64_t addr)
+{
+    if (!names_cap) return;
+    uint32_t j = (uint32_t)(addr_hash(addr) % names_cap);
+    while (names[j].addr && names[j].addr != addr) j = (j + 1) % names_cap;
+    if (!names[j].addr) return;
+    names[j].addr = 0;
+    names_n--;
+    for (uint32_t k = (j + 1) % names_cap; names[k].addr; k = (k + 1) % names_cap) { /* re-insert the run */
+        name_ent e = names[k];
+        names[k].addr = 0;
+        uint32_t h = (uint32_t)(addr_hash(e.addr) % names_cap);
+        while (names[h].addr) h = (h + 1) % names_cap;
+        names[h] = e;
+    }
+}
+
+static int names_put_locked(uint64_t addr, const char *name)
+{
+    uint32_t id = 0;
+    while (id < name_count && strcmp(name_str[id], name) != 0) id++;
+    if (id == name_count) {
+        if (name_count == name_cap) {
+            uint32_t cap = name_cap ? name_cap * 2 : 64;
+            char **v = hsn_map(cap * sizeof *v);
+            if (!v) return -1;
+            if (name_str) memcpy(v, name_str, name_count * sizeof *v), hsn_unmap(name_str, name_cap * sizeof *v);
+            name_str = v;
+            name_cap = cap;
+        }
+        size_t len = strlen(name) + 1;
+        char *c = hsn_arena_alloc(len, 16);
+        if (!c) return -1;
+        memcpy(c, name, len);
+        name_str[name_count++] = c;
+    }
+    if ((names_n + 1) * 2 > names_cap) {
+        uint32_t cap = names_cap ? names_cap * 2 : 256;
+        name_ent *v = hsn_map(cap * sizeof *v);
+        if (!v) return -1;
+        for (uint32_t i = 0; i < names_cap; i++)
+            if (names[i].addr) {
+                uint32_t h = (uint32_t)(addr_hash(names[i].addr) % cap);
+                while (v[h].addr) h = (h + 1) % cap;
+                v[h] = names[i];
+            }
+        if (names) hsn_unmap(names, names_cap * sizeof *names);
+        names = v;
+        names_cap = cap;
+    }
+    uint32_t j = (uint32_t)(addr_hash(addr) % names_cap);
+    while (names[j].addr && names[j].addr != addr) j = (j + 1) % names_cap;
+    if (!names[j].addr) names_n++;
+    names[j] = (name_ent){addr, id};
+    return 0;
+}
+
+/* Read while the world is stopped (the dumper holds every shard lock, so
+ * no thread holds this one). */
+const char *hsn_name_of(uint64_t addr)
+{
+    if (!names_cap) return NULL;
+    uint32_t j = (uint32_t)(addr_hash(addr) % names_cap);
+    while (names[j].addr && names[j].addr != addr) j = (j + 1) % names_cap;
+    return names[j].addr ? name_str[names[j].id] : NULL;
+}
+
 static int shard_grow(hsn_shard *s)
 {
     uint32_t cap = s->cap ? s->cap + s->cap / 2 : 1024; /* 1.5x: the load stays in 1/2..3/4 */
@@ -174,7 +252,7 @@ void hsn_table_insert(uint64_t addr, uint64_t size, uint32_t site, uint32_t thre
         big_set(addr, size);
     }
     if (site > HSN_SITE_MAX) site = 0;
-    uint64_t meta = stored | (uint64_t)thread << HSN_SIZE_BITS | (uint64_t)site << (HSN_SIZE_BITS + HSN_THREAD_BITS);
+    uint64_t meta = stored | (uint64_t)thread << (HSN_SIZE_BITS + 1) | (uint64_t)site << (HSN_SIZE_BITS + 1 + HSN_THREAD_BITS);
     hsn_lock_take(&s->lock);
     if ((!s->slots || (s->count + 1) * 4 > (uint64_t)s->cap * 3) && shard_grow(s) != 0 && !s->slots) {
         hsn_lock_give(&s->lock); /* no memory for the table: the block goes untracked */
@@ -182,9 +260,14 @@ void hsn_table_insert(uint64_t addr, uint64_t size, uint32_t site, uint32_t thre
     }
     uint64_t j = home_of(h, s->cap);
     while (s->slots[j].addr && s->slots[j].addr != addr) j = j + 1 == s->cap ? 0 : j + 1;
-    if (s->slots[j].addr == addr) {
+    if (s->slots[j].addr == addr) { /* a stale entry (freed while a dump held the tables) */
         __atomic_store_n(&s->bytes, s->bytes - hsn_meta_size(s->slots[j].meta), __ATOMIC_RELAXED);
         s->count--;
+        if (s->slots[j].meta & HSN_NAMED_BIT) {
+            hsn_lock_take(&names_lock);
+            names_del_locked(addr);
+            hsn_lock_give(&names_lock);
+        }
     }
     s->slots[j].addr = addr;
     s->slots[j].meta = meta;
@@ -234,6 +317,11 @@ static int remove_locked(hsn_shard *s, uint64_t addr, uint64_t h)
         return 0;
     }
     uint64_t size = hsn_meta_size(s->slots[j].meta);
+    if (s->slots[j].meta & HSN_NAMED_BIT) {
+        hsn_lock_take(&names_lock);
+        names_del_locked(addr);
+        hsn_lock_give(&names_lock);
+    }
     /* backward-shift deletion: pull later entries of the run into the hole */
     uint64_t hole = j, k = j + 1 == cap ? 0 : j + 1;
     while (s->slots[k].addr) {
@@ -254,6 +342,26 @@ static int remove_locked(hsn_shard *s, uint64_t addr, uint64_t h)
     return 1;
 }
 
+int hsn_table_set_name(uint64_t addr, const char *name)
+{
+    uint64_t h = addr_hash(addr);
+    hsn_shard *s = shard_of(h);
+    int rc = -1;
+    hsn_lock_take(&s->lock);
+    if (s->slots) {
+        uint64_t j = home_of(h, s->cap);
+        while (s->slots[j].addr && s->slots[j].addr != addr) j = j + 1 == s->cap ? 0 : j + 1;
+        if (s->slots[j].addr == addr) {
+            hsn_lock_take(&names_lock);
+            rc = names_put_locked(addr, name);
+            hsn_lock_give(&names_lock);
+            if (rc == 0) s->slots[j].meta |= HSN_NAMED_BIT;
+        }
+    }
+    hsn_lock_give(&s->lock);
+    return rc;
+}
+
 void hsn_table_lock_all(void)
 {
     for (int i = 0; i < HSN_SHARDS; i++) hsn_lock_take(&hsn_shards[i].lock);
@@ -268,6 +376,7 @@ void hsn_table_reset_locks(void)
 {
     for (int i = 0; i < HSN_SHARDS; i++) atomic_store(&hsn_shards[i].lock.v, 0);
     atomic_store(&big_lock.v, 0);
+    atomic_store(&names_lock.v, 0);
 }
 
 uint64_t hsn_table_bytes(void)

@@ -294,3 +294,13 @@ HSN_EXPORT int heapsnap_native_dump(const char *path)
     callee_saved(r);
     return hsn_dump(path, HSN_WHY_API, (uint64_t)(uintptr_t)__builtin_frame_address(0), r, 6);
 }
+
+HSN_EXPORT int heapsnap_native_type(const void *block, const char *name)
+{
+    if (atomic_load(&hsn_disabled)) return HS_ERR_STATE;
+    if (!block || !name || !*name) return HS_ERR_ARG;
+    hsn_self.busy++;
+    int rc = hsn_table_set_name((uint64_t)(uintptr_t)block, name);
+    hsn_self.busy--;
+    return rc == 0 ? HS_OK : HS_ERR_ARG;
+}

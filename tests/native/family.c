@@ -2,6 +2,7 @@
 /*
  * tests/native/family.c — every interposed call once, each result kept in
  * g_keep with a distinct size so the test can find it in the dump; then
+ * heapsnap_native_type() on a block, a non-block and a block then realloc'd;
  * heapsnap_native_dump() to a good and to an impossible path, and an
  * allocation that must fail (the post-mortem dump). Usage: family DIR.
  */
@@ -36,6 +37,12 @@ int main(int argc, char **argv)
         if (!g_keep[i] || malloc_usable_size(g_keep[i]) < 40) return 1;
     g_sink = malloc(1010);
     free(g_sink); /* freed: must not appear */
+    /* the program names its own types; a name goes with the block until realloc */
+    if (!heapsnap_native_type || heapsnap_native_type(g_keep[0], "Session") != 0) return 5;
+    if (heapsnap_native_type(&n, "NotABlock") == 0) return 6;
+    void *blob = malloc(1011);
+    if (heapsnap_native_type(blob, "Blob") != 0) return 7;
+    g_keep[n++] = realloc(blob, 1012);
     char path[512];
     snprintf(path, sizeof path, "%s/family.hsnap", argv[1]);
     int rc = heapsnap_native_dump(path);

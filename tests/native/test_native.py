@@ -198,6 +198,11 @@ class Family(Base):
         # strdup is a wrapper: the type is the caller
         sd = next(b for b in snap["blocks"].values() if b["size"] == 40)
         self.assertEqual(u.type_name(snap, sd), "main")
+        # heapsnap_native_type names win over sites, and do not survive realloc
+        by_size = {b["size"]: u.type_name(snap, b) for b in snap["blocks"].values()}
+        self.assertEqual(by_size[1001], "Session")
+        self.assertEqual(by_size[1012], "main")
+        self.assertNotIn("Blob", by_size.values())
         # the failed malloc wrote the post-mortem dump
         oom = u.decode(self.path("out.1.hsnap"))
         self.assertEqual(oom["header"]["tags"]["native.trigger"], "oom")
