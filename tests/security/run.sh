@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# tests/security/run.sh — run one issue-19 regression case
+# (tests/security/<defect>.sh) in a fresh temporary folder, with lib.sh's
+# helpers loaded. The case fails by exiting non-zero; each check prints
+# "ok: ..." or "FAIL: ...". Environment: HEAPSNAP, MKSNAP, HSGEN, MKHOSTILE,
+# DATA (tests/data), BIN, SECURITY (this folder).
+set -u
+case_file=$1
+work=$(mktemp -d)
+trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
+cd "$work" || exit 1
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+. "$case_file"
+finish
