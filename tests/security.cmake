@@ -32,9 +32,17 @@ set(HS_SECURITY_PENDING
   stdout_write_error       # 13
   sigxfsz                  # 14
 )
-foreach(c ${HS_SECURITY_CASES})
+set(HS_SECURITY_ENV "HEAPSNAP=$<TARGET_FILE:heapsnap_cli>;MKSNAP=$<TARGET_FILE:mksnap>;HSGEN=$<TARGET_FILE:hsgen>;MKHOSTILE=$<TARGET_FILE:mkhostile>;DATA=${HS_TEST_DIR}/data;BIN=${CMAKE_BINARY_DIR}/bin;SECURITY=${HS_TEST_DIR}/security")
+if(HS_SANITIZE)
+  list(APPEND HS_SECURITY_ENV "HS_SANITIZE=1")
+endif()
+foreach(c ${HS_SECURITY_CASES} ${HS_SECURITY_PENDING})
   add_test(NAME security/${c} COMMAND bash ${HS_TEST_DIR}/security/run.sh ${HS_TEST_DIR}/security/${c}.sh)
-  set_tests_properties(security/${c} PROPERTIES
-    TIMEOUT 300
-    ENVIRONMENT "HEAPSNAP=$<TARGET_FILE:heapsnap_cli>;MKSNAP=$<TARGET_FILE:mksnap>;HSGEN=$<TARGET_FILE:hsgen>;MKHOSTILE=$<TARGET_FILE:mkhostile>;DATA=${HS_TEST_DIR}/data;BIN=${CMAKE_BINARY_DIR}/bin;SECURITY=${HS_TEST_DIR}/security")
+  set_tests_properties(security/${c} PROPERTIES TIMEOUT 300 ENVIRONMENT "${HS_SECURITY_ENV}")
+endforeach()
+# listed by ctest as "Disabled"; `ctest -R security/ -C pending` does not run
+# them either: run one by hand with `bash tests/security/run.sh CASE` and the
+# environment above
+foreach(c ${HS_SECURITY_PENDING})
+  set_tests_properties(security/${c} PROPERTIES DISABLED TRUE)
 endforeach()

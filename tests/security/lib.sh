@@ -26,6 +26,7 @@ expect() { # rc glob cmd...
   fi
 }
 mode_of() { stat -c %a "$1"; }
+not() { ! "$@"; }
 finish() {
   if [ "$hs_fails" = 0 ]; then echo "all checks passed"; exit 0; fi
   echo "$hs_fails checks failed"; exit 1

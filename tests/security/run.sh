@@ -5,11 +5,12 @@
 # "ok: ..." or "FAIL: ...". Environment: HEAPSNAP, MKSNAP, HSGEN, MKHOSTILE,
 # DATA (tests/data), BIN, SECURITY (this folder).
 set -u
-case_file=$1
+case_file=$(realpath "$1")
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'chmod -R u+rwx "$work" 2>/dev/null; rm -rf "$work"' EXIT
 cd "$work" || exit 1
 # shellcheck source=lib.sh
-. "$(dirname "$0")/lib.sh"
+. "$here/lib.sh"
 . "$case_file"
 finish
