@@ -30,6 +30,10 @@ run_suite() { # name, build dir, cmake args...
   passed=$((passed + t - p)); failed=$((failed + p))
 }
 
+# The layout's dependency rule (docs/analyzer.md#layout) on every #include.
+echo "== layout: scripts/check_layout.sh"
+if bash scripts/check_layout.sh; then passed=$((passed+1)); else failed=$((failed+1)); fi
+
 py=(-DHS_PYTHON=ON -DPython3_EXECUTABLE=/usr/bin/python3)
 run_suite "release" build-ci "${py[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -14,13 +14,13 @@ foreach(t ${HS_FUZZ_TARGETS})
   endif()
 endforeach()
 
-# The V8 heap snapshot reader (analyze/v8_*.c, in hsgraph).
+# The V8 heap snapshot reader (analyze/v8/, through analyze/load/).
 add_executable(replay_v8 fuzz/fuzz_v8.c fuzz/regression_driver.c)
-target_link_libraries(replay_v8 PRIVATE hsgraph)
+target_link_libraries(replay_v8 PRIVATE hsload)
 add_test(NAME fuzz/replay_v8 COMMAND replay_v8 ${HS_TEST_DIR}/data/v8 ${HS_TEST_DIR}/data/v8/bad
                                     ${HS_TEST_DIR}/fuzz/corpus_v8)
 if(HS_FUZZ)
   add_executable(fuzz_v8 fuzz/fuzz_v8.c)
   target_compile_options(fuzz_v8 PRIVATE -fsanitize=fuzzer)
-  target_link_libraries(fuzz_v8 PRIVATE hsgraph -fsanitize=fuzzer)
+  target_link_libraries(fuzz_v8 PRIVATE hsload -fsanitize=fuzzer)
 endif()

@@ -5,7 +5,7 @@
 # committed real node heap. CLI cases live in tests/cli/import/.
 # See docs/v8.md#tests.
 add_executable(test_v8 v8/test_v8.c)
-target_link_libraries(test_v8 PRIVATE hsgraph)
+target_link_libraries(test_v8 PRIVATE hsload)
 
 set(HS_V8_GEN ${CMAKE_CURRENT_BINARY_DIR}/v8/gen.heapsnapshot)
 add_test(NAME v8/gen COMMAND bash ${HS_TEST_DIR}/v8/gen.sh ${HS_V8_GEN})

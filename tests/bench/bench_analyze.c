@@ -10,7 +10,7 @@
  *   bench_analyze FILE [N]
  */
 #define _POSIX_C_SOURCE 200809L
-#include "graph.h"
+#include "load/load.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
  * and whose conversion carries every site and each node's.
  */
 #define _GNU_SOURCE
-#include "v8_read.h"
+#include "v8/v8_read.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,8 @@
  * key chain, and random heaps relocated and permuted (no owner grows).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "diff.h"
+#include "diff/diff.h"
+#include "graph/graph_hash.h"
 #include "hs_test.h"
 #include "heapsnap.h"
 
@@ -149,7 +150,7 @@ static void test_cache_growth(void)
         CHECK_EQ_U64(o[0].children_added, 1000);
         CHECK_EQ_U64(o[0].growth, 500 * (1000 + 50));
         CHECK_EQ_U64(o[0].retained_delta, 500 * (1000 + 50));
-        CHECK(o[0].entries_type == diff_hash_bytes("builtins.bytes", 14));
+        CHECK(o[0].entries_type == hash_bytes("builtins.bytes", 14));
     }
     free(o);
     /* a threshold above the growth hides it */

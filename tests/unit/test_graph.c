@@ -12,7 +12,7 @@
  * address, and a long chain that would overflow a recursive search.
  * Usage: test_graph [SEED [ITERATIONS]]. See docs/analyzer.md.
  */
-#include "graph.h"
+#include "load/load.h"
 
 #include <stdio.h>
 #include <stdlib.h>

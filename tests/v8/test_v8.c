@@ -22,8 +22,8 @@
  * and checks, on every node, that its site is its trace path or else its
  * location's one frame (check_site_rules).
  */
-#include "graph.h"
-#include "v8_read.h"
+#include "load/load.h"
+#include "v8/v8_read.h"
 
 #include <stdio.h>
 #include <stdlib.h>

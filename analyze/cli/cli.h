@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/cli/cli.h — what the heapsnap subcommands share: the command entry
+ * points (one file each, cmd_<name>.c, listed in main.c), exit statuses, the
+ * option table that parses arguments and prints --help (git's
+ * parse-options), diagnostics on stderr, and output helpers (humanized
+ * sizes, JSON strings, terminal-safe text). See docs/cli.md.
+ */
+#ifndef HS_CLI_H
+#define HS_CLI_H
+
+#include "diff/diff.h"
+#include "graph/graph.h"
+#include "load/load.h"
+#include "out/out.h"
+#include "hs_format.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum { HS_EXIT_OK = 0, HS_EXIT_BAD_INPUT = 1, HS_EXIT_USAGE = 2 };
+
+int cmd_info(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_dominators(int argc, char **argv);
+int cmd_cycles(int argc, char **argv);
+int cmd_path(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_diff(int argc, char **argv);  /* cmd_diff.c */
+int cmd_leaks(int argc, char **argv); /* cmd_leaks.c */
+int cmd_trend(int argc, char **argv); /* cmd_trend.c */
+int cmd_report(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_import(int argc, char **argv); /* cmd_import.c: V8 .heapsnapshot → .hsnap */
+
+
+/* ---- options ---- */
+typedef enum { CLI_BOOL, CLI_UINT, CLI_STRING } cli_opt_type;
+
+typedef struct cli_opt {
+    const char *long_name; /* without "--" */
+    char short_name;       /* 0 for none */
+    cli_opt_type type;
+    void *value;           /* bool*, uint64_t*, const char** */
+    const char *arg_name;  /* for --help, e.g. "N" */
+    const char *help;
+} cli_opt;
+
+typedef struct cli_cmd {
+    const char *name;    /* "summary" */
+    const char *usage;   /* "heapsnap summary [options] FILE" */
+    const char *summary; /* one line */
+    const cli_opt *opts;
+    int nopts;
+    int min_args, max_args; /* positional arguments */
+} cli_cmd;
+
+/* Parse argv (argv[0] is the command name). Positional arguments are
+ * gathered into args (at most max_args). Returns -1 when the caller should
+ * return HS_EXIT_OK (--help printed), HS_EXIT_USAGE on a usage error
+ * (message and usage printed to stderr), or 0 to go on. */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, char **args, int *nargs);
+void cli_print_help(const cli_cmd *cmd, FILE *out);
+
+/* ---- diagnostics ---- */
+int cli_error(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+/* "heapsnap: 'path': <message>" for a reader failure; returns HS_EXIT_BAD_INPUT. */
+int cli_reader_error(const char *path, const hs_reader *r, hs_status st);
+
+/* ---- loading (cli_load.c) ---- */
+/* One line "heapsnap: 'file': message" for a failed comparison summary;
+ * returns HS_EXIT_BAD_INPUT. */
+int cli_diff_fail(const diff_snap *s);
+/* diff_build2() with the failure printed: 0 or HS_EXIT_BAD_INPUT. */
+int cli_diff_build2(diff_snap *a, const char *pa, int sa, unsigned wa, diff_snap *b, const char *pb, int sb,
+                    unsigned wb, diff_group_by by);
+/* Progress reporting for graph phases: non-NULL only when stderr is a terminal. */
+const graph_progress *cli_progress(void);
+/* Load `path` (and its dominator tree); on failure print the one-line error
+ * and return HS_EXIT_BAD_INPUT. */
+int cli_graph_load(const char *path, graph *g, bool dominators);
+/* ADDR: hex with 0x, or decimal. */
+int cli_parse_addr(const char *s, uint64_t *out);
+/* The block at ADDR: HS_EXIT_USAGE if not an address, HS_EXIT_BAD_INPUT (one
+ * line) if no such block. */
+int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v);
+
+#endif /* HS_CLI_H */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/cli/cli_load.c — what every subcommand does around the libraries:
+ * one-line diagnostics on stderr ("heapsnap: 'file': what at where"), the
+ * progress line on a terminal, loading a snapshot into a graph (with its
+ * dominator tree when asked) and finding the block a command is asked about.
+ * See docs/cli.md.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli/cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("heapsnap: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return HS_EXIT_BAD_INPUT;
+}
+
+int cli_reader_error(const char *path, const hs_reader *r, hs_status st)
+{
+    const char *msg = r ? hs_reader_error(r)->message : "";
+    fprintf(stderr, "heapsnap: '");
+    out_text_safe(stderr, path, strlen(path));
+    fprintf(stderr, "': %s\n", *msg ? msg : hs_strerror(st));
+    return HS_EXIT_BAD_INPUT;
+}
+
+/* ---- progress: a line on stderr, only on a terminal, only after a second ---- */
+typedef struct progress_state {
+    double start;
+    const char *phase;
+    bool shown;
+} progress_state;
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void progress_fn(void *ud, const char *phase, uint64_t done, uint64_t total)
+{
+    progress_state *ps = ud;
+    if (!phase) {
+        if (ps->shown) fputs("\r\033[K", stderr);
+        ps->shown = false;
+        ps->phase = NULL;
+        return;
+    }
+    if (phase != ps->phase) {
+        ps->phase = phase;
+        ps->start = mono_now();
+    }
+    if (mono_now() - ps->start < 1.0) return;
+    char b[32];
+    if (total) fprintf(stderr, "\r\033[Kheapsnap: %s %.0f%%", phase, 100.0 * (double)done / (double)total);
+    else fprintf(stderr, "\r\033[Kheapsnap: %s %s", phase, fmt_bytes(done, b));
+    ps->shown = true;
+}
+
+static progress_state g_progress;
+static const graph_progress tty_progress = {progress_fn, &g_progress};
+
+const graph_progress *cli_progress(void) { return isatty(2) ? &tty_progress : NULL; }
+
+int cli_graph_load(const char *path, graph *g, bool dominators)
+{
+    graph_load_error err;
+    graph_status st = graph_load_file(path, g, cli_progress(), &err);
+    if (st) {
+        progress_fn(&g_progress, NULL, 0, 0);
+        fprintf(stderr, "heapsnap: '");
+        out_text_safe(stderr, path, strlen(path));
+        fprintf(stderr, "': %s\n", err.message);
+        return HS_EXIT_BAD_INPUT;
+    }
+    if (dominators && graph_dominators(g, cli_progress())) {
+        progress_fn(&g_progress, NULL, 0, 0);
+        graph_release(g);
+        return cli_error("'%s': out of memory computing dominators", path);
+    }
+    return HS_EXIT_OK;
+}
+
+int cli_parse_addr(const char *s, uint64_t *out)
+{
+    char *end;
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, s += 2;
+    if (!*s || *s == '-' || *s == '+' || *s == ' ') return -1;
+    unsigned long long v = strtoull(s, &end, base);
+    if (*end) return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v)
+{
+    uint64_t a;
+    if (cli_parse_addr(addr_arg, &a)) {
+        fprintf(stderr, "heapsnap %s: '", cmd);
+        out_text_safe(stderr, addr_arg, strlen(addr_arg));
+        fprintf(stderr, "' is not an address (hex 0x... or decimal)\n");
+        return HS_EXIT_USAGE;
+    }
+    *v = graph_find(g, a);
+    if (*v == GRAPH_NONE) return cli_error("'%s': no block at address 0x%llx", path, (unsigned long long)a);
+    return HS_EXIT_OK;
+}
+
+int cli_diff_fail(const diff_snap *s)
+{
+    fputs("heapsnap: '", stderr);
+    out_text_safe(stderr, s->path, strlen(s->path));
+    fputs("': ", stderr);
+    out_text_safe(stderr, s->message, strlen(s->message));
+    fputc('\n', stderr);
+    return HS_EXIT_BAD_INPUT;
+}
+
+int cli_diff_build2(diff_snap *a, const char *pa, int sa, unsigned wa, diff_snap *b, const char *pb, int sb,
+                    unsigned wb, diff_group_by by)
+{
+    const diff_snap *bad = diff_build2(a, pa, sa, wa, b, pb, sb, wb, by);
+    return bad ? cli_diff_fail(bad) : 0;
+}

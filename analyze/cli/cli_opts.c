@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/cli/cli_opts.c — the option table parser shared by every subcommand:
+ * --long, --long=value, --long value, -s value, -sVALUE, "--" ends options;
+ * options and positional arguments may be mixed. The same table prints
+ * --help, so a command's options are declared once (git parse-options).
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_print_help(const cli_cmd *cmd, FILE *out)
+{
+    fprintf(out, "usage: %s\n\n%s\n", cmd->usage, cmd->summary);
+    if (!cmd->nopts) return;
+    fprintf(out, "\noptions:\n");
+    for (int i = 0; i < cmd->nopts; i++) {
+        const cli_opt *o = &cmd->opts[i];
+        char left[64];
+        int n = 0;
+        if (o->short_name) n = snprintf(left, sizeof left, "-%c, ", o->short_name);
+        else n = snprintf(left, sizeof left, "    ");
+        snprintf(left + n, sizeof left - (size_t)n, "--%s%s%s", o->long_name, o->arg_name ? " " : "",
+                 o->arg_name ? o->arg_name : "");
+        fprintf(out, "  %-24s %s\n", left, o->help);
+    }
+    fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
+}
+
+static int usage_error(const cli_cmd *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "heapsnap %s: ", cmd->name);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nusage: %s\n", cmd->usage);
+    return HS_EXIT_USAGE;
+}
+
+static int set_value(const cli_cmd *cmd, const cli_opt *o, const char *val)
+{
+    if (o->type == CLI_STRING) {
+        *(const char **)o->value = val;
+        return 0;
+    }
+    /* CLI_UINT: digits only, with an optional k/M/G suffix for sizes */
+    char *end;
+    errno = 0;
+    if (!*val || *val == '-' || *val == '+') return usage_error(cmd, "'%s' is not a non-negative number", val);
+    unsigned long long v = strtoull(val, &end, 10);
+    uint64_t mul = 1;
+    if (*end == 'k' || *end == 'K') mul = 1024, end++;
+    else if (*end == 'M') mul = 1024 * 1024, end++;
+    else if (*end == 'G') mul = 1024ull * 1024 * 1024, end++;
+    if (errno || *end || (mul > 1 && v > UINT64_MAX / mul))
+        return usage_error(cmd, "'%s' is not a non-negative number", val);
+    *(uint64_t *)o->value = (uint64_t)v * mul;
+    return 0;
+}
+
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, char **args, int *nargs)
+{
+    *nargs = 0;
+    bool only_args = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (only_args || a[0] != '-' || a[1] == 0) {
+            if (*nargs >= cmd->max_args) return usage_error(cmd, "unexpected argument '%s'", a);
+            args[(*nargs)++] = argv[i];
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_args = true;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            cli_print_help(cmd, stdout);
+            return -1;
+        }
+        const cli_opt *o = NULL;
+        const char *val = NULL;
+        if (a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            for (int k = 0; k < cmd->nopts; k++)
+                if (strlen(cmd->opts[k].long_name) == len && strncmp(cmd->opts[k].long_name, name, len) == 0)
+                    o = &cmd->opts[k];
+            if (!o) return usage_error(cmd, "unknown option '%s'", a);
+            if (eq) {
+                if (o->type == CLI_BOOL) return usage_error(cmd, "option '%s' takes no value", a);
+                val = eq + 1;
+            }
+        } else {
+            for (int k = 0; k < cmd->nopts; k++)
+                if (cmd->opts[k].short_name == a[1]) o = &cmd->opts[k];
+            if (!o) return usage_error(cmd, "unknown option '%s'", a);
+            if (a[2]) {
+                if (o->type == CLI_BOOL) return usage_error(cmd, "option '%s' takes no value", a);
+                val = a + 2;
+            }
+        }
+        if (o->type == CLI_BOOL) {
+            *(bool *)o->value = true;
+            continue;
+        }
+        if (!val) {
+            if (i + 1 >= argc) return usage_error(cmd, "option '%s' needs a value", a);
+            val = argv[++i];
+        }
+        int rc = set_value(cmd, o, val);
+        if (rc) return rc;
+    }
+    if (*nargs < cmd->min_args) {
+        fprintf(stderr, "heapsnap %s: missing argument\nusage: %s\n", cmd->name, cmd->usage);
+        return HS_EXIT_USAGE;
+    }
+    return 0;
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/cli/cmd_graph.c — `heapsnap graph FILE ADDR -o out.dot|out.svg`: a
+ * Graphviz graph of the references around one block, like objgraph's
+ * show_backrefs / show_refs: breadth-first over referrers (default) or
+ * referents up to --depth levels and --max-nodes blocks, each block with
+ * its type, address, shallow and retained bytes, each reference with its
+ * label (weak ones dashed), and the shortest strong chain from a root to
+ * the block highlighted (always included, whatever the depth). `.svg`
+ * runs Graphviz's `dot` when installed, and says how to get it when not.
+ * Referrers are found by one pass over the references per level (no
+ * reverse index). Iterative, no recursion. See docs/cli.md#graph.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const char *opt_out, *opt_dir;
+static uint64_t opt_depth, opt_max;
+
+static const cli_opt graph_opts[] = {
+    {"output", 'o', CLI_STRING, &opt_out, "FILE", "write FILE: .svg renders with Graphviz's dot, else dot text ('-' stdout)"},
+    {"depth", 0, CLI_UINT, &opt_depth, "D", "follow references D levels away from the block (default 3)"},
+    {"direction", 0, CLI_STRING, &opt_dir, "DIR", "'referrers' (who holds it, default) or 'referents' (what it holds)"},
+    {"max-nodes", 0, CLI_UINT, &opt_max, "N", "show at most N blocks (default 100)"},
+};
+
+static const cli_cmd graph_cmd = {
+    "graph", "heapsnap graph [--depth D] [--direction referrers|referents] [--max-nodes N] -o OUT.dot|OUT.svg FILE ADDR",
+    "Write a Graphviz graph of the references around the block at ADDR, its chain from a root highlighted.",
+    graph_opts, sizeof graph_opts / sizeof graph_opts[0], 2, 2,
+};
+
+/* a DOT double-quoted string body: quotes and backslashes escaped, control characters shown as \xNN */
+static void dot_text(FILE *f, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\\\x%02x", c);
+        else fputc(c, f);
+    }
+}
+
+static void dot_label_ref(FILE *f, const graph *g, uint8_t kind, uint32_t label)
+{
+    unsigned lt = (kind >> GRAPH_LABEL_SHIFT) & 3u;
+    char buf[32];
+    if (lt == HS_LABEL_INDEX) {
+        snprintf(buf, sizeof buf, "[%u]", label);
+        fputs(buf, f);
+    } else if (lt == HS_LABEL_STRING) {
+        size_t len = 0;
+        const char *s = g->reader ? hs_reader_string(g->reader, label, &len) : NULL;
+        if (s) dot_text(f, s, len > 200 ? 200 : len);
+    }
+}
+
+static bool on_path(const uint32_t *path_nodes, uint32_t npn, uint32_t v)
+{
+    for (uint32_t i = 0; i < npn; i++)
+        if (path_nodes[i] == v) return true;
+    return false;
+}
+
+static bool path_edge(const uint32_t *steps, uint32_t nsteps, uint32_t e)
+{
+    for (uint32_t i = 1; i < nsteps; i++)
+        if (steps[i] == e) return true;
+    return false;
+}
+
+static int write_dot(FILE *f, const graph *g, uint32_t target, bool referrers, uint32_t depth, uint32_t maxn)
+{
+    uint32_t *pos = malloc((size_t)g->n * 4), *list = malloc(((size_t)maxn + 64) * 4), *via = NULL, *steps = NULL;
+    if (!pos || !list || graph_bfs(g, &via, NULL, cli_progress())) {
+        free(pos);
+        free(list);
+        free(via);
+        return -1;
+    }
+    for (uint32_t v = 0; v < g->n; v++) pos[v] = GRAPH_NONE;
+    uint32_t nl = 0, omitted = 0;
+    pos[target] = nl, list[nl++] = target;
+    /* the root chain first: it is always shown */
+    uint32_t nsteps = out_path_steps(g, via, target, &steps), path_nodes[64], npn = 0;
+    for (uint32_t i = 1; i < nsteps && npn < 64; i++) path_nodes[npn++] = graph_edge_from(g, steps[i]);
+    for (uint32_t i = 0; i < npn; i++)
+        if (pos[path_nodes[i]] == GRAPH_NONE) pos[path_nodes[i]] = nl, list[nl++] = path_nodes[i];
+    /* breadth first, one level at a time */
+    uint32_t *frontier = malloc(((size_t)maxn + 64) * 4), nf = 1;
+    uint8_t *in_frontier = calloc((size_t)g->n + 1, 1), *seen = calloc((size_t)g->n + 1, 1);
+    if (!frontier || !in_frontier || !seen) {
+        free(frontier);
+        free(in_frontier);
+        free(seen);
+        free(pos);
+        free(list);
+        free(via);
+        free(steps);
+        return -1;
+    }
+    frontier[0] = target;
+    seen[target] = 1;
+    /* a block newly seen: shown if there is room, and searched from at the next level */
+    #define VISIT(w)                                                   \
+        do {                                                           \
+            seen[w] = 1;                                               \
+            if (pos[w] == GRAPH_NONE) {                                \
+                if (nl >= maxn) {                                      \
+                    omitted++;                                         \
+                    break;                                             \
+                }                                                      \
+                pos[w] = nl, list[nl++] = w;                           \
+            }                                                          \
+            next[nnext++] = w;                                         \
+        } while (0)
+    for (uint32_t d = 0; d < depth && nf; d++) {
+        for (uint32_t i = 0; i < nf; i++) in_frontier[frontier[i]] = 1;
+        uint32_t nnext = 0, *next = malloc(((size_t)maxn + 64) * 4);
+        if (!next) break;
+        if (referrers) {
+            for (uint32_t v = 0; v < g->n; v++)
+                for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
+                    if (!in_frontier[g->out_to[e]] || seen[v]) continue;
+                    VISIT(v);
+                    break;
+                }
+        } else {
+            for (uint32_t i = 0; i < nf; i++) {
+                uint32_t v = frontier[i];
+                for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
+                    uint32_t w = g->out_to[e];
+                    if (!seen[w]) VISIT(w);
+                }
+            }
+        }
+        for (uint32_t i = 0; i < nf; i++) in_frontier[frontier[i]] = 0;
+        free(frontier);
+        frontier = next;
+        nf = nnext;
+    }
+    #undef VISIT
+    free(frontier);
+    free(in_frontier);
+    free(seen);
+
+    char buf[256], b1[32], b2[32];
+    fprintf(f, "digraph heapsnap {\n  rankdir=%s;\n  node [shape=box, fontname=\"Helvetica\", fontsize=10, style=filled, fillcolor=\"#f4f4f4\"];\n"
+               "  edge [fontname=\"Helvetica\", fontsize=9];\n",
+            referrers ? "BT" : "TB");
+    for (uint32_t i = 0; i < nl; i++) {
+        uint32_t v = list[i];
+        const char *tn = out_type_name(g, v, buf, sizeof buf);
+        fprintf(f, "  n%u [label=\"", i);
+        dot_text(f, tn, strlen(tn));
+        fprintf(f, "\\n0x%llx\\nshallow %s, retained %s\"", (unsigned long long)graph_addr(g, v), fmt_bytes(graph_size(g, v), b1),
+                fmt_bytes(g->retained[v], b2));
+        if (v == target) fputs(", fillcolor=\"#ffd27f\", penwidth=2", f);
+        else if (on_path(path_nodes, npn, v)) fputs(", color=\"#c0392b\", penwidth=2", f);
+        if (!graph_reachable(g, v)) fputs(", fontcolor=\"#777777\"", f);
+        fputs("];\n", f);
+    }
+    /* the root of the chain */
+    if (nsteps) {
+        fputs("  root [shape=ellipse, color=\"#c0392b\", penwidth=2, fillcolor=\"#fdecea\", label=\"", f);
+        const graph_root *rt = &g->roots[steps[0] - g->nedges];
+        static const char *kinds[] = {"other", "global", "stack", "external", "runtime"};
+        fprintf(f, "%s root", rt->kind < 5 ? kinds[rt->kind] : "other");
+        size_t len = 0;
+        const char *name = rt->name == HS_NONE || !g->reader ? NULL : hs_reader_string(g->reader, rt->name, &len);
+        if (name) {
+            fputs("\\n", f);
+            dot_text(f, name, len > 200 ? 200 : len);
+        }
+        fprintf(f, "\"];\n  root -> n%u [color=\"#c0392b\", penwidth=2];\n", pos[rt->node]);
+    }
+    /* every reference between shown blocks */
+    for (uint32_t i = 0; i < nl; i++) {
+        uint32_t v = list[i];
+        for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
+            uint32_t w = g->out_to[e];
+            if (pos[w] == GRAPH_NONE) continue;
+            fprintf(f, "  n%u -> n%u [label=\"", i, pos[w]);
+            dot_label_ref(f, g, g->out_kind[e], graph_label(g, e));
+            fputc('"', f);
+            if (!graph_is_strong(g->out_kind[e])) fprintf(f, ", style=dashed, color=\"#888888\"");
+            if (path_edge(steps, nsteps, e)) fputs(", color=\"#c0392b\", penwidth=2", f);
+            fputs("];\n", f);
+        }
+    }
+    if (omitted) fprintf(f, "  more [shape=note, label=\"%u more not shown (--max-nodes)\"];\n", omitted);
+    fputs("}\n", f);
+    free(pos);
+    free(list);
+    free(via);
+    free(steps);
+    return 0;
+}
+
+/* Graphviz's dot on PATH? */
+static bool have_dot(void)
+{
+    const char *p = getenv("PATH");
+    if (!p) return false;
+    while (*p) {
+        const char *c = strchr(p, ':');
+        size_t n = c ? (size_t)(c - p) : strlen(p);
+        char path[4096];
+        if (n && n + 5 < sizeof path) {
+            snprintf(path, sizeof path, "%.*s/dot", (int)n, p);
+            struct stat st;
+            if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0) return true;
+        }
+        if (!c) break;
+        p = c + 1;
+    }
+    return false;
+}
+
+static bool ends_with(const char *s, const char *suf)
+{
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+int cmd_graph(int argc, char **argv)
+{
+    char *args[2];
+    int nargs;
+    opt_out = NULL;
+    opt_dir = "referrers";
+    opt_depth = 3;
+    opt_max = 100;
+    int rc = cli_parse(&graph_cmd, argc, argv, args, &nargs);
+    if (rc) return rc < 0 ? HS_EXIT_OK : rc;
+    if (!opt_out || !*opt_out) {
+        fprintf(stderr, "heapsnap graph: -o FILE is required\nusage: %s\n", graph_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
+    bool referrers = strcmp(opt_dir, "referrers") == 0;
+    if (!referrers && strcmp(opt_dir, "referents") != 0) {
+        fprintf(stderr, "heapsnap graph: --direction takes 'referrers' or 'referents'\nusage: %s\n", graph_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
+    if (opt_max < 1 || opt_max > 100000 || opt_depth > 1000) {
+        fprintf(stderr, "heapsnap graph: --max-nodes takes 1 to 100000, --depth at most 1000\nusage: %s\n",
+                graph_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
+    uint64_t dummy;
+    if (cli_parse_addr(args[1], &dummy)) {
+        fprintf(stderr, "heapsnap graph: '");
+        out_text_safe(stderr, args[1], strlen(args[1]));
+        fprintf(stderr, "' is not an address (hex 0x... or decimal)\nusage: %s\n", graph_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
+    bool svg = ends_with(opt_out, ".svg");
+    if (svg && !have_dot())
+        return cli_error("'%s': rendering SVG needs Graphviz's 'dot', which is not installed: "
+                         "apt-get install graphviz (or write DOT text with -o FILE.dot)", opt_out);
+    const char *path = args[0];
+    graph g;
+    if ((rc = cli_graph_load(path, &g, true))) return rc;
+    uint32_t v;
+    if ((rc = cli_find_block(path, &g, args[1], "graph", &v))) {
+        graph_release(&g);
+        return rc;
+    }
+    bool to_stdout = strcmp(opt_out, "-") == 0;
+    size_t tl = strlen(opt_out) + 32;
+    char *tmp = malloc(tl);
+    if (!tmp) {
+        graph_release(&g);
+        return cli_error("'%s': out of memory", path);
+    }
+    snprintf(tmp, tl, "%s.tmp-%ld%s", opt_out, (long)getpid(), svg ? ".dot" : "");
+    FILE *f = to_stdout ? stdout : fopen(tmp, "wb");
+    if (!f) {
+        int e = errno;
+        free(tmp);
+        graph_release(&g);
+        return cli_error("'%s': cannot write: %s", opt_out, strerror(e));
+    }
+    int bad = write_dot(f, &g, v, referrers, (uint32_t)opt_depth, (uint32_t)opt_max);
+    int werr = ferror(f) ? (errno ? errno : EIO) : 0;
+    if (to_stdout) {
+        if (fflush(f) && !werr) werr = errno ? errno : EIO;
+    } else if (fclose(f) && !werr) {
+        werr = errno ? errno : EIO;
+    }
+    int ret = HS_EXIT_OK;
+    if (bad) ret = cli_error("'%s': out of memory", path);
+    else if (werr) ret = cli_error("'%s': cannot write: %s", opt_out, strerror(werr));
+    else if (svg) {
+        char *dargv[] = {"dot", "-Tsvg", "-o", (char *)opt_out, tmp, NULL};
+        pid_t pid;
+        int st = 0;
+        int e = posix_spawnp(&pid, "dot", NULL, NULL, dargv, environ);
+        if (e) ret = cli_error("'%s': cannot run dot: %s", opt_out, strerror(e));
+        else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+            ret = cli_error("'%s': dot failed (exit status %d)", opt_out, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        unlink(tmp);
+    } else if (!to_stdout && rename(tmp, opt_out)) {
+        ret = cli_error("'%s': cannot write: %s", opt_out, strerror(errno));
+    }
+    if (ret && !to_stdout) unlink(tmp);
+    free(tmp);
+    graph_release(&g);
+    return ret;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/cli/cmd_report.c — `heapsnap report FILE -o report.html`: one
+ * self-contained HTML page (CSS, JS and data inline; nothing fetched) with
+ * the header and integrity, the leak suspects, the largest retainers, an
+ * interactive dominator tree, an icicle picture of retained memory, the
+ * per-type table and the cycles. Embeds at most --budget nodes of the
+ * dominator tree (default 50,000; the rest aggregated per parent). The file
+ * is written beside the target and renamed into place. --base BEFORE adds
+ * "Growth since BEFORE" (owners, types, new objects, as `heapsnap diff`)
+ * and highlights the growing owners in the tree and the picture; then both
+ * snapshots are built by the diff library at once (cli_diff_build2) and
+ * AFTER's kept graph is the report's graph, so FILE is read once. See
+ * docs/report.md and docs/cli.md#report.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli/cli.h"
+#include "out/out_diff.h"
+#include "report/report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *opt_out, *opt_base;
+static uint64_t opt_budget, opt_suspects, opt_types;
+
+static const cli_opt report_opts_table[] = {
+    {"output", 'o', CLI_STRING, &opt_out, "FILE", "write the HTML page to FILE ('-' for stdout); required"},
+    {"base", 0, CLI_STRING, &opt_base, "BEFORE", "show what grew since the snapshot BEFORE (as heapsnap diff)"},
+    {"budget", 0, CLI_UINT, &opt_budget, "N", "embed at most N dominator-tree nodes (default 50000, 2..1000000)"},
+    {"suspects", 0, CLI_UINT, &opt_suspects, "N", "list N leak suspects (default 10)"},
+    {"types", 0, CLI_UINT, &opt_types, "N", "compute retained bytes for the N largest types (default 50)"},
+};
+
+static const cli_cmd report_cmd = {
+    "report", "heapsnap report [--budget N] [--suspects N] [--types N] [--base BEFORE] -o FILE.html FILE",
+    "Write one self-contained HTML page: suspects, dominator tree, picture of retained memory, types, cycles.",
+    report_opts_table, sizeof report_opts_table / sizeof report_opts_table[0], 1, 1,
+};
+
+typedef struct data_args {
+    const char *path;
+    const graph *g;
+    const report_tree *t;
+    const report_opts *o;
+    report_base *base;
+} data_args;
+
+static int write_data(FILE *f, void *ud)
+{
+    data_args *a = ud;
+    return report_data_json(f, a->path, a->g, a->t, a->o, a->base);
+}
+
+int cmd_report(int argc, char **argv)
+{
+    char *args[1];
+    int nargs;
+    opt_out = opt_base = NULL;
+    opt_budget = REPORT_DEFAULT_BUDGET;
+    opt_suspects = 10;
+    opt_types = 50;
+    int rc = cli_parse(&report_cmd, argc, argv, args, &nargs);
+    if (rc) return rc < 0 ? HS_EXIT_OK : rc;
+    if (!opt_out || !*opt_out) {
+        fprintf(stderr, "heapsnap report: -o FILE is required\nusage: %s\n", report_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
+    if (opt_budget < 2 || opt_budget > REPORT_MAX_BUDGET) {
+        fprintf(stderr, "heapsnap report: --budget takes 2 to %u nodes\nusage: %s\n", REPORT_MAX_BUDGET,
+                report_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
+    report_opts o = {(uint32_t)opt_budget, opt_suspects > 1000 ? 1000 : (uint32_t)opt_suspects, 20,
+                     opt_types > 100000 ? 100000 : (uint32_t)opt_types, 100, cli_progress()};
+    const char *path = args[0];
+    graph own_g, *gp = &own_g;
+    diff_snap *sb = NULL, *sa = NULL;
+    report_base base = {0};
+    if (opt_base) {
+        sb = calloc(1, sizeof *sb);
+        sa = calloc(1, sizeof *sa);
+        if (!sb || !sa) {
+            free(sb);
+            free(sa);
+            return cli_error("out of memory");
+        }
+        rc = cli_diff_build2(sb, opt_base, 0, DIFF_KEYS | DIFF_GROUPS, sa, path, 1, DIFF_KEEP_GRAPH | DIFF_GROUPS,
+                             DIFF_BY_LINE);
+        if (rc) {
+            diff_snap_release(sb);
+            diff_snap_release(sa);
+            free(sb);
+            free(sa);
+            return rc;
+        }
+        gp = &sa->g;
+        base = (report_base){sb, sa, diff_noise(DIFF_NOISE_AUTO, sb, sa), REPORT_GROWTH_ROWS};
+    } else if ((rc = cli_graph_load(path, &own_g, true))) {
+        return rc;
+    }
+    const graph *g = gp;
+    report_tree t;
+    if (report_tree_build(g, o.budget, &t)) {
+        rc = cli_error("'%s': out of memory", path);
+        goto done;
+    }
+    bool to_stdout = strcmp(opt_out, "-") == 0;
+    char *tmp = NULL;
+    FILE *f = stdout;
+    if (!to_stdout) {
+        size_t n = strlen(opt_out) + 32;
+        tmp = malloc(n);
+        if (tmp) snprintf(tmp, n, "%s.tmp-%ld", opt_out, (long)getpid());
+        if (!tmp || !(f = fopen(tmp, "wb"))) {
+            int e = errno;
+            free(tmp);
+            report_tree_release(&t);
+            rc = cli_error("'%s': cannot write: %s", opt_out, strerror(e));
+            goto done;
+        }
+    }
+    data_args da = {path, g, &t, &o, opt_base ? &base : NULL};
+    int bad = report_page_write(f, write_data, &da);
+    int werr = ferror(f) ? (errno ? errno : EIO) : 0;
+    if (!to_stdout && fclose(f) && !werr) werr = errno ? errno : EIO;
+    else if (to_stdout && fflush(f) && !werr) werr = errno ? errno : EIO;
+    int ret = HS_EXIT_OK;
+    if (bad) ret = cli_error("'%s': out of memory", path);
+    else if (werr) ret = cli_error("'%s': cannot write: %s", opt_out, strerror(werr));
+    else if (!to_stdout && rename(tmp, opt_out)) ret = cli_error("'%s': cannot write: %s", opt_out, strerror(errno));
+    if (ret && tmp) unlink(tmp);
+    free(tmp);
+    report_tree_release(&t);
+    rc = ret;
+done:
+    if (opt_base) {
+        diff_snap_release(sb);
+        diff_snap_release(sa);
+        free(sb);
+        free(sa);
+    } else {
+        graph_release(&own_g);
+    }
+    return rc;
+}

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/cli/cmd_summary.c — `heapsnap summary FILE`: per declared type, the
+ * number of blocks, their shallow bytes and their retained bytes, largest
+ * first (ties: more blocks, then name); -n limits the rows, the rest are
+ * folded into one line; text or --json. Retained: by default what the
+ * instances keep alive on their own (graph_type_retained, one pass over the
+ * dominator tree); with --exact what goes once they all go
+ * (graph_set_retained, one search per shown type).
+ * See docs/cli.md#summary.
+ */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool opt_json;
+static uint64_t opt_n;
+static const char *opt_sort;
+static bool opt_exact;
+
+static const cli_opt summary_opts[] = {
+    {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#summary)"},
+    {"top", 'n', CLI_UINT, &opt_n, "N", "show the N largest types (default 25, 0 = all)"},
+    {"sort", 0, CLI_STRING, &opt_sort, "KEY", "order rows by 'shallow' (default) or 'count'"},
+    {"exact", 0, CLI_BOOL, &opt_exact, NULL, "retained: what goes if every instance goes (one search per row)"},
+};
+
+static const cli_cmd summary_cmd = {
+    "summary", "heapsnap summary [--json] [-n N] [--sort shallow|count] FILE",
+    "Per type: number of blocks, shallow bytes and retained bytes of all its instances, largest first.",
+    summary_opts, sizeof summary_opts / sizeof summary_opts[0], 1, 1,
+};
+
+typedef struct type_row {
+    uint32_t type;
+    uint64_t count, shallow, retained;
+    char name[256];
+} type_row;
+
+static bool by_count;
+
+static int cmp_rows(const void *a, const void *b)
+{
+    const type_row *x = a, *y = b;
+    uint64_t xa = by_count ? x->count : x->shallow, ya = by_count ? y->count : y->shallow;
+    uint64_t xb = by_count ? x->shallow : x->count, yb = by_count ? y->shallow : y->count;
+    if (xa != ya) return xa < ya ? 1 : -1;
+    if (xb != yb) return xb < yb ? 1 : -1;
+    return strcmp(x->name, y->name);
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    char *args[1];
+    int nargs;
+    opt_json = false;
+    opt_n = 25;
+    opt_sort = "shallow";
+    opt_exact = false;
+    int rc = cli_parse(&summary_cmd, argc, argv, args, &nargs);
+    if (rc) return rc < 0 ? HS_EXIT_OK : rc;
+    if (strcmp(opt_sort, "shallow") != 0 && strcmp(opt_sort, "count") != 0) {
+        fprintf(stderr, "heapsnap summary: --sort takes 'shallow' or 'count', not '%s'\nusage: %s\n", opt_sort,
+                summary_cmd.usage);
+        return HS_EXIT_USAGE;
+    }
+    by_count = strcmp(opt_sort, "count") == 0;
+    const char *path = args[0];
+
+    graph g;
+    int lrc = cli_graph_load(path, &g, true);
+    if (lrc) return lrc;
+    hs_reader *r = g.reader;
+    uint32_t cap = g.ntypes;
+    uint64_t *count = calloc((size_t)cap + 1, 8), *shallow = calloc((size_t)cap + 1, 8);
+    if (!count || !shallow) {
+        free(count);
+        free(shallow);
+        graph_release(&g);
+        return cli_error("'%s': out of memory", path);
+    }
+    for (uint32_t v = 0; v < g.n; v++) {
+        count[g.type[v]]++;
+        shallow[g.type[v]] += graph_size(&g, v);
+    }
+    uint32_t nrows = 0;
+    type_row *rows = malloc((cap ? cap : 1) * sizeof *rows);
+    if (!rows) {
+        free(count);
+        free(shallow);
+        graph_release(&g);
+        return cli_error("'%s': out of memory", path);
+    }
+    uint64_t total_count = 0, total_shallow = 0;
+    for (uint32_t t = 0; t < cap; t++) {
+        if (!count[t]) continue;
+        type_row *row = &rows[nrows++];
+        row->type = t;
+        row->count = count[t];
+        row->shallow = shallow[t];
+        graph_type_name(r, t, row->name, sizeof row->name);
+        total_count += count[t];
+        total_shallow += shallow[t];
+    }
+    qsort(rows, nrows, sizeof *rows, cmp_rows);
+    uint32_t shown = opt_n == 0 || opt_n > nrows ? nrows : (uint32_t)opt_n;
+    uint64_t *by_type = opt_exact ? NULL : malloc(((size_t)g.ntypes + 1) * sizeof *by_type);
+    bool failed = !opt_exact && (!by_type || graph_type_retained(&g, by_type));
+    for (uint32_t i = 0; i < shown && !failed; i++) {
+        if (opt_exact) failed = graph_set_retained(&g, rows[i].type, &rows[i].retained) != GRAPH_OK;
+        else rows[i].retained = by_type[rows[i].type];
+    }
+    free(by_type);
+    if (failed) {
+        free(rows);
+        free(count);
+        free(shallow);
+        graph_release(&g);
+        return cli_error("'%s': out of memory", path);
+    }
+    char b1[32], b2[32], b3[32];
+    if (opt_json) {
+        printf("{\n  \"file\": ");
+        out_json_string(stdout, path, strlen(path));
+        printf(",\n  \"blocks\": %llu,\n  \"total_shallow\": %llu,\n  \"retained_measure\": \"%s\",\n"
+               "  \"type_count\": %u,\n  \"types\": [",
+               (unsigned long long)total_count, (unsigned long long)total_shallow, opt_exact ? "exact" : "own", nrows);
+        for (uint32_t i = 0; i < shown; i++) {
+            printf("%s\n    {\"type\": ", i ? "," : "");
+            out_json_string(stdout, rows[i].name, strlen(rows[i].name));
+            printf(", \"type_id\": %u, \"count\": %llu, \"shallow\": %llu, \"retained\": %llu}", rows[i].type,
+                   (unsigned long long)rows[i].count, (unsigned long long)rows[i].shallow,
+                   (unsigned long long)rows[i].retained);
+        }
+        uint64_t oc = 0, os = 0;
+        for (uint32_t i = shown; i < nrows; i++) oc += rows[i].count, os += rows[i].shallow;
+        printf("%s],\n  \"other\": {\"types\": %u, \"count\": %llu, \"shallow\": %llu}\n}\n", shown ? "\n  " : "",
+               nrows - shown, (unsigned long long)oc, (unsigned long long)os);
+    } else {
+        printf("%14s %12s %12s %6s  %s\n", "count", "shallow", "retained", "%", "type");
+        for (uint32_t i = 0; i < shown; i++) {
+            double pct = total_shallow ? 100.0 * (double)rows[i].shallow / (double)total_shallow : 0;
+            printf("%14s %12s %12s %5.1f%%  ", fmt_count(rows[i].count, b1), fmt_bytes(rows[i].shallow, b2),
+                   fmt_bytes(rows[i].retained, b3), pct);
+            out_text_safe(stdout, rows[i].name, strlen(rows[i].name));
+            fputc('\n', stdout);
+        }
+        if (shown < nrows) {
+            uint64_t oc = 0, os = 0;
+            for (uint32_t i = shown; i < nrows; i++) oc += rows[i].count, os += rows[i].shallow;
+            printf("%14s %12s %12s %5.1f%%  ... %u more types\n", fmt_count(oc, b1), fmt_bytes(os, b2), "",
+                   total_shallow ? 100.0 * (double)os / (double)total_shallow : 0, nrows - shown);
+        }
+        printf("%14s %12s %12s %5.1f%%  total (%u types)\n", fmt_count(total_count, b1), fmt_bytes(total_shallow, b2), "",
+               total_shallow ? 100.0 : 0, nrows);
+    }
+    free(rows);
+    free(count);
+    free(shallow);
+    graph_release(&g);
+    return HS_EXIT_OK;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/diff/diff_build.c — building two snapshot summaries at once (a
+ * second thread: the two loads are independent, so a comparison costs
+ * about one load of wall time on two cores; HEAPSNAP_THREADS=1 keeps one
+ * thread), and the noise threshold of the comparison commands.
+ * See docs/diff.md.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "diff/diff.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct build_job {
+    diff_snap *s;
+    const char *path;
+    int side;
+    unsigned what;
+    diff_group_by by;
+} build_job;
+
+static void *build_thread(void *p)
+{
+    build_job *j = p;
+    diff_snap_build(j->s, j->path, j->side, j->what, j->by);
+    return NULL;
+}
+
+
+const diff_snap *diff_build2(diff_snap *a, const char *pa, int sa, unsigned wa, diff_snap *b, const char *pb, int sb,
+                    unsigned wb, diff_group_by by)
+{
+    build_job ja = {a, pa, sa, wa, by};
+    pthread_t th;
+    bool threaded = getenv("HEAPSNAP_THREADS") == NULL || strcmp(getenv("HEAPSNAP_THREADS"), "1") != 0;
+    if (threaded && pthread_create(&th, NULL, build_thread, &ja) != 0) threaded = false;
+    if (!threaded) build_thread(&ja);
+    diff_snap_build(b, pb, sb, wb, by);
+    if (threaded) pthread_join(th, NULL);
+    return a->failed ? a : b->failed ? b : NULL;
+}
+
+uint64_t diff_noise(uint64_t opt, const diff_snap *a, const diff_snap *b)
+{
+    if (opt != DIFF_NOISE_AUTO) return opt;
+    uint64_t big = a->reachable_bytes > b->reachable_bytes ? a->reachable_bytes : b->reachable_bytes;
+    return big / 1000 > DIFF_NOISE_FLOOR ? big / 1000 : DIFF_NOISE_FLOOR;
+}
+

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/graph/graph.h — the analyzer's compact reference graph and the
+ * analyses on it: building (graph_builder_*, graph_csr.c), dominator tree and retained sizes
+ * (graph_dominators, graph_dominators.c), strongly connected components
+ * (graph_scc, graph_cycles.c) and shortest retainer paths (graph_paths.c).
+ * See docs/analyzer.md.
+ *
+ * Layout. Blocks are renumbered to dense 32-bit indices 0..n-1 (first
+ * sighting order). Two virtual nodes follow: GRAPH_SUPER(g) = n, the
+ * super-root whose successors are the roots, and GRAPH_UNREACH(g) = n+1, the
+ * pseudo-root of the blocks no root reaches. References are a forward CSR
+ * (out_off, out_to, out_label, out_kind); the dominator pass builds the
+ * reverse CSR of strong references in DFS numbering. References whose
+ * target (or holder) was never declared are counted and sampled, not kept.
+ *
+ * Ownership. A graph owns every array and, when loaded from a file, the
+ * reader whose string and type tables name its types and labels;
+ * graph_release() frees them all. Nothing here prints or exits, and nothing
+ * recurses: every traversal keeps an explicit stack.
+ */
+#ifndef HS_GRAPH_H
+#define HS_GRAPH_H
+
+#include "hs_format.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GRAPH_NONE UINT32_MAX
+#define GRAPH_MAX_NODES (UINT32_MAX - 4u)   /* blocks; leaves room for the two virtual nodes */
+#define GRAPH_MAX_EDGES (UINT32_MAX - 1u)   /* references kept in the CSR */
+#define GRAPH_SUPER(g) ((g)->n)
+#define GRAPH_UNREACH(g) ((g)->n + 1)
+#define GRAPH_SIZE_BIG UINT32_MAX           /* size[] escape: look it up in big[] */
+#define GRAPH_MISSING_SAMPLES 4096u         /* dangling references kept for display */
+
+/* out_kind byte: bits 0-1 reference kind, bits 2-3 label type, bit 4 index clipped. */
+#define GRAPH_KIND_MASK 0x3u      /* HS_REF_STRONG / WEAK / OTHER; 3 = an unknown kind */
+#define GRAPH_KIND_UNKNOWN 3u
+#define GRAPH_LABEL_SHIFT 2
+#define GRAPH_LABEL_CLIPPED 0x10u /* an index label above UINT32_MAX-1 */
+
+typedef enum graph_status {
+    GRAPH_OK = 0,
+    GRAPH_ERR_NOMEM = 1,
+    GRAPH_ERR_DUPLICATE = 2, /* a block address declared twice */
+    GRAPH_ERR_LIMIT = 3,     /* more blocks or references than 32-bit indices allow */
+    GRAPH_ERR_INPUT = 4      /* the reader failed (see the reader's error) */
+} graph_status;
+
+typedef struct graph_root {
+    uint32_t node;  /* block index */
+    uint8_t kind;   /* hs_root_kind */
+    uint32_t name;  /* string id or HS_NONE */
+    uint64_t count; /* external surplus refcount */
+} graph_root;
+
+typedef struct graph_big_size {
+    uint32_t node;
+    uint64_t size;
+} graph_big_size;
+
+typedef struct graph_big_label { /* a label too wide for out_label16 */
+    uint32_t edge, label;
+} graph_big_label;
+#define GRAPH_LABEL16_BIG UINT16_MAX /* out_label16 escape: look it up in label_big[] */
+
+typedef struct graph_missing_ref { /* a reference whose target is not in the snapshot */
+    uint32_t from;   /* block index */
+    uint32_t label;
+    uint8_t kind;    /* out_kind encoding */
+    uint64_t to;     /* the address */
+} graph_missing_ref;
+
+/* Progress reporting: called now and then with the phase name, the work
+ * done and the total (0 when unknown); phase NULL when a phase ends. */
+typedef struct graph_progress {
+    void (*fn)(void *ud, const char *phase, uint64_t done, uint64_t total);
+    void *ud;
+} graph_progress;
+
+static inline void graph_tick(const graph_progress *p, const char *phase, uint64_t done, uint64_t total)
+{
+    if (p && p->fn) p->fn(p->ud, phase, done, total);
+}
+
+typedef struct graph {
+    uint32_t n;              /* blocks */
+    uint32_t nedges;         /* references kept (both ends declared) */
+    uint64_t *addr;          /* [n] address of each block; NULL when addr32 holds them */
+    uint32_t *addr32;        /* [n] address - addr_base, when every address is within 4 GiB of the least */
+    uint64_t addr_base;      /* (graph_compact_addrs; read them with graph_addr()) */
+    uint32_t *size;          /* [n] shallow size, GRAPH_SIZE_BIG: see big[] */
+    uint32_t *type;          /* [n] type id */
+    uint8_t *flags;          /* [n] low 8 bits of the block flags */
+    uint32_t *out_off;       /* [n+1] forward CSR */
+    uint32_t *out_to;        /* [nedges] */
+    uint32_t *out_label;     /* [nedges] string id or index, per out_kind; NULL when out_label16 holds them */
+    uint16_t *out_label16;   /* [nedges] the same, when nearly all fit (graph_compact_labels) */
+    graph_big_label *label_big; /* the labels >= GRAPH_LABEL16_BIG, sorted by edge; read with graph_label() */
+    uint32_t nlabel_big;
+    uint8_t *out_kind;       /* [nedges] */
+    graph_root *roots;
+    uint32_t nroots;
+    graph_big_size *big;     /* sorted by node */
+    uint32_t nbig;
+    graph_missing_ref *missing; /* the first GRAPH_MISSING_SAMPLES dangling references */
+    uint32_t nmissing;
+    /* counters */
+    uint64_t refs_read;      /* every reference in the input */
+    uint64_t refs_missing;   /* target address not declared as a block */
+    uint64_t refs_orphan;    /* holder address not declared as a block */
+    uint64_t missing_addrs;  /* distinct undeclared addresses referred to */
+    uint64_t roots_missing;  /* roots naming an undeclared address */
+    uint64_t total_shallow;
+    uint64_t file_bytes;     /* size of the file it was loaded from */
+    uint32_t *site;          /* [n] allocation site id (the reader's) or GRAPH_NONE; NULL unless loaded
+                                with GRAPH_LOAD_SITES from a V8 snapshot with sites */
+    uint32_t ntypes;         /* type ids are < ntypes */
+    hs_reader *reader;       /* names (types, strings); may be NULL */
+    /* graph_dominators() results */
+    uint32_t *idom;          /* [n+2] immediate dominator (node, SUPER or UNREACH; NONE for the two) */
+    uint64_t *retained;      /* [n+2] retained bytes; SUPER: all reachable, UNREACH: all unreachable */
+    uint8_t *reach;          /* [(n+7)/8] bit set: reachable from a root over strong references */
+    uint64_t reach_count, unreach_count;
+    uint64_t strong_edges;   /* strong references kept */
+    uint32_t *ukids;         /* the unreachable group's children (its search starts) */
+    uint32_t nukids;
+} graph;
+
+static inline uint64_t graph_size(const graph *g, uint32_t v)
+{
+    uint32_t s = g->size[v];
+    if (s != GRAPH_SIZE_BIG) return s;
+    uint32_t lo = 0, hi = g->nbig;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->big[mid].node < v) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < g->nbig && g->big[lo].node == v ? g->big[lo].size : s;
+}
+
+/* The address of block v. */
+static inline uint64_t graph_addr(const graph *g, uint32_t v)
+{
+    return g->addr ? g->addr[v] : g->addr_base + g->addr32[v];
+}
+
+/* The label of reference e (string id or index, per out_kind). */
+static inline uint32_t graph_label(const graph *g, uint32_t e)
+{
+    if (g->out_label) return g->out_label[e];
+    uint16_t l = g->out_label16[e];
+    if (l != GRAPH_LABEL16_BIG) return l;
+    uint32_t lo = 0, hi = g->nlabel_big;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (g->label_big[mid].edge < e) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < g->nlabel_big && g->label_big[lo].edge == e ? g->label_big[lo].label : l;
+}
+
+/* Which root a reader would rather see a path start from, when paths are
+ * equally short: global 0, stack 1, external 2, runtime 3, other 4. */
+static inline unsigned graph_root_rank(uint8_t root_kind)
+{
+    switch (root_kind) {
+    case HS_ROOT_GLOBAL: return 0;
+    case HS_ROOT_STACK: return 1;
+    case HS_ROOT_EXTERNAL: return 2;
+    case HS_ROOT_RUNTIME: return 3;
+    default: return 4;
+    }
+}
+
+/* Whether block v has a finalizer (Python __del__): its own flag, or its type's. */
+static inline bool graph_has_finalizer(const graph *g, uint32_t v)
+{
+    if (g->flags[v] & HS_BLOCK_FINALIZER) return true;
+    const hs_type *t = g->reader ? hs_reader_type(g->reader, g->type[v]) : NULL;
+    return t && (t->flags & HS_TYPE_FINALIZER);
+}
+
+static inline bool graph_is_strong(uint8_t kind) { return (kind & GRAPH_KIND_MASK) == HS_REF_STRONG; }
+static inline bool graph_reachable(const graph *g, uint32_t v)
+{
+    return v < g->n ? (g->reach[v >> 3] >> (v & 7)) & 1 : v == g->n;
+}
+
+/* "module.Name" of a type into buf (truncated to cap); "<type N>" when the
+ * reader (may be NULL) has no such type (graph_names.c). */
+const char *graph_type_name(const hs_reader *r, uint32_t type_id, char *buf, size_t cap);
+
+/* ---- building (graph_csr.c) ---- */
+typedef struct graph_builder graph_builder;
+
+graph_builder *graph_builder_new(void);
+/* Declare a block. GRAPH_ERR_DUPLICATE if its address was declared before. */
+graph_status graph_builder_block(graph_builder *b, uint64_t addr, uint64_t size, uint32_t type, uint32_t flags);
+/* References held by `from` (declared before or after). */
+graph_status graph_builder_refs(graph_builder *b, uint64_t from, const hs_ref *refs, uint32_t nrefs);
+graph_status graph_builder_root(graph_builder *b, uint64_t addr, uint32_t kind, uint32_t name, uint64_t count);
+/* Build *g (zeroed first). The builder is left empty; free it afterwards. */
+graph_status graph_builder_finish(graph_builder *b, graph *g /* OUT */);
+void graph_builder_free(graph_builder *b);
+/* Address that caused GRAPH_ERR_DUPLICATE. */
+uint64_t graph_builder_dup_addr(const graph_builder *b);
+
+/* Advise transparent huge pages for a big array (advisory; returns p). */
+void *graph_huge(void *p, size_t bytes);
+/* Store the labels in 16 bits (2 bytes a reference instead of 4), the
+ * wider ones in label_big[], when no more than one in eight needs it (V8's
+ * property names and element indexes nearly always fit). Advisory: on
+ * failure to allocate, the labels stay as they are. Loaders call it. */
+void graph_compact_labels(graph *g);
+/* Store the addresses as 32-bit offsets from the least (4 bytes a block
+ * instead of 8) when they all lie within 4 GiB of it, as V8's object ids
+ * do. Advisory, like graph_compact_labels. */
+void graph_compact_addrs(graph *g);
+/* Hand back to the system the pages [p, p + bytes) of a big malloc'd array
+ * that will not be read again (page-aligned; advisory, the array is still
+ * freed as usual). */
+void graph_release_pages(void *p, size_t bytes);
+
+/* Block index of an address, or GRAPH_NONE: a linear scan, for the one
+ * address a command is asked about. */
+uint32_t graph_find(graph *g, uint64_t addr);
+void graph_release(graph *g);
+
+/* ---- dominators (graph_dominators.c) ---- */
+graph_status graph_dominators(graph *g, const graph_progress *p);
+/* Dominator-tree children of every node (and of SUPER and UNREACH), CSR. */
+graph_status graph_dom_children(const graph *g, uint32_t **off /* OUT [n+3] */, uint32_t **kids /* OUT */);
+
+/* Retained bytes of the set of all instances of `type`: what is no longer
+ * reachable from its group's root once every instance is removed. O(n + m). */
+graph_status graph_set_retained(const graph *g, uint32_t type, uint64_t *out /* OUT */);
+/* For every type at once (graph_types.c): the bytes its instances keep alive
+ * on their own — the retained sizes of its instances with no instance of the
+ * type above them in the dominator tree. A lower bound of
+ * graph_set_retained(); one pass. `out` has g->ntypes entries. */
+graph_status graph_type_retained(const graph *g, uint64_t *out /* OUT [ntypes] */);
+
+/* ---- the largest retainers (graph_top.c) ---- */
+/* The k blocks with the largest retained sizes, largest first (ties: lower
+ * index first); *nout of them. malloc'd (free() it); NULL when out of memory. */
+uint32_t *graph_top_select(const graph *g, uint32_t k, uint32_t *nout /* OUT */);
+
+/* ---- cycles (graph_cycles.c) ---- */
+/* comp[v] = component id of block v, ids dense in 0..*ncomp-1, in the
+ * order Pearce's algorithm completes them (reverse topological). */
+graph_status graph_scc(const graph *g, uint32_t **comp /* OUT [n] */, uint32_t *ncomp /* OUT */,
+                       const graph_progress *p);
+
+/* ---- paths (graph_paths.c) ---- */
+/* Breadth-first search from the roots over strong references. via[v]: the
+ * edge index (into out_to) by which v was first reached, or nedges + r when
+ * reached from root r, or GRAPH_NONE when unreachable. */
+graph_status graph_bfs(const graph *g, uint32_t **via /* OUT [n] */, uint32_t **dist /* OUT [n], may be NULL */,
+                       const graph_progress *p);
+/* The holder of edge e (binary search in out_off). */
+uint32_t graph_edge_from(const graph *g, uint32_t e);
+
+#endif /* HS_GRAPH_H */

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/load/load.h — the one place that knows snapshot files: opens an
+ * .hsnap with the reader limits the environment sets (HEAPSNAP_MAX_RATIO,
+ * load_open.c), and turns an .hsnap (load_file.c) or a V8 .heapsnapshot
+ * (load_v8.c) into a graph (graph/graph.h). See docs/analyzer.md#load.
+ *
+ * Errors. Every call returns a graph_status and, on failure, fills the
+ * caller's graph_load_error with one line naming what is wrong and where.
+ * Ownership: a loaded graph owns its reader; graph_release() frees it.
+ */
+#ifndef HS_LOAD_H
+#define HS_LOAD_H
+
+#include "graph/graph.h"
+
+/* Open `path` with hs_reader_open() and the default limits, except for
+ * HEAPSNAP_MAX_RATIO (a decimal number; 0 disables the decompression-ratio
+ * check), read here and nowhere else. */
+hs_status load_open_reader(const char *path, hs_reader **r /* OUT */);
+/* The limits load_open_reader() uses. */
+void load_reader_limits(hs_reader_limits *lim /* OUT */);
+
+typedef struct graph_load_error {
+    hs_status reader_status; /* when GRAPH_ERR_INPUT */
+    char message[400];       /* one line: what, and where */
+} graph_load_error;
+graph_status graph_load_file(const char *path, graph *g /* OUT */, const graph_progress *p,
+                             graph_load_error *err /* OUT */);
+#define GRAPH_LOAD_SITES 1u /* keep each block's allocation site in graph.site (V8 snapshots; an
+                               .hsnap's sites are read by a second pass, diff_sites_read) */
+graph_status graph_load_file_ex(const char *path, graph *g /* OUT */, const graph_progress *p, unsigned flags,
+                                graph_load_error *err /* OUT */);
+/* A V8 heap snapshot straight into a graph (load_v8.c); graph_load_file()
+ * calls it for a file that starts with '{'. */
+graph_status graph_load_v8(const char *path, graph *g /* OUT */, const graph_progress *p, unsigned flags,
+                           graph_load_error *err /* OUT */);
+
+#endif /* HS_LOAD_H */

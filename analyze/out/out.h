@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/out/out.h — how the analyzer prints: humanized sizes and counts,
+ * terminal-safe text and JSON strings for untrusted names (out_text.c), and
+ * blocks, reference labels, roots, retainer paths and the graph overview as
+ * text or JSON (out_block.c). The JSON writer is out/out_json.h; owner names
+ * and dominator paths of a comparison are out/out_diff.h. Used by cli/ and
+ * report/. See docs/analyzer.md#layout.
+ *
+ * Every function writes to the FILE it is given and returns nothing to
+ * check: a write error shows in ferror(f), which the caller checks once.
+ * Names read from a dump are untrusted: they go through out_text_safe or
+ * out_json_string, never straight to the terminal.
+ */
+#ifndef HS_OUT_H
+#define HS_OUT_H
+
+#include "graph/graph.h"
+#include "hs_format.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- text (out_text.c) ---- */
+const char *fmt_bytes(uint64_t n, char buf[32]);  /* "1.5 MiB" */
+const char *fmt_count(uint64_t n, char buf[32]);  /* "1,234,567" */
+const char *fmt_sbytes(int64_t n, char buf[32]);  /* "+1.50 MiB" / "-24 B" / "0 B" */
+const char *fmt_scount(int64_t n, char buf[32]);  /* "+1,234" */
+/* A JSON string literal: quotes, escapes, and '<', '>', '&' as \u escapes
+ * (safe inside the report's <script>). */
+void out_json_string(FILE *f, const char *s, size_t len);
+void out_text_safe(FILE *f, const char *s, size_t len); /* control characters escaped */
+
+/* ---- blocks, labels, roots, paths (out_block.c) ---- */
+const char *out_type_name(const graph *g, uint32_t v, char *buf, size_t cap);
+const char *out_kind_name(uint8_t kind);
+void out_block(FILE *f, const graph *g, uint32_t v);      /* "module.Type 0xaddr" */
+void out_block_json(FILE *f, const graph *g, uint32_t v); /* {"addr","type","shallow","retained","reachable"} */
+void out_label_raw(FILE *f, const graph *g, uint8_t kind, uint32_t label);      /* ".name", "[3]" or nothing */
+void out_label_raw_json(FILE *f, const graph *g, uint8_t kind, uint32_t label); /* string, int or null */
+void out_root(FILE *f, const graph *g, uint32_t r, bool json);
+uint32_t out_path_steps(const graph *g, const uint32_t *via, uint32_t v, uint32_t **steps);
+void out_path_line(FILE *f, const graph *g, const uint32_t *via, uint32_t v);
+void out_path_json(FILE *f, const graph *g, const uint32_t *via, uint32_t v);
+void out_overview(FILE *f, const graph *g, bool json);
+
+
+#endif /* HS_OUT_H */

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/out/out_diff.c — how comparisons print (diff, leaks, trend, the
+ * report's growth): owner names and dominator paths as text or JSON, with the same step
+ * choice as the signatures (diff_snap.c). See docs/cli.md#diff.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "out/out_diff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *diff_out_type_of_hash(const diff_snap *s, uint64_t hash)
+{
+    for (uint32_t t = 0; t < s->ntypes; t++)
+        if (s->types[t].hash == hash) return s->types[t].name;
+    return NULL;
+}
+
+void diff_out_file_json(FILE *f, const diff_snap *s)
+{
+    fputs("{\"file\": ", f);
+    out_json_string(f, s->path, strlen(s->path));
+    fprintf(f, ", \"blocks\": %llu, \"total_shallow\": %llu, \"reachable\": %llu, \"unreachable\": %llu}",
+            (unsigned long long)s->blocks, (unsigned long long)s->total_shallow,
+            (unsigned long long)s->reachable_bytes, (unsigned long long)s->unreachable_bytes);
+}
+
+/* ---- steps of a dominator path ---- */
+enum { STEP_ROOT, STEP_DIRECT, STEP_SHARED, STEP_NONE, STEP_GARBAGE };
+
+typedef struct step {
+    int kind;
+    uint32_t root;   /* STEP_ROOT */
+    uint32_t edge;   /* STEP_DIRECT, STEP_SHARED */
+    uint32_t holder; /* STEP_DIRECT, STEP_SHARED */
+} step;
+
+/* How w is held: the smallest step candidate, as in diff_snap_build(). */
+static step step_of(const diff_snap *s, uint32_t w)
+{
+    const graph *g = &s->g;
+    uint32_t p = g->idom[w];
+    step st = {STEP_NONE, 0, 0, 0};
+    uint64_t best = UINT64_MAX;
+    if (p == GRAPH_SUPER(g)) {
+        for (uint32_t r = 0; r < g->nroots; r++) {
+            if (g->roots[r].node != w) continue;
+            uint64_t c = diff_root_step(s, r);
+            if (c < best) best = c, st = (step){STEP_ROOT, r, 0, 0};
+        }
+        if (st.kind == STEP_ROOT) return st;
+    } else if (p == GRAPH_UNREACH(g)) {
+        st.kind = STEP_GARBAGE;
+    } else {
+        for (uint32_t e = g->out_off[p]; e < g->out_off[p + 1]; e++) {
+            if (g->out_to[e] != w || !graph_is_strong(g->out_kind[e])) continue;
+            uint64_t c = diff_edge_step(s, p, e);
+            if (c < best) best = c, st = (step){STEP_DIRECT, 0, e, p};
+        }
+        if (st.kind == STEP_DIRECT) return st;
+    }
+    /* held through several holders: one pass over every reference */
+    bool rw = graph_reachable(g, w);
+    for (uint32_t u = 0; u < g->n; u++)
+        for (uint32_t e = g->out_off[u]; e < g->out_off[u + 1]; e++) {
+            if (g->out_to[e] != w || !graph_is_strong(g->out_kind[e]) || graph_reachable(g, u) != rw) continue;
+            uint64_t c = diff_edge_step(s, u, e);
+            if (c < best) best = c, st = (step){STEP_SHARED, 0, e, u};
+        }
+    return st;
+}
+
+/* The chain of v: chain[0] is held by a top (SUPER or UNREACH), chain[k-1] = v. */
+static uint32_t chain_of(const diff_snap *s, uint32_t v, uint32_t **out)
+{
+    const graph *g = &s->g;
+    uint32_t k = 0, cap = 16;
+    uint32_t *c = malloc(cap * 4);
+    if (!c) return 0;
+    for (uint32_t x = v; x < g->n; x = g->idom[x]) {
+        if (k == cap) {
+            uint32_t *nc = realloc(c, (size_t)cap * 2 * 4);
+            if (!nc) {
+                free(c);
+                return 0;
+            }
+            c = nc;
+            cap *= 2;
+        }
+        c[k++] = x;
+    }
+    for (uint32_t i = 0; i < k / 2; i++) {
+        uint32_t t = c[i];
+        c[i] = c[k - 1 - i];
+        c[k - 1 - i] = t;
+    }
+    *out = c;
+    return k;
+}
+
+typedef struct sbuf {
+    char *p;
+    size_t len, cap;
+    bool bad;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->bad) return;
+    if (b->len + n + 1 > b->cap) {
+        size_t nc = (b->cap ? b->cap * 2 : 128) + n;
+        char *np = realloc(b->p, nc);
+        if (!np) {
+            b->bad = true;
+            return;
+        }
+        b->p = np;
+        b->cap = nc;
+    }
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = 0;
+}
+
+static void sb_label(sbuf *b, const graph *g, uint8_t kind, uint32_t label, bool skip_dict)
+{
+    unsigned lt = (kind >> GRAPH_LABEL_SHIFT) & 3u;
+    char num[32];
+    if (lt == HS_LABEL_INDEX) {
+        int n = snprintf(num, sizeof num, "[%u]", label);
+        sb_add(b, num, (size_t)n);
+    } else if (lt == HS_LABEL_STRING) {
+        size_t len = 0;
+        const char *s = g->reader ? hs_reader_string(g->reader, label, &len) : NULL;
+        if (s && skip_dict && len == 8 && memcmp(s, "__dict__", 8) == 0) return;
+        sb_add(b, ".", 1);
+        if (s) sb_add(b, s, len);
+        else sb_add(b, "?", 1);
+    } else {
+        sb_add(b, ".?", 2);
+    }
+}
+
+static const char *root_kind_name(uint8_t k)
+{
+    static const char *names[] = {"other", "global", "stack", "external", "runtime"};
+    return k < 5 ? names[k] : "other";
+}
+
+char *diff_out_name(const diff_snap *s, uint32_t v)
+{
+    const graph *g = &s->g;
+    sbuf b = {0};
+    if (v == GRAPH_SUPER(g)) sb_add(&b, "<roots>", 7);
+    else if (v == GRAPH_UNREACH(g)) sb_add(&b, "<unreachable>", 13);
+    uint32_t *c = NULL, k = v < g->n ? chain_of(s, v, &c) : 0;
+    for (uint32_t i = 0; i < k; i++) {
+        step st = step_of(s, c[i]);
+        if (i == 0) {
+            if (st.kind == STEP_ROOT) {
+                const graph_root *r = &g->roots[st.root];
+                size_t len = 0;
+                const char *name = r->name == HS_NONE || !g->reader ? NULL : hs_reader_string(g->reader, r->name, &len);
+                if (name) sb_add(&b, name, len);
+                else {
+                    sb_add(&b, "<", 1);
+                    sb_add(&b, root_kind_name(r->kind), strlen(root_kind_name(r->kind)));
+                    sb_add(&b, " root>", 6);
+                }
+                continue;
+            }
+            if (st.kind == STEP_GARBAGE || !graph_reachable(g, c[i])) sb_add(&b, "<unreachable>", 13);
+            else sb_add(&b, "<roots>", 7);
+        }
+        if (st.kind == STEP_DIRECT) sb_label(&b, g, g->out_kind[st.edge], graph_label(g, st.edge), true);
+        else if (st.kind == STEP_SHARED) {
+            sb_add(&b, "~", 1);
+            sb_label(&b, g, g->out_kind[st.edge], graph_label(g, st.edge), false);
+        } else if (i) sb_add(&b, ".?", 2);
+    }
+    free(c);
+    if (b.bad || !b.p) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+void diff_out_path_line(FILE *f, const diff_snap *s, uint32_t v)
+{
+    const graph *g = &s->g;
+    uint32_t *c = NULL, k = v < g->n ? chain_of(s, v, &c) : 0;
+    if (!k) {
+        out_block(f, g, v);
+        return;
+    }
+    for (uint32_t i = 0; i < k; i++) {
+        if (k > 8 && i == 3) {
+            fprintf(f, " -> ... %u more steps ...", k - 7);
+            i = k - 4;
+        }
+        step st = step_of(s, c[i]);
+        if (i == 0) {
+            if (st.kind == STEP_ROOT) out_root(f, g, st.root, false);
+            else fputs(graph_reachable(g, c[i]) ? "<roots>" : "<unreachable>", f);
+        }
+        if (st.kind == STEP_DIRECT) {
+            if ((g->out_kind[st.edge] >> GRAPH_LABEL_SHIFT) & 3u) {
+                fputc(' ', f);
+                out_label_raw(f, g, g->out_kind[st.edge], graph_label(g, st.edge));
+            }
+            fputs(" -> ", f);
+        } else if (st.kind == STEP_SHARED) {
+            fputs(" -> (shared, e.g. by ", f);
+            char buf[256];
+            const char *tn = out_type_name(g, st.holder, buf, sizeof buf);
+            out_text_safe(f, tn, strlen(tn));
+            if ((g->out_kind[st.edge] >> GRAPH_LABEL_SHIFT) & 3u) {
+                fputc(' ', f);
+                out_label_raw(f, g, g->out_kind[st.edge], graph_label(g, st.edge));
+            }
+            fputs(") ", f);
+        } else {
+            fputs(" -> ", f);
+        }
+        out_block(f, g, c[i]);
+    }
+    free(c);
+}
+
+void diff_out_path_json(FILE *f, const diff_snap *s, uint32_t v)
+{
+    const graph *g = &s->g;
+    uint32_t *c = NULL, k = v < g->n ? chain_of(s, v, &c) : 0;
+    fputc('[', f);
+    for (uint32_t i = 0; i < k; i++) {
+        step st = step_of(s, c[i]);
+        if (i == 0) {
+            if (st.kind == STEP_ROOT) out_root(f, g, st.root, true);
+            else fprintf(f, "{\"root\": %s, \"name\": null, \"count\": 0}",
+                         graph_reachable(g, c[i]) ? "\"shared\"" : "\"unreachable\"");
+        }
+        fputs(", {\"block\": ", f);
+        out_block_json(f, g, c[i]);
+        fputs(", \"held\": ", f);
+        if (st.kind == STEP_DIRECT || st.kind == STEP_SHARED) {
+            fprintf(f, "\"%s\", \"label\": ", st.kind == STEP_DIRECT ? "direct" : "shared");
+            out_label_raw_json(f, g, g->out_kind[st.edge], graph_label(g, st.edge));
+            if (st.kind == STEP_SHARED) {
+                char buf[256];
+                const char *tn = out_type_name(g, st.holder, buf, sizeof buf);
+                fputs(", \"holder_type\": ", f);
+                out_json_string(f, tn, strlen(tn));
+            }
+        } else {
+            fprintf(f, "\"%s\", \"label\": null", st.kind == STEP_ROOT ? "root" : "none");
+        }
+        fputc('}', f);
+    }
+    fputc(']', f);
+    free(c);
+}
+
+void diff_out_cluster_json(FILE *f, const diff_snap *s, const diff_cluster *k, const char *owner_name,
+                           const char *owner_type, const char *type)
+{
+    fputs("{\"owner\": ", f);
+    out_json_string(f, owner_name ? owner_name : "?", owner_name ? strlen(owner_name) : 1);
+    fputs(", \"owner_type\": ", f);
+    out_json_string(f, owner_type, strlen(owner_type));
+    fputs(", \"type\": ", f);
+    out_json_string(f, type, strlen(type));
+    fprintf(f, ", \"top\": %llu, \"objects\": %llu, \"bytes\": %llu, \"retained\": %llu, \"example\": ",
+            (unsigned long long)k->top, (unsigned long long)k->objects, (unsigned long long)k->bytes,
+            (unsigned long long)k->retained);
+    out_block_json(f, &s->g, k->example);
+    fputs(", \"path\": ", f);
+    diff_out_path_json(f, s, k->example);
+    fputc('}', f);
+}
