@@ -140,7 +140,7 @@ hs_status hs_outfile_open(const char *path, unsigned mode, unsigned flags, hs_ou
         if (f->fd >= 0 || e != EEXIST) break;
     }
     if (f->fd < 0) {
-        hs_status st = hsf_set_error(err, HS_ERR_IO, "'%s': cannot create a temporary file beside it: %s", path,
+        hs_status st = hsf_set_error(err, HS_ERR_IO, "'%s': cannot write: %s", path,
                                      strerror(e));
         outfile_free(f);
         return st;

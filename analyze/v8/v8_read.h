@@ -248,8 +248,10 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
               const uint8_t *kind, const uint32_t *orphans, uint32_t norphans, bool names_only, hs_sink_fn sink,
               void *sink_ud, char err[V8_ERR_MAX]);
 
-/* Read `in` (a .heapsnapshot) and write `out` (.hsnap) atomically: a temp
- * file beside it, fsync, rename. Returns 0, or -1 with a one-line message. */
+/* Read `in` (a .heapsnapshot) and write `out` (.hsnap) through hs_outfile
+ * (atomic, 0600, links never followed). Returns 0; -1 when `in` is bad, or
+ * -2 when `out` cannot be written (the message then names `out`, and
+ * nothing is left at `out` or beside it), each with a one-line message. */
 int v8_convert_file(const char *in, const char *out, char err[V8_ERR_MAX]);
 
 #endif /* HS_V8_READ_H */
