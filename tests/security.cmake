@@ -18,6 +18,7 @@ set(HS_SECURITY_CASES
   symlink_temp_output     # 1
   world_readable_outputs  # 2
   header_time_range    # 6
+  address_overflow     # 8
   nul_in_header        # 9, decoder side
   bomb_regular_dump    # 10
   stdout_write_error      # 13
@@ -27,7 +28,6 @@ set(HS_SECURITY_PENDING
   v8_duplicate_ids         # 4
   trend_signed_overflow    # 5
   diff_huge_sizes          # 7
-  address_overflow         # 8
   nul_in_names             # 9, analyzer side
   v8_unused_strings        # 11
   dominators_depth_output  # 12

@@ -85,8 +85,12 @@ const graph_progress *cli_progress(void);
 /* Load `path` (and its dominator tree); on failure print the one-line error
  * and return HS_EXIT_BAD_INPUT. */
 int cli_graph_load(const char *path, graph *g, bool dominators);
-/* ADDR: hex with 0x, or decimal. */
+/* ADDR: hex with 0x, or decimal: 0, -1 if not a number, -2 if it needs
+ * more than 64 bits (never clamped). */
 int cli_parse_addr(const char *s, uint64_t *out);
+/* The same for command `cmd`'s argument `s`: 0, or HS_EXIT_USAGE after
+ * "heapsnap CMD: 'S' is not an address (why)" and `usage` (if not NULL). */
+int cli_addr_arg(const char *cmd, const char *usage, const char *s, uint64_t *out);
 /* The block at ADDR: HS_EXIT_USAGE if not an address, HS_EXIT_BAD_INPUT (one
  * line) if no such block. */
 int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v);

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,21 +100,29 @@ int cli_parse_addr(const char *s, uint64_t *out)
     int base = 10;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, s += 2;
     if (!*s || *s == '-' || *s == '+' || *s == ' ') return -1;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, base);
     if (*end) return -1;
+    if (errno == ERANGE) return -2; /* strtoull clamps; an address has 64 bits */
     *out = v;
     return 0;
+}
+
+int cli_addr_arg(const char *cmd, const char *usage, const char *s, uint64_t *out)
+{
+    int r = cli_parse_addr(s, out);
+    if (r == 0) return 0;
+    fprintf(stderr, "heapsnap %s: '", cmd);
+    out_text_safe(stderr, s, strlen(s));
+    fprintf(stderr, "' is not an address (%s)\n", r == -2 ? "more than 64 bits" : "hex 0x... or decimal");
+    if (usage) fprintf(stderr, "usage: %s\n", usage);
+    return HS_EXIT_USAGE;
 }
 
 int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v)
 {
     uint64_t a;
-    if (cli_parse_addr(addr_arg, &a)) {
-        fprintf(stderr, "heapsnap %s: '", cmd);
-        out_text_safe(stderr, addr_arg, strlen(addr_arg));
-        fprintf(stderr, "' is not an address (hex 0x... or decimal)\n");
-        return HS_EXIT_USAGE;
-    }
+    if (cli_addr_arg(cmd, NULL, addr_arg, &a)) return HS_EXIT_USAGE;
     *v = graph_find(g, a);
     if (*v == GRAPH_NONE) return cli_error("'%s': no block at address 0x%llx", path, (unsigned long long)a);
     return HS_EXIT_OK;

@@ -144,11 +144,7 @@ int cmd_dominators(int argc, char **argv)
     min_given = opt_min != UINT64_MAX;
     const char *path = args[0];
     uint64_t dummy;
-    if (opt_root && cli_parse_addr(opt_root, &dummy)) {
-        fprintf(stderr, "heapsnap dominators: '%s' is not an address (hex 0x... or decimal)\nusage: %s\n", opt_root,
-                dom_cmd.usage);
-        return HS_EXIT_USAGE;
-    }
+    if (opt_root && cli_addr_arg("dominators", dom_cmd.usage, opt_root, &dummy)) return HS_EXIT_USAGE;
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
     uint32_t tops[2], ntops = 0;

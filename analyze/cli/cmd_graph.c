@@ -258,12 +258,7 @@ int cmd_graph(int argc, char **argv)
         return HS_EXIT_USAGE;
     }
     uint64_t dummy;
-    if (cli_parse_addr(args[1], &dummy)) {
-        fprintf(stderr, "heapsnap graph: '");
-        out_text_safe(stderr, args[1], strlen(args[1]));
-        fprintf(stderr, "' is not an address (hex 0x... or decimal)\nusage: %s\n", graph_cmd.usage);
-        return HS_EXIT_USAGE;
-    }
+    if (cli_addr_arg("graph", graph_cmd.usage, args[1], &dummy)) return HS_EXIT_USAGE;
     bool svg = ends_with(opt_out, ".svg");
     if (svg && !have_dot())
         return cli_error("'%s': rendering SVG needs Graphviz's 'dot', which is not installed: "

@@ -97,11 +97,7 @@ int cmd_path(int argc, char **argv)
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
     uint64_t dummy;
-    if (cli_parse_addr(args[1], &dummy)) {
-        fprintf(stderr, "heapsnap path: '%s' is not an address (hex 0x... or decimal)\nusage: %s\n", args[1],
-                path_cmd.usage);
-        return HS_EXIT_USAGE;
-    }
+    if (cli_addr_arg("path", path_cmd.usage, args[1], &dummy)) return HS_EXIT_USAGE;
     graph g;
     if ((rc = cli_graph_load(path, &g, false))) return rc;
     uint32_t v;

@@ -71,11 +71,7 @@ int cmd_show(int argc, char **argv)
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
     uint64_t dummy;
-    if (cli_parse_addr(args[1], &dummy)) {
-        fprintf(stderr, "heapsnap show: '%s' is not an address (hex 0x... or decimal)\nusage: %s\n", args[1],
-                show_cmd.usage);
-        return HS_EXIT_USAGE;
-    }
+    if (cli_addr_arg("show", show_cmd.usage, args[1], &dummy)) return HS_EXIT_USAGE;
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
     uint32_t v;
