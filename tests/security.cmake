@@ -20,6 +20,7 @@ set(HS_SECURITY_CASES
   header_time_range    # 6
   address_overflow     # 8
   nul_in_header        # 9, decoder side
+  nul_in_names         # 9, analyzer side
   bomb_regular_dump    # 10
   stdout_write_error      # 13
   sigxfsz                 # 14
@@ -28,7 +29,6 @@ set(HS_SECURITY_PENDING
   v8_duplicate_ids         # 4
   trend_signed_overflow    # 5
   diff_huge_sizes          # 7
-  nul_in_names             # 9, analyzer side
   v8_unused_strings        # 11
   dominators_depth_output  # 12
 )

@@ -16,6 +16,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "v8/v8_read.h"
 
+#include "graph/graph.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -45,6 +47,29 @@ static char *join(const v8_names *n)
             goto out;                                                                                          \
         }                                                                                                      \
     } while (0)
+
+/* A V8 string or type name into the .hsnap string table: the analyzer
+ * carries a NUL of the JSON (\u0000) as C0 80 (graph_name_put); the file
+ * gets the NUL back, counted. */
+static hs_status encode_name(hs_encoder *e, const char *s, size_t len, uint32_t *id)
+{
+    const char *c = memchr(s, GRAPH_NUL_0, len);
+    if (!c || (size_t)(c - s) + 1 >= len) return hs_encoder_string(e, s, len, id);
+    char *copy = malloc(len ? len : 1);
+    if (!copy) return HS_ERR_NOMEM;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)s[i] == GRAPH_NUL_0 && i + 1 < len && (unsigned char)s[i + 1] == GRAPH_NUL_1) {
+            copy[o++] = 0;
+            i++;
+        } else {
+            copy[o++] = s[i];
+        }
+    }
+    hs_status st = hs_encoder_string(e, copy, o, id);
+    free(copy);
+    return st;
+}
 
 int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const v8_sites *sites,
               const uint8_t *kind, const uint32_t *orphans, uint32_t norphans, bool names_only, hs_sink_fn sink,
@@ -85,7 +110,7 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
         if (sm->remap[i] == UINT32_MAX) continue;
         const char *str = s->sbuf + s->soff[i];
         uint32_t id;
-        ENC(hs_encoder_string(e, str, strlen(str), &id));
+        ENC(encode_name(e, str, strlen(str), &id));
         if (id != sm->remap[i]) {
             snprintf(err, V8_ERR_MAX, "writing .hsnap: string ids out of step");
             goto out;
@@ -98,7 +123,7 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
         size_t len = v8_type_name(s, t->first[i], tname, sizeof tname);
         hs_type ty = {0, HS_NONE, 0};
         uint32_t tid;
-        ENC(hs_encoder_string(e, tname, len, &ty.name));
+        ENC(encode_name(e, tname, len, &ty.name));
         ENC(hs_encoder_type(e, &ty, &tid));
         if (tid != i) {
             snprintf(err, V8_ERR_MAX, "writing .hsnap: type ids out of step");

@@ -7,6 +7,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "v8/v8_json.h"
 
+#include "graph/graph.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,7 +138,8 @@ int jr_string(jr *r, sbuf *b)
             }
             unsigned char o[4];
             size_t n;
-            if (u < 0x80) o[0] = (unsigned char)u, n = 1;
+            if (u == 0) o[0] = GRAPH_NUL_0, o[1] = GRAPH_NUL_1, n = 2; /* a NUL, carried (graph_name_put) */
+            else if (u < 0x80) o[0] = (unsigned char)u, n = 1;
             else if (u < 0x800) o[0] = (unsigned char)(0xC0 | u >> 6), o[1] = (unsigned char)(0x80 | (u & 0x3F)), n = 2;
             else if (u < 0x10000)
                 o[0] = (unsigned char)(0xE0 | u >> 12), o[1] = (unsigned char)(0x80 | (u >> 6 & 0x3F)),
