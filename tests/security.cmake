@@ -17,6 +17,7 @@ endforeach()
 set(HS_SECURITY_CASES
   symlink_temp_output     # 1
   world_readable_outputs  # 2
+  v8_duplicate_ids        # 4
   header_time_range    # 6
   address_overflow     # 8
   nul_in_header        # 9, decoder side
@@ -26,7 +27,6 @@ set(HS_SECURITY_CASES
   sigxfsz                 # 14
 )
 set(HS_SECURITY_PENDING
-  v8_duplicate_ids         # 4
   trend_signed_overflow    # 5
   diff_huge_sizes          # 7
   v8_unused_strings        # 11

@@ -130,6 +130,12 @@ typedef struct v8_parse {
     int l_node, l_script, l_line; /* location field positions */
     uint64_t tinfos_at, ttree_at, locs_at;
     size_t ticap, tncap, lcap;
+    /* duplicate node ids: none while ids only increase (the usual V8 order);
+     * after the first that does not, a set of node indexes keyed by id */
+    bool ids_unsorted;
+    uint64_t last_id;
+    uint32_t *idset; /* node + 1, 0 = empty */
+    uint32_t idset_cap, idset_n;
 } v8_parse;
 
 static int parse_meta(v8_parse *p)
@@ -270,6 +276,64 @@ static size_t planned(const v8_parse *p, uint64_t have_count, uint32_t fields)
     return (size_t)want;
 }
 
+static uint32_t id_slot(uint64_t id, uint32_t cap) { return (uint32_t)((id * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1); }
+
+/* Add `node` (whose id is already stored) to the id set; the node already
+ * holding its id, or UINT32_MAX. Grows the set (capacity a power of two,
+ * at most half full); -1 in *nomem when that fails. */
+static uint32_t idset_add(v8_parse *p, uint32_t node, int *nomem)
+{
+    const uint64_t *nid = p->s->nid;
+    if ((uint64_t)(p->idset_n + 1) * 2 > p->idset_cap) {
+        uint32_t cap = p->idset_cap ? p->idset_cap * 2 : 1024;
+        uint32_t *t = cap ? calloc(cap, sizeof *t) : NULL;
+        if (!t) {
+            *nomem = -1;
+            return UINT32_MAX;
+        }
+        for (uint32_t i = 0; i < p->idset_cap; i++) {
+            if (!p->idset[i]) continue;
+            uint32_t k = id_slot(nid[p->idset[i] - 1], cap);
+            while (t[k]) k = (k + 1) & (cap - 1);
+            t[k] = p->idset[i];
+        }
+        free(p->idset);
+        p->idset = t;
+        p->idset_cap = cap;
+    }
+    uint32_t k = id_slot(nid[node], p->idset_cap);
+    while (p->idset[k]) {
+        if (nid[p->idset[k] - 1] == nid[node]) return p->idset[k] - 1;
+        k = (k + 1) & (p->idset_cap - 1);
+    }
+    p->idset[k] = node + 1;
+    p->idset_n++;
+    return UINT32_MAX;
+}
+
+/* Node ids must be unique (they become block addresses): checked as the
+ * nodes arrive, so the error names the byte of the second id. */
+static int check_node_id(v8_parse *p, uint32_t node, uint64_t at)
+{
+    uint64_t id = p->s->nid[node];
+    if (!p->ids_unsorted) {
+        if (node == 0 || id > p->last_id) {
+            p->last_id = id;
+            return 0;
+        }
+        p->ids_unsorted = true; /* index the strictly increasing prefix: no duplicates in it */
+        int nomem = 0;
+        for (uint32_t i = 0; i < node && !nomem; i++) (void)idset_add(p, i, &nomem);
+        if (nomem) return jr_fail(&p->r, "out of memory");
+    }
+    int nomem = 0;
+    uint32_t other = idset_add(p, node, &nomem);
+    if (nomem) return jr_fail(&p->r, "out of memory");
+    if (other != UINT32_MAX)
+        return jr_fail_at(&p->r, at, "duplicate node id %llu (nodes %u and %u)", (unsigned long long)id, other, node);
+    return 0;
+}
+
 /* Store one complete node record (vals[0..nf-1]); at[] are the values' offsets. */
 static inline int put_node(v8_parse *p, uint32_t node, const uint64_t *vals, const uint64_t *at)
 {
@@ -284,6 +348,7 @@ static inline int put_node(v8_parse *p, uint32_t node, const uint64_t *vals, con
     s->ntype[node] = (uint8_t)t;
     s->nname[node] = (uint32_t)nm;
     s->nid[node] = vals[p->f_id];
+    if (check_node_id(p, node, at[p->f_id])) return -1;
     s->nsize[node] = vals[p->f_size];
     s->first[node] = (uint32_t)ec; /* made a prefix sum once the edges are read */
     if (p->f_trace >= 0 && vals[p->f_trace] && put_trace_id(p, node, vals[p->f_trace], at[p->f_trace])) return -1;
@@ -466,6 +531,9 @@ static int parse_nodes(v8_parse *p)
         return jr_fail(r, "snapshot.node_count is %llu but the nodes array holds %u nodes", (unsigned long long)s->meta_node_count, node);
     if (!node) return jr_fail(r, "the nodes array is empty (no synthetic root)");
     p->have_nodes = true;
+    free(p->idset); /* the id check is done: before the edges allocate */
+    p->idset = NULL;
+    p->idset_cap = p->idset_n = 0;
     return 0;
 }
 
@@ -931,6 +999,7 @@ int v8_read_stream_ex(FILE *f, v8_snapshot *s, unsigned flags, char err[V8_ERR_M
 out:
     free(p.r.buf);
     free(p.tmp.p);
+    free(p.idset);
     typelists_free(&p.ntl);
     typelists_free(&p.etl);
     names_free(&p.tif);
