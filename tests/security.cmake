@@ -15,21 +15,21 @@ foreach(t outfile writer_long_string)
 endforeach()
 
 set(HS_SECURITY_CASES
-  symlink_temp_output     # 1
-  world_readable_outputs  # 2
-  v8_duplicate_ids        # 4
-  header_time_range    # 6
-  address_overflow     # 8
-  nul_in_header        # 9, decoder side
-  nul_in_names         # 9, analyzer side
-  bomb_regular_dump    # 10
-  dominators_depth_output # 12
-  stdout_write_error      # 13
-  sigxfsz                 # 14
+  symlink_temp_output      # 1
+  world_readable_outputs   # 2
+  v8_duplicate_ids         # 4
+  trend_signed_overflow    # 5
+  header_time_range        # 6
+  diff_huge_sizes          # 7
+  address_overflow         # 8
+  nul_in_header            # 9, decoder side
+  nul_in_names             # 9, analyzer side
+  bomb_regular_dump        # 10
+  dominators_depth_output  # 12
+  stdout_write_error       # 13
+  sigxfsz                  # 14
 )
 set(HS_SECURITY_PENDING
-  trend_signed_overflow    # 5
-  diff_huge_sizes          # 7
   v8_unused_strings        # 11
 )
 set(HS_SECURITY_ENV "HEAPSNAP=$<TARGET_FILE:heapsnap_cli>;MKSNAP=$<TARGET_FILE:mksnap>;HSGEN=$<TARGET_FILE:hsgen>;MKHOSTILE=$<TARGET_FILE:mkhostile>;DATA=${HS_TEST_DIR}/data;BIN=${CMAKE_BINARY_DIR}/bin;SECURITY=${HS_TEST_DIR}/security")

@@ -167,7 +167,7 @@ static void fill_entries(trend *t, const diff_gtab *own, uint32_t snap, uint32_t
         trend_owner *o = trend_find(t, g->parent_sig);
         if (!o || o->dead || !o->entries_type || o->entries_type != g->type_hash) continue;
         if (only_first != UINT32_MAX && o->first != only_first) continue;
-        o->entries[snap] += (int64_t)g->count[0];
+        o->entries[snap] = diff_add(o->entries[snap], diff_i64(g->count[0]));
     }
 }
 
@@ -208,8 +208,8 @@ static int trend_step(trend *t, uint32_t k, diff_gtab *cur, const diff_gtab *pre
             continue;
         }
         const diff_group *g = diff_gtab_find(cur, o->sig);
-        if (g && g->count[0]) o->retained[k] = (int64_t)g->retained[0];
-        if (g && g->count[1]) o->retained[k + 1] = (int64_t)g->retained[1];
+        if (g && g->count[0]) o->retained[k] = diff_i64(g->retained[0]);
+        if (g && g->count[1]) o->retained[k + 1] = diff_i64(g->retained[1]);
     }
     free(listed);
     /* late starters: their figures before step k from the early tables */
@@ -217,7 +217,7 @@ static int trend_step(trend *t, uint32_t k, diff_gtab *cur, const diff_gtab *pre
         for (uint32_t j = 0; j < k; j++) {
             for (uint32_t i = before; i < t->no; i++) {
                 const diff_group *g = diff_gtab_find(&early[j], t->o[i].sig);
-                if (!t->o[i].dead && g && g->count[0]) t->o[i].retained[j] = (int64_t)g->retained[0];
+                if (!t->o[i].dead && g && g->count[0]) t->o[i].retained[j] = diff_i64(g->retained[0]);
             }
             fill_entries(t, &early[j], j, k);
         }
@@ -234,6 +234,14 @@ static bool use_utf8(void)
     if (!v || !*v) v = getenv("LC_CTYPE");
     if (!v || !*v) v = getenv("LANG");
     return v && (strstr(v, "UTF-8") || strstr(v, "utf-8") || strstr(v, "UTF8") || strstr(v, "utf8"));
+}
+
+/* A rate as int64, saturated (a cast of an out-of-range double is undefined). */
+static int64_t d2i(double x)
+{
+    if (x >= 9223372036854775807.0) return INT64_MAX;
+    if (x <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)x;
 }
 
 static void sparkline(FILE *f, const int64_t *v, uint32_t n, bool utf8)
@@ -373,8 +381,8 @@ static void print_report(const series *se, const trend *t, trend_owner **rank, u
             print_text(stdout, name ? name : "(not in the last snapshot)");
             fputs(" (", stdout);
             print_text(stdout, tn);
-            printf("): %s/step", fmt_sbytes((int64_t)per_step, b1));
-            if (seconds > 0) printf(", %s/s", fmt_sbytes((int64_t)((double)o->net / seconds), b2));
+            printf("): %s/step", fmt_sbytes(d2i(per_step), b1));
+            if (seconds > 0) printf(", %s/s", fmt_sbytes(d2i((double)o->net / seconds), b2));
             printf(", %s in %u of %u steps  ", fmt_sbytes(o->net, b3), o->grew, t->n - 1);
             sparkline(stdout, o->retained, t->n, utf8);
             fputc('\n', stdout);
@@ -464,9 +472,10 @@ int cmd_trend(int argc, char **argv)
         if (o->dead || o->grew < t.need) continue;
         o->net = 0;
         for (uint32_t k = 0; k + 1 < t.n; k++) {
-            if (o->growth[k]) o->net += o->growth[k];
+            /* checked: retained figures are >= 0 (saturated), sums saturate */
+            if (o->growth[k]) o->net = diff_add(o->net, o->growth[k]);
             else if (o->retained[k] != UNKNOWN && o->retained[k + 1] != UNKNOWN && o->retained[k + 1] < o->retained[k])
-                o->net += o->retained[k + 1] - o->retained[k];
+                o->net = diff_add(o->net, o->retained[k + 1] - o->retained[k]);
         }
         if (o->net > 0 && (uint64_t)o->net >= thr) rank[nr++] = o;
     }
@@ -476,7 +485,9 @@ int cmd_trend(int argc, char **argv)
     bool timed = true;
     for (uint32_t i = 0; i < t.n; i++)
         if (!se.time_us[i]) timed = false;
-    if (timed && se.time_us[t.n - 1] > se.time_us[0]) seconds = (double)(se.time_us[t.n - 1] - se.time_us[0]) / 1e6;
+    /* the span of two int64 times fits in uint64 (the subtraction is exact mod 2^64, and the later is larger) */
+    if (timed && se.time_us[t.n - 1] > se.time_us[0])
+        seconds = (double)((uint64_t)se.time_us[t.n - 1] - (uint64_t)se.time_us[0]) / 1e6;
     print_report(&se, &t, rank, nr, s, noise, thr, seconds);
     goto done;
 nomem:

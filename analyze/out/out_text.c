@@ -85,6 +85,28 @@ const char *fmt_sbytes(int64_t n, char buf[32])
     return buf;
 }
 
+const char *fmt_dbytes(uint64_t before, uint64_t after, char buf[32])
+{
+    uint64_t m = after >= before ? after - before : before - after;
+    buf[0] = after > before ? '+' : '-';
+    fmt_bytes(m, buf + (m != 0));
+    return buf;
+}
+
+const char *fmt_dcount(uint64_t before, uint64_t after, char buf[32])
+{
+    uint64_t m = after >= before ? after - before : before - after;
+    buf[0] = after > before ? '+' : '-';
+    fmt_count(m, buf + (m != 0));
+    return buf;
+}
+
+void out_json_delta(FILE *f, uint64_t before, uint64_t after)
+{
+    if (after >= before) fprintf(f, "%llu", (unsigned long long)(after - before));
+    else fprintf(f, "-%llu", (unsigned long long)(before - after));
+}
+
 const char *fmt_scount(int64_t n, char buf[32])
 {
     uint64_t m = n < 0 ? (uint64_t)0 - (uint64_t)n : (uint64_t)n;

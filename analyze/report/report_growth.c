@@ -18,8 +18,10 @@
 
 static void ba_json(FILE *f, const char *key, uint64_t before, uint64_t after)
 {
-    fprintf(f, "\"%s\": {\"before\": %llu, \"after\": %llu, \"delta\": %lld}", key, (unsigned long long)before,
-            (unsigned long long)after, (long long)(after - before));
+    fprintf(f, "\"%s\": {\"before\": %llu, \"after\": %llu, \"delta\": ", key, (unsigned long long)before,
+            (unsigned long long)after);
+    out_json_delta(f, before, after);
+    fputc('}', f);
 }
 
 static void str_json(FILE *f, const char *s)
@@ -75,8 +77,7 @@ static void types_json(FILE *f, const report_base *b, const diff_type *ty, uint3
     uint32_t shown = 0;
     fputc('[', f);
     for (uint32_t i = 0; i < nt && shown < b->rows; i++) {
-        int64_t d = (int64_t)(ty[i].shallow[1] - ty[i].shallow[0]);
-        if (d <= 0 || (uint64_t)d < b->noise) continue;
+        if (ty[i].shallow[1] <= ty[i].shallow[0] || ty[i].shallow[1] - ty[i].shallow[0] < b->noise) continue;
         fprintf(f, "%s\n  {\"type\": ", shown++ ? "," : "");
         str_json(f, ty[i].name);
         fputs(", ", f);
