@@ -25,12 +25,12 @@ set(HS_SECURITY_CASES
   nul_in_header            # 9, decoder side
   nul_in_names             # 9, analyzer side
   bomb_regular_dump        # 10
+  v8_unused_strings        # 11
   dominators_depth_output  # 12
   stdout_write_error       # 13
   sigxfsz                  # 14
 )
 set(HS_SECURITY_PENDING
-  v8_unused_strings        # 11
 )
 set(HS_SECURITY_ENV "HEAPSNAP=$<TARGET_FILE:heapsnap_cli>;MKSNAP=$<TARGET_FILE:mksnap>;HSGEN=$<TARGET_FILE:hsgen>;MKHOSTILE=$<TARGET_FILE:mkhostile>;DATA=${HS_TEST_DIR}/data;BIN=${CMAKE_BINARY_DIR}/bin;SECURITY=${HS_TEST_DIR}/security")
 if(HS_SANITIZE)

@@ -569,14 +569,67 @@ static int parse_edges(v8_parse *p)
     return 0;
 }
 
+/* Which strings the snapshot uses, when the strings come after everything
+ * that refers to them (V8 writes them last): names of nodes whose name is
+ * not a value, edge names, trace function names and script names. NULL
+ * (keep all) when not known yet, or on out of memory. Indexes past what
+ * the file could hold are left to check_indexes. */
+static uint8_t *used_strings(v8_parse *p, uint64_t *nbits)
+{
+    const v8_snapshot *s = p->s;
+    if (!p->have_nodes || !p->have_edges || !p->file_size) return NULL;
+    if ((p->flags & V8_READ_SITES) && p->tif.n && !p->have_tinfos) return NULL;
+    uint64_t n = p->file_size / 3 + 1; /* "", is three bytes */
+    uint8_t *u = calloc((size_t)(n / 8 + 1), 1);
+    if (!u) return NULL;
+    bool value[256] = {0};
+    for (uint32_t i = 0; i < s->node_types.n && i < 256; i++) value[i] = v8_type_is_value(s->node_types.v[i]);
+#define USE(i) do { uint64_t i_ = (i); if (i_ < n) u[i_ >> 3] |= (uint8_t)(1u << (i_ & 7)); } while (0)
+    for (uint32_t v = 0; v < s->node_count; v++)
+        if (!value[s->ntype[v]]) USE(s->nname[v]);
+    for (uint32_t e = 0; e < s->edge_count; e++)
+        if (!v8_edge_is_index(s, e)) USE(s->ename[e]);
+    for (uint32_t i = 0; i < s->ntrace_infos; i++) {
+        USE(s->trace_infos[i].name);
+        USE(s->trace_infos[i].script_name);
+    }
+#undef USE
+    *nbits = n;
+    return u;
+}
+
 static int parse_strings(v8_parse *p)
 {
     jr *r = &p->r;
     v8_snapshot *s = p->s;
     sbuf arena = {0};
+    uint64_t nbits = 0;
+    uint8_t *used = used_strings(p, &nbits);
     int k = jr_open(r, '[', "'[' (strings)");
+    if (k > 0 && sb_put(&arena, "", 1)) k = jr_fail(r, "out of memory"); /* offset 0: every string not kept */
     while (k > 0) {
-        if (jr_string(r, &p->tmp)) break;
+        uint64_t i = s->nstrings;
+        if (used && (i >= nbits || !(used[i >> 3] & (1u << (i & 7))))) {
+            if (jr_string(r, NULL)) break; /* nothing refers to it: read, not kept */
+            if (s->nstrings >= V8_MAX_COUNT) {
+                jr_fail(r, "too many strings");
+                break;
+            }
+            if (s->nstrings + 1 > p->socap) {
+                size_t cap = p->socap ? p->socap * 2 : 1024;
+                uint64_t *q = realloc(s->soff, cap * sizeof *q);
+                if (!q) {
+                    jr_fail(r, "out of memory");
+                    break;
+                }
+                s->soff = q;
+                p->socap = cap;
+            }
+            s->soff[s->nstrings++] = 0;
+            k = jr_more(r, ']');
+            continue;
+        }
+        if (jr_string_max(r, &p->tmp, V8_STRING_MAX)) break;
         if (s->nstrings >= V8_MAX_COUNT) {
             jr_fail(r, "too many strings");
             break;
@@ -598,6 +651,7 @@ static int parse_strings(v8_parse *p)
         }
         k = jr_more(r, ']');
     }
+    free(used);
     s->sbuf = arena.p;
     if (r->failed || k < 0) return -1;
     p->have_strings = true;
@@ -888,6 +942,15 @@ void v8_snapshot_release(v8_snapshot *s)
     free(s->trace_nodes);
     free(s->locations);
     memset(s, 0, sizeof *s);
+}
+
+bool v8_type_is_value(const char *t)
+{
+    static const char *const value[] = {"string", "concatenated string", "sliced string", "number",
+                                        "heap number", "symbol", "bigint", "regexp"};
+    for (size_t i = 0; i < sizeof value / sizeof value[0]; i++)
+        if (!strcmp(t, value[i])) return true;
+    return false;
 }
 
 bool v8_edge_is_index(const v8_snapshot *s, uint32_t e)

@@ -120,6 +120,13 @@ int v8_read_stream_ex(FILE *f, v8_snapshot *s /* OUT */, unsigned flags, char er
 
 /* Element and hidden edges carry an index, the others a string index. */
 bool v8_edge_is_index(const v8_snapshot *s, uint32_t e);
+/* V8 node types whose name is a value (string contents, a number, a regexp
+ * source), not a class: the type is the V8 type alone, and the reader does
+ * not keep those names when the strings come after the nodes. */
+bool v8_type_is_value(const char *type_name);
+/* Longest V8 string the reader keeps; longer names are cut (at a character
+ * boundary), so memory follows the graph, not the longest string. */
+#define V8_STRING_MAX (1u << 20)
 
 /* ---- the mapping (v8_map.c) ---- */
 

@@ -23,3 +23,17 @@ for cmd in summary "import -o i.hsnap"; do
   check "$cmd: exit $rc" test "$rc" = 0
   check "$cmd: peak RSS ${kb} KiB < 65536 KiB" test "$kb" -lt 65536
 done
+# a used name of 128 MiB is cut at 1 MiB: its cost is capped too
+python3 - "$DATA/v8/tiny.heapsnapshot" bigname.heapsnapshot <<'PY'
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+j = text.index('"Foo"')
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    f.write(text[:j] + '"' + "F" * (128 << 20) + '"' + text[j + 5:])
+PY
+/usr/bin/time -f '%M' -o rss.txt "$HEAPSNAP" summary --json bigname.heapsnapshot >out.txt 2>err.txt
+rc=$?
+kb=$(tail -n1 rss.txt)
+check "long name: exit $rc" test "$rc" = 0
+check "long name: peak RSS ${kb} KiB < 65536 KiB" test "$kb" -lt 65536
+check "long name: kept, cut" grep -q '"object FFFFFFFF' out.txt
