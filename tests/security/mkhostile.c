@@ -15,6 +15,8 @@
  *   mkhostile nul_producer OUT          producer "heapsnap-c\0evil"
  *   mkhostile nul_tag OUT               header tag value "on\0evil"
  *   mkhostile skip_bomb OUT N           N MiB of empty unknown records
+ *   mkhostile longname OUT N            a type, a label and a root name of
+ *                                       N bytes each (the report's #3)
  */
 #define _POSIX_C_SOURCE 200809L
 #include "hs_format.h"
@@ -196,7 +198,7 @@ static int save(const char *path, const buf *stream)
 static int usage(void)
 {
     fprintf(stderr, "usage: mkhostile snap OUT TIME TYPE SIZE | time_big OUT | time_small OUT | nul_names OUT |\n"
-                    "       nul_producer OUT | nul_tag OUT | skip_bomb OUT MIB\n");
+                    "       nul_producer OUT | nul_tag OUT | skip_bomb OUT MIB | longname OUT N\n");
     return 2;
 }
 
@@ -245,6 +247,26 @@ int main(int argc, char **argv)
         type(&b, &c, 0, -1);
         block(&b, &c, &last, 0x1000, 16, 0, 0, NULL, NULL);
         root(&b, &c, 0x1000, -1);
+    } else if (!strcmp(mode, "longname") && argc == 4) {
+        size_t n = strtoull(argv[3], NULL, 10);
+        char *name = malloc(n + 1);
+        if (!name) return 1;
+        for (size_t i = 0; i < n; i++) name[i] = "LongName"[i % 8];
+        header_time(&b, 1700000000000000ll);
+        string(&b, &c, name, n);  /* 0: the type */
+        string(&b, &c, "T", 1);   /* 1 */
+        string(&b, &c, name, n - 1); /* 2: a label */
+        string(&b, &c, name, n - 2); /* 3: a root name */
+        free(name);
+        type(&b, &c, 0, -1);
+        type(&b, &c, 1, -1);
+        uint64_t to[1] = {0x2000};
+        int64_t labels[1] = {2};
+        block(&b, &c, &last, 0x1000, 4096, 0, 1, to, labels);
+        block(&b, &c, &last, 0x2000, 65536, 0, 0, NULL, NULL);
+        block(&b, &c, &last, 0x3000, 128, 1, 0, NULL, NULL);
+        root(&b, &c, 0x1000, 3);
+        root(&b, &c, 0x3000, -1);
     } else if (!strcmp(mode, "skip_bomb") && argc == 4) {
         /* [9]: a one-item record of an unknown kind, two bytes that decode
          * to nothing, repeated; nothing inside any of them to skip */
