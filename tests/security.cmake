@@ -8,7 +8,7 @@
 add_executable(mkhostile security/mkhostile.c)
 target_link_libraries(mkhostile PRIVATE hsformat)
 
-foreach(t outfile writer_long_string)
+foreach(t outfile writer_long_string reader_budget)
   add_executable(security_${t} security/${t}.c)
   target_link_libraries(security_${t} PRIVATE libheapsnap)
   add_test(NAME security/${t} COMMAND security_${t})
