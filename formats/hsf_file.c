@@ -125,7 +125,7 @@ hs_status hs_outfile_open(const char *path, unsigned mode, unsigned flags, hs_ou
     f->do_fsync = !(flags & HS_OUTFILE_NO_FSYNC);
     f->path = strdup(path);
     f->dir = dir_of(path);
-    size_t cap = strlen(path) + 2 + sizeof TMP_TAG + 16 + 1;
+    size_t cap = strlen(path) + 2 + sizeof TMP_TAG + 16 + 8; /* "./." + base + tag + 16 hex + NUL, with room */
     f->tmp = malloc(cap);
     if (!f->path || !f->dir || !f->tmp) {
         outfile_free(f);

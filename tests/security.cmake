@@ -1,10 +1,12 @@
 # tests/security/: one regression case per defect of issue 19 (hardening),
 # named after the defect. Shell cases (<defect>.sh, run by
 # tests/security/run.sh in a temporary folder, asserting exit codes and the
-# one-line messages), C cases over the library, and Python ones in
-# tests/python/test_hardening.py. A case joins HS_SECURITY_CASES when its
-# defect is fixed; HS_SECURITY_PENDING lists those written first, whose fix
-# is still to come (they are not run, so the suite stays green).
+# one-line messages), C cases over the library (outfile, writer_long_string,
+# reader_budget), the report in Chromium (report_long_name.py), and the
+# Python writer's in tests/python/test_hardening.py. The cases were written
+# before the fixes: a case written ahead of its fix goes in
+# HS_SECURITY_PENDING (registered but Disabled, so the suite stays green)
+# and moves to HS_SECURITY_CASES with the commit that fixes it.
 add_executable(mkhostile security/mkhostile.c)
 target_link_libraries(mkhostile PRIVATE hsformat)
 
@@ -40,9 +42,8 @@ foreach(c ${HS_SECURITY_CASES} ${HS_SECURITY_PENDING})
   add_test(NAME security/${c} COMMAND bash ${HS_TEST_DIR}/security/run.sh ${HS_TEST_DIR}/security/${c}.sh)
   set_tests_properties(security/${c} PROPERTIES TIMEOUT 300 ENVIRONMENT "${HS_SECURITY_ENV}")
 endforeach()
-# listed by ctest as "Disabled"; `ctest -R security/ -C pending` does not run
-# them either: run one by hand with `bash tests/security/run.sh CASE` and the
-# environment above
+# ctest lists them as "Disabled"; run one by hand with the environment above:
+# bash tests/security/run.sh tests/security/CASE.sh
 foreach(c ${HS_SECURITY_PENDING})
   set_tests_properties(security/${c} PROPERTIES DISABLED TRUE)
 endforeach()
