@@ -1,14 +1,14 @@
 # tests/v8.cmake — V8 heap snapshots (.heapsnapshot): a node-generated heap
-# with known shapes (tests/v8/gen_heap.js, run by the v8/gen fixture test),
+# with known shapes (tests/helpers/v8/gen_heap.js, run by the v8/gen fixture test),
 # invariant checks on it and hand-computed retained sizes on the committed
-# tiny fixture (tests/v8/test_v8.c), and DevTools' own retained sizes on a
+# tiny fixture (tests/unit/test_v8.c), and DevTools' own retained sizes on a
 # committed real node heap. CLI cases live in tests/cli/import/.
 # See docs/v8.md#tests.
-add_executable(test_v8 v8/test_v8.c)
+add_executable(test_v8 unit/test_v8.c)
 target_link_libraries(test_v8 PRIVATE hsload)
 
 set(HS_V8_GEN ${CMAKE_CURRENT_BINARY_DIR}/v8/gen.heapsnapshot)
-add_test(NAME v8/gen COMMAND bash ${HS_TEST_DIR}/v8/gen.sh ${HS_V8_GEN})
+add_test(NAME v8/gen COMMAND bash ${HS_TEST_DIR}/helpers/v8/gen.sh ${HS_V8_GEN})
 set_tests_properties(v8/gen PROPERTIES FIXTURES_SETUP v8_gen)
 add_test(NAME v8/invariants COMMAND test_v8 gen ${HS_V8_GEN})
 set_tests_properties(v8/invariants PROPERTIES FIXTURES_REQUIRED v8_gen)
@@ -23,16 +23,16 @@ add_test(NAME v8/devtools_fixture
                  ${HS_TEST_DIR}/data/v8/node20.heapsnapshot.gz ${CMAKE_CURRENT_BINARY_DIR}/v8/node20.heapsnapshot
                  $<TARGET_FILE:test_v8> ${HS_TEST_DIR}/data/v8/node20.devtools.tsv)
 
-# Allocation sites (V8_READ_SITES, analyze/v8_sites.c): tests/v8/gen_sites.js
+# Allocation sites (V8_READ_SITES, analyze/v8/v8_sites.c): tests/helpers/v8/gen_sites.js
 # run with and without --track-heap-objects (v8/sites_gen), a hand-computed
 # fixture, the committed node 20 heap (locations only; its own gunzipped
 # copy) and malformed site sections (tests/data/v8/bad/sites_*, which read
 # fine without sites, plus generated deep chains). See docs/v8.md.
 set(HS_V8_SITES ${CMAKE_CURRENT_BINARY_DIR}/v8/sites)
-add_test(NAME v8/sites_gen COMMAND bash ${HS_TEST_DIR}/v8/gen_sites.sh ${HS_V8_SITES})
+add_test(NAME v8/sites_gen COMMAND bash ${HS_TEST_DIR}/helpers/v8/gen_sites.sh ${HS_V8_SITES})
 set_tests_properties(v8/sites_gen PROPERTIES FIXTURES_SETUP v8_sites_gen)
 add_test(NAME v8/sites COMMAND test_v8 sites ${HS_V8_SITES}/sites_traced.heapsnapshot
-                               ${HS_V8_SITES}/sites_located.heapsnapshot ${HS_TEST_DIR}/v8/gen_sites.js)
+                               ${HS_V8_SITES}/sites_located.heapsnapshot ${HS_TEST_DIR}/helpers/v8/gen_sites.js)
 set_tests_properties(v8/sites PROPERTIES FIXTURES_REQUIRED v8_sites_gen)
 add_test(NAME v8/sites_tiny COMMAND test_v8 sites_tiny ${HS_TEST_DIR}/data/v8/sites_tiny.heapsnapshot)
 add_test(NAME v8/sites_fixture

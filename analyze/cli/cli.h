@@ -16,6 +16,7 @@
 #include "hs_format.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -37,16 +38,21 @@ int cmd_import(int argc, char **argv); /* cmd_import.c: V8 .heapsnapshot → .hs
 
 
 /* ---- options ---- */
+/* Each command keeps its option values in one struct of its own, whose
+ * defaults are written once, in a const instance the cli_cmd points to:
+ * cli_parse() copies them, then applies argv; --help prints them where an
+ * option's help says "%D". */
 typedef enum { CLI_BOOL, CLI_UINT, CLI_STRING } cli_opt_type;
 
 typedef struct cli_opt {
     const char *long_name; /* without "--" */
     char short_name;       /* 0 for none */
-    cli_opt_type type;
-    void *value;           /* bool*, uint64_t*, const char** */
+    cli_opt_type type;     /* the field is bool, uint64_t or const char * */
+    size_t offset;         /* of the field in the command's options struct */
     const char *arg_name;  /* for --help, e.g. "N" */
-    const char *help;
+    const char *help;      /* "%D" stands for the default */
 } cli_opt;
+#define CLI_FIELD(type, field) offsetof(type, field)
 
 typedef struct cli_cmd {
     const char *name;    /* "summary" */
@@ -55,13 +61,16 @@ typedef struct cli_cmd {
     const cli_opt *opts;
     int nopts;
     int min_args, max_args; /* positional arguments */
+    const void *defaults;   /* the options struct with its defaults */
+    size_t opts_size;       /* sizeof that struct */
 } cli_cmd;
 
-/* Parse argv (argv[0] is the command name). Positional arguments are
- * gathered into args (at most max_args). Returns -1 when the caller should
- * return HS_EXIT_OK (--help printed), HS_EXIT_USAGE on a usage error
- * (message and usage printed to stderr), or 0 to go on. */
-int cli_parse(const cli_cmd *cmd, int argc, char **argv, char **args, int *nargs);
+/* Fill *opts (cmd->opts_size bytes) with the defaults, then parse argv
+ * (argv[0] is the command name). Positional arguments are gathered into
+ * args (at most max_args). Returns -1 when the caller should return
+ * HS_EXIT_OK (--help printed), HS_EXIT_USAGE on a usage error (message and
+ * usage printed to stderr), or 0 to go on. */
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, void *opts /* OUT */, char **args, int *nargs);
 void cli_print_help(const cli_cmd *cmd, FILE *out);
 
 /* ---- diagnostics ---- */
@@ -88,9 +97,10 @@ int cli_graph_load(const char *path, graph *g, bool dominators);
 /* ADDR: hex with 0x, or decimal: 0, -1 if not a number, -2 if it needs
  * more than 64 bits (never clamped). */
 int cli_parse_addr(const char *s, uint64_t *out);
-/* The same for command `cmd`'s argument `s`: 0, or HS_EXIT_USAGE after
- * "heapsnap CMD: 'S' is not an address (why)" and `usage` (if not NULL). */
-int cli_addr_arg(const char *cmd, const char *usage, const char *s, uint64_t *out);
+/* 0 when arg is an address, else the usage error printed ("not an address
+ * (hex 0x... or decimal)", or "(more than 64 bits)": never clamped) and
+ * HS_EXIT_USAGE. */
+int cli_check_addr(const cli_cmd *cmd, const char *arg);
 /* The block at ADDR: HS_EXIT_USAGE if not an address, HS_EXIT_BAD_INPUT (one
  * line) if no such block. */
 int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v);

@@ -108,21 +108,28 @@ int cli_parse_addr(const char *s, uint64_t *out)
     return 0;
 }
 
-int cli_addr_arg(const char *cmd, const char *usage, const char *s, uint64_t *out)
+/* The usage error of an ADDR argument that is not one; `usage` may be NULL. */
+static int addr_error(const char *cmd, const char *usage, const char *arg, int why)
 {
-    int r = cli_parse_addr(s, out);
-    if (r == 0) return 0;
     fprintf(stderr, "heapsnap %s: '", cmd);
-    out_text_safe(stderr, s, strlen(s));
-    fprintf(stderr, "' is not an address (%s)\n", r == -2 ? "more than 64 bits" : "hex 0x... or decimal");
+    out_text_safe(stderr, arg, strlen(arg));
+    fprintf(stderr, "' is not an address (%s)\n", why == -2 ? "more than 64 bits" : "hex 0x... or decimal");
     if (usage) fprintf(stderr, "usage: %s\n", usage);
     return HS_EXIT_USAGE;
+}
+
+int cli_check_addr(const cli_cmd *cmd, const char *arg)
+{
+    uint64_t a;
+    int why = cli_parse_addr(arg, &a);
+    return why ? addr_error(cmd->name, cmd->usage, arg, why) : 0;
 }
 
 int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v)
 {
     uint64_t a;
-    if (cli_addr_arg(cmd, NULL, addr_arg, &a)) return HS_EXIT_USAGE;
+    int why = cli_parse_addr(addr_arg, &a);
+    if (why) return addr_error(cmd, NULL, addr_arg, why);
     *v = graph_find(g, a);
     if (*v == GRAPH_NONE) return cli_error("'%s': no block at address 0x%llx", path, (unsigned long long)a);
     return HS_EXIT_OK;

@@ -3,13 +3,32 @@
  * analyze/cli/cli_opts.c — the option table parser shared by every subcommand:
  * --long, --long=value, --long value, -s value, -sVALUE, "--" ends options;
  * options and positional arguments may be mixed. The same table prints
- * --help, so a command's options are declared once (git parse-options).
+ * --help, so a command's options are declared once (git parse-options), with their
+ * defaults in one const struct the help text reads.
  */
 #include "cli/cli.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+static void *field(const cli_opt *o, void *opts) { return (char *)opts + o->offset; }
+
+/* An option's help, "%D" replaced by its default. */
+static void print_help_text(const cli_cmd *cmd, const cli_opt *o, FILE *out)
+{
+    for (const char *p = o->help; *p; p++) {
+        if (p[0] != '%' || p[1] != 'D') {
+            fputc(*p, out);
+            continue;
+        }
+        p++;
+        const void *d = (const char *)cmd->defaults + o->offset;
+        if (o->type == CLI_UINT) fprintf(out, "%llu", (unsigned long long)*(const uint64_t *)d);
+        else if (o->type == CLI_STRING) fputs(*(const char *const *)d ? *(const char *const *)d : "none", out);
+        else fputs(*(const bool *)d ? "on" : "off", out);
+    }
+}
 
 void cli_print_help(const cli_cmd *cmd, FILE *out)
 {
@@ -24,7 +43,9 @@ void cli_print_help(const cli_cmd *cmd, FILE *out)
         else n = snprintf(left, sizeof left, "    ");
         snprintf(left + n, sizeof left - (size_t)n, "--%s%s%s", o->long_name, o->arg_name ? " " : "",
                  o->arg_name ? o->arg_name : "");
-        fprintf(out, "  %-24s %s\n", left, o->help);
+        fprintf(out, "  %-24s ", left);
+        print_help_text(cmd, o, out);
+        fputc('\n', out);
     }
     fprintf(out, "  %-24s %s\n", "-h, --help", "show this help");
 }
@@ -37,10 +58,10 @@ static int usage_error(const cli_cmd *cmd, const char *fmt, const char *arg)
     return HS_EXIT_USAGE;
 }
 
-static int set_value(const cli_cmd *cmd, const cli_opt *o, const char *val)
+static int set_value(const cli_cmd *cmd, const cli_opt *o, void *opts, const char *val)
 {
     if (o->type == CLI_STRING) {
-        *(const char **)o->value = val;
+        *(const char **)field(o, opts) = val;
         return 0;
     }
     /* CLI_UINT: digits only, with an optional k/M/G suffix for sizes */
@@ -54,12 +75,13 @@ static int set_value(const cli_cmd *cmd, const cli_opt *o, const char *val)
     else if (*end == 'G') mul = 1024ull * 1024 * 1024, end++;
     if (errno || *end || (mul > 1 && v > UINT64_MAX / mul))
         return usage_error(cmd, "'%s' is not a non-negative number", val);
-    *(uint64_t *)o->value = (uint64_t)v * mul;
+    *(uint64_t *)field(o, opts) = (uint64_t)v * mul;
     return 0;
 }
 
-int cli_parse(const cli_cmd *cmd, int argc, char **argv, char **args, int *nargs)
+int cli_parse(const cli_cmd *cmd, int argc, char **argv, void *opts, char **args, int *nargs)
 {
+    memcpy(opts, cmd->defaults, cmd->opts_size);
     *nargs = 0;
     bool only_args = false;
     for (int i = 1; i < argc; i++) {
@@ -101,14 +123,14 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, char **args, int *nargs
             }
         }
         if (o->type == CLI_BOOL) {
-            *(bool *)o->value = true;
+            *(bool *)field(o, opts) = true;
             continue;
         }
         if (!val) {
             if (i + 1 >= argc) return usage_error(cmd, "option '%s' needs a value", a);
             val = argv[++i];
         }
-        int rc = set_value(cmd, o, val);
+        int rc = set_value(cmd, o, opts, val);
         if (rc) return rc;
     }
     if (*nargs < cmd->min_args) {

@@ -24,20 +24,26 @@
 
 extern char **environ;
 
-static const char *opt_out, *opt_dir;
-static uint64_t opt_depth, opt_max;
+typedef struct graph_options {
+    const char *out, *dir;
+    uint64_t depth, max;
+} graph_options;
+
+static const graph_options graph_defaults = {.dir = "referrers", .depth = 3, .max = 100};
 
 static const cli_opt graph_opts[] = {
-    {"output", 'o', CLI_STRING, &opt_out, "FILE", "write FILE: .svg renders with Graphviz's dot, else dot text ('-' stdout)"},
-    {"depth", 0, CLI_UINT, &opt_depth, "D", "follow references D levels away from the block (default 3)"},
-    {"direction", 0, CLI_STRING, &opt_dir, "DIR", "'referrers' (who holds it, default) or 'referents' (what it holds)"},
-    {"max-nodes", 0, CLI_UINT, &opt_max, "N", "show at most N blocks (default 100)"},
+    {"output", 'o', CLI_STRING, CLI_FIELD(graph_options, out), "FILE",
+     "write FILE: .svg renders with Graphviz's dot, else dot text ('-' stdout)"},
+    {"depth", 0, CLI_UINT, CLI_FIELD(graph_options, depth), "D", "follow references D levels away from the block (default %D)"},
+    {"direction", 0, CLI_STRING, CLI_FIELD(graph_options, dir), "DIR",
+     "'referrers' (who holds it, default) or 'referents' (what it holds)"},
+    {"max-nodes", 0, CLI_UINT, CLI_FIELD(graph_options, max), "N", "show at most N blocks (default %D)"},
 };
 
 static const cli_cmd graph_cmd = {
     "graph", "heapsnap graph [--depth D] [--direction referrers|referents] [--max-nodes N] -o OUT.dot|OUT.svg FILE ADDR",
     "Write a Graphviz graph of the references around the block at ADDR, its chain from a root highlighted.",
-    graph_opts, sizeof graph_opts / sizeof graph_opts[0], 2, 2,
+    graph_opts, sizeof graph_opts / sizeof graph_opts[0], 2, 2, &graph_defaults, sizeof graph_defaults,
 };
 
 /* a DOT double-quoted string body: quotes and backslashes escaped, control characters shown as \xNN */
@@ -237,32 +243,28 @@ int cmd_graph(int argc, char **argv)
 {
     char *args[2];
     int nargs;
-    opt_out = NULL;
-    opt_dir = "referrers";
-    opt_depth = 3;
-    opt_max = 100;
-    int rc = cli_parse(&graph_cmd, argc, argv, args, &nargs);
+    graph_options o;
+    int rc = cli_parse(&graph_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
-    if (!opt_out || !*opt_out) {
+    if (!o.out || !*o.out) {
         fprintf(stderr, "heapsnap graph: -o FILE is required\nusage: %s\n", graph_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    bool referrers = strcmp(opt_dir, "referrers") == 0;
-    if (!referrers && strcmp(opt_dir, "referents") != 0) {
+    bool referrers = strcmp(o.dir, "referrers") == 0;
+    if (!referrers && strcmp(o.dir, "referents") != 0) {
         fprintf(stderr, "heapsnap graph: --direction takes 'referrers' or 'referents'\nusage: %s\n", graph_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    if (opt_max < 1 || opt_max > 100000 || opt_depth > 1000) {
+    if (o.max < 1 || o.max > 100000 || o.depth > 1000) {
         fprintf(stderr, "heapsnap graph: --max-nodes takes 1 to 100000, --depth at most 1000\nusage: %s\n",
                 graph_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    uint64_t dummy;
-    if (cli_addr_arg("graph", graph_cmd.usage, args[1], &dummy)) return HS_EXIT_USAGE;
-    bool svg = ends_with(opt_out, ".svg");
+    if ((rc = cli_check_addr(&graph_cmd, args[1]))) return rc;
+    bool svg = ends_with(o.out, ".svg");
     if (svg && !have_dot())
         return cli_error("'%s': rendering SVG needs Graphviz's 'dot', which is not installed: "
-                         "apt-get install graphviz (or write DOT text with -o FILE.dot)", opt_out);
+                         "apt-get install graphviz (or write DOT text with -o FILE.dot)", o.out);
     const char *path = args[0];
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
@@ -274,13 +276,13 @@ int cmd_graph(int argc, char **argv)
     /* The output goes through hs_outfile (O_EXCL|O_NOFOLLOW, 0600, atomic);
      * for .svg, dot reads the DOT text from a second temporary file and
      * writes into the output's own temporary file, never to the target. */
-    bool to_stdout = strcmp(opt_out, "-") == 0;
+    bool to_stdout = strcmp(o.out, "-") == 0;
     hs_outfile *of = NULL, *dotf = NULL;
     hs_error e;
     FILE *f = stdout;
     if (!to_stdout) {
-        hs_status st = hs_outfile_open(opt_out, 0, 0, &of, &e);
-        if (st == HS_OK && svg) st = hs_outfile_open(opt_out, 0, HS_OUTFILE_NO_FSYNC | HS_OUTFILE_NO_SWEEP, &dotf, &e);
+        hs_status st = hs_outfile_open(o.out, 0, 0, &of, &e);
+        if (st == HS_OK && svg) st = hs_outfile_open(o.out, 0, HS_OUTFILE_NO_FSYNC | HS_OUTFILE_NO_SWEEP, &dotf, &e);
         if (st == HS_OK && !(f = hs_outfile_stream(svg ? dotf : of))) {
             e = *hs_outfile_error(svg ? dotf : of);
             st = HS_ERR_IO;
@@ -292,22 +294,22 @@ int cmd_graph(int argc, char **argv)
             return cli_error("%s", e.message);
         }
     }
-    int bad = write_dot(f, &g, v, referrers, (uint32_t)opt_depth, (uint32_t)opt_max);
+    int bad = write_dot(f, &g, v, referrers, (uint32_t)o.depth, (uint32_t)o.max);
     int ret = HS_EXIT_OK;
     if (bad) {
         ret = cli_error("'%s': out of memory", path);
     } else if (svg) {
         if (fflush(f) != 0 || ferror(f)) {
-            ret = cli_error("'%s': write failed: %s", opt_out, strerror(errno ? errno : EIO));
+            ret = cli_error("'%s': write failed: %s", o.out, strerror(errno ? errno : EIO));
         } else {
             char *dargv[] = {"dot", "-Tsvg", "-o", (char *)hs_outfile_temp_path(of),
                              (char *)hs_outfile_temp_path(dotf), NULL};
             pid_t pid;
             int st = 0;
             int en = posix_spawnp(&pid, "dot", NULL, NULL, dargv, environ);
-            if (en) ret = cli_error("'%s': cannot run dot: %s", opt_out, strerror(en));
+            if (en) ret = cli_error("'%s': cannot run dot: %s", o.out, strerror(en));
             else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-                ret = cli_error("'%s': dot failed (exit status %d)", opt_out, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+                ret = cli_error("'%s': dot failed (exit status %d)", o.out, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         }
     }
     hs_outfile_discard(dotf);

@@ -10,32 +10,36 @@
 
 #include <string.h>
 
-static const char *opt_out;
+typedef struct import_options {
+    const char *out;
+} import_options;
+
+static const import_options import_defaults = {0};
 
 static const cli_opt import_opts[] = {
-    {"output", 'o', CLI_STRING, &opt_out, "FILE", "the .hsnap file to write (required)"},
+    {"output", 'o', CLI_STRING, CLI_FIELD(import_options, out), "FILE", "the .hsnap file to write (required)"},
 };
 
 static const cli_cmd import_cmd = {
     "import", "heapsnap import FILE.heapsnapshot -o FILE.hsnap",
     "Convert a V8 heap snapshot (Chrome DevTools, node's v8.writeHeapSnapshot()) into an .hsnap file.",
-    import_opts, sizeof import_opts / sizeof import_opts[0], 1, 1,
+    import_opts, sizeof import_opts / sizeof import_opts[0], 1, 1, &import_defaults, sizeof import_defaults,
 };
 
 int cmd_import(int argc, char **argv)
 {
     char *args[1];
     int nargs;
-    opt_out = NULL;
-    int rc = cli_parse(&import_cmd, argc, argv, args, &nargs);
+    import_options o;
+    int rc = cli_parse(&import_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
-    if (!opt_out || !*opt_out) {
+    if (!o.out || !*o.out) {
         fprintf(stderr, "heapsnap import: missing -o FILE\n");
         cli_print_help(&import_cmd, stderr);
         return HS_EXIT_USAGE;
     }
     char err[V8_ERR_MAX];
-    int st = v8_convert_file(args[0], opt_out, err);
+    int st = v8_convert_file(args[0], o.out, err);
     if (st == -2) {
         fputs("heapsnap: ", stderr); /* the message names the output file */
         out_text_safe(stderr, err, strlen(err));

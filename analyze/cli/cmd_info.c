@@ -16,16 +16,20 @@
 #include <time.h>
 #include <stdlib.h>
 
-static bool opt_json;
+typedef struct info_options {
+    bool json;
+} info_options;
+
+static const info_options info_defaults = {0};
 
 static const cli_opt info_opts[] = {
-    {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#info)"},
+    {"json", 0, CLI_BOOL, CLI_FIELD(info_options, json), NULL, "print JSON (schema in docs/cli.md#info)"},
 };
 
 static const cli_cmd info_cmd = {
     "info", "heapsnap info [--json] FILE",
     "Show a snapshot's header, record counts, total shallow bytes and integrity.",
-    info_opts, sizeof info_opts / sizeof info_opts[0], 1, 1,
+    info_opts, sizeof info_opts / sizeof info_opts[0], 1, 1, &info_defaults, sizeof info_defaults,
 };
 
 static void fmt_time(int64_t us, char *buf, size_t cap)
@@ -43,26 +47,6 @@ static void text_field(const char *label, const char *v)
     fputc('\n', stdout);
 }
 
-static void json_field(const char *key, const char *v, bool comma)
-{
-    printf("  \"%s\": ", key);
-    if (v) out_json_string(stdout, v, strlen(v));
-    else fputs("null", stdout);
-    if (comma) fputc(',', stdout);
-    fputc('\n', stdout);
-}
-
-static void json_tags(const hs_tag *tags, size_t n)
-{
-    fputc('{', stdout);
-    for (size_t i = 0; i < n; i++) {
-        if (i) fputs(", ", stdout);
-        out_json_string(stdout, tags[i].key, strlen(tags[i].key));
-        fputs(": ", stdout);
-        out_json_string(stdout, tags[i].value, strlen(tags[i].value));
-    }
-    fputc('}', stdout);
-}
 
 static void text_tags(const char *label, const hs_tag *tags, size_t n)
 {
@@ -89,14 +73,11 @@ static void text_names(const char *label, const v8_names *n)
     fputc('\n', stdout);
 }
 
-static void json_names(const char *key, const v8_names *n, bool comma)
+static void json_names(json_writer *j, const char *key, const v8_names *n)
 {
-    printf("    \"%s\": [", key);
-    for (uint32_t i = 0; i < n->n; i++) {
-        if (i) fputs(", ", stdout);
-        out_json_string(stdout, n->v[i], strlen(n->v[i]));
-    }
-    printf("]%s\n", comma ? "," : "");
+    json_kv_array(j, key, JSON_INLINE);
+    for (uint32_t i = 0; i < n->n; i++) json_str(j, n->v[i]);
+    json_end(j);
 }
 
 static int info_v8(const char *path, bool json)
@@ -127,31 +108,48 @@ static int info_v8(const char *path, bool json)
     for (uint32_t e = 0; e < s.edge_count; e++) weak += kind[e] == HS_REF_WEAK;
     char b1[32], b2[32], b3[32], b4[32];
     if (json) {
-        printf("{\n  \"file\": ");
-        out_json_string(stdout, path, strlen(path));
-        printf(",\n  \"source\": \"v8-heapsnapshot\",\n");
-        printf("  \"file_bytes\": %llu,\n", (unsigned long long)s.file_bytes);
-        printf("  \"v8_meta\": {\n");
-        json_names("node_fields", &s.node_fields, true);
-        json_names("node_types", &s.node_types, true);
-        json_names("edge_fields", &s.edge_fields, true);
-        json_names("edge_types", &s.edge_types, false);
-        printf("  },\n");
-        printf("  \"counts\": {\"nodes\": %u, \"edges\": %u, \"strings\": %u, \"strings_kept\": %u},\n",
-               s.node_count, s.edge_count, s.nstrings, sm.nkept);
-        printf("  \"sites\": {\"sites\": %u, \"frames\": %u, \"traced_nodes\": %llu, \"located_nodes\": %llu, "
-               "\"truncated\": %llu, \"trace_nodes\": %u, \"locations\": %u},\n",
-               x.nsites, x.nframes, (unsigned long long)x.traced_nodes, (unsigned long long)x.located_nodes,
-               (unsigned long long)x.truncated, s.ntrace_nodes, s.nlocations);
-        printf("  \"total_shallow\": %llu,\n", (unsigned long long)total);
-        printf("  \"shallow_moved_to_owner\": %llu,\n", (unsigned long long)moved);
-        printf("  \"retaining\": {\"weak\": %llu, \"self\": %llu, \"shortcut_not_from_root\": %llu, \"weakmap_table\": %llu, "
-               "\"into_page_from_outside\": %llu, \"page_entries\": %llu, \"page_objects\": %llu, "
-               "\"held_only_weakly\": %u},\n",
-               (unsigned long long)weak, (unsigned long long)ks.self, (unsigned long long)ks.shortcut,
-               (unsigned long long)ks.weakmap, (unsigned long long)ks.outside_page, (unsigned long long)ks.page_entries,
-               (unsigned long long)ks.page_nodes, norph);
-        printf("  \"integrity\": \"ok\"\n}\n");
+        json_writer jw, *j = &jw;
+        json_init(j, stdout);
+        json_object_begin(j, JSON_LINES);
+        json_kv_str(j, "file", path);
+        json_kv_str(j, "source", "v8-heapsnapshot");
+        json_kv_u64(j, "file_bytes", s.file_bytes);
+        json_kv_object(j, "v8_meta", JSON_LINES);
+        json_names(j, "node_fields", &s.node_fields);
+        json_names(j, "node_types", &s.node_types);
+        json_names(j, "edge_fields", &s.edge_fields);
+        json_names(j, "edge_types", &s.edge_types);
+        json_end(j);
+        json_kv_object(j, "counts", JSON_INLINE);
+        json_kv_u64(j, "nodes", s.node_count);
+        json_kv_u64(j, "edges", s.edge_count);
+        json_kv_u64(j, "strings", s.nstrings);
+        json_kv_u64(j, "strings_kept", sm.nkept);
+        json_end(j);
+        json_kv_object(j, "sites", JSON_INLINE);
+        json_kv_u64(j, "sites", x.nsites);
+        json_kv_u64(j, "frames", x.nframes);
+        json_kv_u64(j, "traced_nodes", x.traced_nodes);
+        json_kv_u64(j, "located_nodes", x.located_nodes);
+        json_kv_u64(j, "truncated", x.truncated);
+        json_kv_u64(j, "trace_nodes", s.ntrace_nodes);
+        json_kv_u64(j, "locations", s.nlocations);
+        json_end(j);
+        json_kv_u64(j, "total_shallow", total);
+        json_kv_u64(j, "shallow_moved_to_owner", moved);
+        json_kv_object(j, "retaining", JSON_INLINE);
+        json_kv_u64(j, "weak", weak);
+        json_kv_u64(j, "self", ks.self);
+        json_kv_u64(j, "shortcut_not_from_root", ks.shortcut);
+        json_kv_u64(j, "weakmap_table", ks.weakmap);
+        json_kv_u64(j, "into_page_from_outside", ks.outside_page);
+        json_kv_u64(j, "page_entries", ks.page_entries);
+        json_kv_u64(j, "page_objects", ks.page_nodes);
+        json_kv_u64(j, "held_only_weakly", norph);
+        json_end(j);
+        json_kv_str(j, "integrity", "ok");
+        json_end(j);
+        fputc('\n', stdout);
     } else {
         printf("%-14s ", "file");
         out_text_safe(stdout, path, strlen(path));
@@ -193,12 +191,12 @@ int cmd_info(int argc, char **argv)
 {
     char *args[1];
     int nargs;
-    opt_json = false;
-    int rc = cli_parse(&info_cmd, argc, argv, args, &nargs);
+    info_options o;
+    int rc = cli_parse(&info_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
 
-    if (v8_file_detect(path)) return info_v8(path, opt_json);
+    if (v8_file_detect(path)) return info_v8(path, o.json);
     hs_reader *r = NULL;
     hs_status st = load_open_reader(path, &r);
     hs_record rec;
@@ -218,41 +216,35 @@ int cmd_info(int argc, char **argv)
     char b1[32], b2[32], tbuf[64];
 
     if (h || st != HS_ERR_MAGIC) {
-        if (opt_json) {
-            printf("{\n");
-            json_field("file", path, true);
-            printf("  \"file_bytes\": %llu,\n", (unsigned long long)fsize);
-            if (h) {
-                printf("  \"format_version\": \"%u.%u\",\n", h->version_major, h->version_minor);
-                json_field("producer", h->producer, true);
-                json_field("producer_version", h->producer_version, true);
-                json_field("runtime", h->runtime, true);
-                printf("  \"pid\": %llu,\n", (unsigned long long)h->pid);
-                printf("  \"time_us\": %lld,\n", (long long)h->time_us);
-                printf("  \"pointer_size\": %u,\n", h->pointer_size);
-                json_field("hostname", h->hostname, true);
-                printf("  \"tags\": ");
-                json_tags(h->tags, h->ntags);
-                printf(",\n");
+        if (o.json) {
+            json_writer jw, *j = &jw;
+            json_init(j, stdout);
+            json_object_begin(j, JSON_LINES);
+            out_header_json(j, path, fsize, h);
+            json_kv_object(j, "counts", JSON_INLINE);
+            json_kv_u64(j, "strings", c->strings);
+            json_kv_u64(j, "types", c->types);
+            json_kv_u64(j, "frames", c->frames);
+            json_kv_u64(j, "sites", c->sites);
+            json_kv_u64(j, "blocks", c->blocks);
+            json_kv_u64(j, "references", c->refs);
+            json_kv_u64(j, "roots", c->roots);
+            json_kv_u64(j, "values", c->values);
+            json_end(j);
+            json_kv_u64(j, "total_shallow", hs_reader_total_shallow(r));
+            json_kv_u64(j, "stream_bytes", ssize);
+            json_key(j, "end_tags");
+            out_tags_json(j, end_tags, nend);
+            if (ok) {
+                json_kv_str(j, "integrity", "ok");
+            } else {
+                json_kv_object(j, "integrity", JSON_INLINE);
+                json_kv_str(j, "error", hs_reader_error(r)->message);
+                json_kv_i64(j, "code", (int)st);
+                json_end(j);
             }
-            printf("  \"counts\": {\"strings\": %llu, \"types\": %llu, \"frames\": %llu, \"sites\": %llu, "
-                   "\"blocks\": %llu, \"references\": %llu, \"roots\": %llu, \"values\": %llu},\n",
-                   (unsigned long long)c->strings, (unsigned long long)c->types, (unsigned long long)c->frames,
-                   (unsigned long long)c->sites, (unsigned long long)c->blocks, (unsigned long long)c->refs,
-                   (unsigned long long)c->roots, (unsigned long long)c->values);
-            printf("  \"total_shallow\": %llu,\n", (unsigned long long)hs_reader_total_shallow(r));
-            printf("  \"stream_bytes\": %llu,\n", (unsigned long long)ssize);
-            printf("  \"end_tags\": ");
-            json_tags(end_tags, nend);
-            printf(",\n  \"integrity\": ");
-            if (ok) printf("\"ok\"\n");
-            else {
-                printf("{\"error\": ");
-                const char *m = hs_reader_error(r)->message;
-                out_json_string(stdout, m, strlen(m));
-                printf(", \"code\": %d}\n", (int)st);
-            }
-            printf("}\n");
+            json_end(j);
+            fputc('\n', stdout);
         } else {
             text_field("file", path);
             printf("%-14s %s (%s)\n", "file size", fmt_count(fsize, b1), fmt_bytes(fsize, b2));

@@ -13,20 +13,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool opt_json;
-static uint64_t opt_n, opt_min, opt_noise;
+typedef struct leaks_options {
+    uint64_t n, min, noise;
+    bool json;
+} leaks_options;
+
+static const leaks_options leaks_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO};
 
 static const cli_opt leaks_opts[] = {
-    {"top", 'n', CLI_UINT, &opt_n, "N", "clusters to show (default 10; 0 = all)"},
-    {"min-bytes", 0, CLI_UINT, &opt_min, "B", "hide clusters of fewer than B bytes"},
-    {"noise", 0, CLI_UINT, &opt_noise, "B", "churn threshold (default: 16 KiB or 0.1% of the heap, the larger)"},
-    {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#leaks)"},
+    {"top", 'n', CLI_UINT, CLI_FIELD(leaks_options, n), "N", "clusters to show (default %D; 0 = all)"},
+    {"min-bytes", 0, CLI_UINT, CLI_FIELD(leaks_options, min), "B", "hide clusters of fewer than B bytes"},
+    {"noise", 0, CLI_UINT, CLI_FIELD(leaks_options, noise), "B",
+     "churn threshold (default: 16 KiB or 0.1% of the heap, the larger)"},
+    {"json", 0, CLI_BOOL, CLI_FIELD(leaks_options, json), NULL, "print JSON (schema in docs/cli.md#leaks)"},
 };
 
 static const cli_cmd leaks_cmd = {
     "leaks", "heapsnap leaks [-n N] [--min-bytes B] [--noise B] [--json] S1 S2 S3",
     "Objects allocated between S1 and S2 that are still alive in S3, grouped by who holds them.",
-    leaks_opts, sizeof leaks_opts / sizeof leaks_opts[0], 3, 3,
+    leaks_opts, sizeof leaks_opts / sizeof leaks_opts[0], 3, 3, &leaks_defaults, sizeof leaks_defaults,
 };
 
 typedef struct keyset {
@@ -44,13 +49,10 @@ int cmd_leaks(int argc, char **argv)
 {
     char *args[3];
     int nargs;
-    opt_json = false;
-    opt_n = 10;
-    opt_min = 0;
-    opt_noise = DIFF_NOISE_AUTO;
-    int rc = cli_parse(&leaks_cmd, argc, argv, args, &nargs);
+    leaks_options o;
+    int rc = cli_parse(&leaks_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
-    if (opt_n > 1000000) opt_n = 1000000;
+    if (o.n > 1000000) o.n = 1000000;
     diff_snap *s = calloc(3, sizeof *s);
     if (!s) return cli_error("out of memory");
     uint64_t *mid = NULL;
@@ -66,12 +68,12 @@ int cmd_leaks(int argc, char **argv)
     free(s[1].keys);
     s[0].keys = s[1].keys = NULL;
     diff_snap_build(&s[2], args[2], 1, DIFF_KEEP_GRAPH, DIFF_BY_LINE);
-    if (s[2].failed) {
+    if (s[2].status) {
         rc = cli_diff_fail(&s[2]);
         goto done;
     }
-    uint64_t noise = diff_noise(opt_noise, &s[1], &s[2]);
-    uint64_t thr = noise > opt_min ? noise : opt_min;
+    uint64_t noise = diff_noise(o.noise, &s[1], &s[2]);
+    uint64_t thr = noise > o.min ? noise : o.min;
     keyset ks = {mid, nmid};
     uint32_t ncl;
     uint64_t objs, bytes;
@@ -79,19 +81,28 @@ int cmd_leaks(int argc, char **argv)
         rc = cli_error("'%s': out of memory clustering", args[2]);
         goto done;
     }
-    uint32_t m = opt_n && ncl > opt_n ? (uint32_t)opt_n : ncl;
+    uint32_t m = o.n && ncl > o.n ? (uint32_t)o.n : ncl;
     char b1[32], b2[32], b3[32], b4[32];
     const graph *g = &s[2].g;
-    if (opt_json) {
-        printf("{\n  \"snapshots\": [");
-        for (int i = 0; i < 3; i++) {
-            if (i) fputs(", ", stdout);
-            diff_out_file_json(stdout, &s[i]);
-        }
-        printf("],\n  \"noise\": %llu, \"min_bytes\": %llu,\n  \"allocated\": {\"objects\": %llu},\n"
-               "  \"alive\": {\"objects\": %llu, \"bytes\": %llu},\n  \"clusters_total\": %u,\n  \"clusters\": [",
-               (unsigned long long)noise, (unsigned long long)opt_min, (unsigned long long)nmid,
-               (unsigned long long)objs, (unsigned long long)bytes, ncl);
+    json_writer jw, *j = o.json ? &jw : NULL;
+    if (j) {
+        json_init(j, stdout);
+        json_object_begin(j, JSON_LINES);
+        json_kv_array(j, "snapshots", JSON_INLINE);
+        for (int i = 0; i < 3; i++) out_diff_file_json(j, &s[i]);
+        json_end(j);
+        json_kv_u64(j, "noise", noise);
+        json_same_line(j);
+        json_kv_u64(j, "min_bytes", o.min);
+        json_kv_object(j, "allocated", JSON_INLINE);
+        json_kv_u64(j, "objects", nmid);
+        json_end(j);
+        json_kv_object(j, "alive", JSON_INLINE);
+        json_kv_u64(j, "objects", objs);
+        json_kv_u64(j, "bytes", bytes);
+        json_end(j);
+        json_kv_u64(j, "clusters_total", ncl);
+        json_kv_array(j, "clusters", JSON_LINES);
     } else {
         fputs("heapsnap leaks: ", stdout);
         for (int i = 0; i < 3; i++) {
@@ -105,13 +116,12 @@ int cmd_leaks(int argc, char **argv)
     for (uint32_t i = 0; i < m; i++) {
         const diff_cluster *k = &cl[i];
         uint32_t owner = g->idom[k->example];
-        char *name = diff_out_name(&s[2], owner);
+        char *name = out_diff_name(&s[2], owner);
         char tbuf[256], obuf[256];
         const char *tn = out_type_name(g, k->example, tbuf, sizeof tbuf);
         const char *otn = out_type_name(g, owner, obuf, sizeof obuf);
-        if (opt_json) {
-            printf("%s\n    ", i ? "," : "");
-            diff_out_cluster_json(stdout, &s[2], k, name, otn, tn);
+        if (j) {
+            out_diff_cluster_json(j, &s[2], k, name, otn, tn, NULL);
         } else {
             printf("\n  %s objects, %s: %s ", fmt_count(k->objects, b1), fmt_bytes(k->bytes, b2), fmt_count(k->top, b3));
             out_text_safe(stdout, tn, strlen(tn));
@@ -120,12 +130,16 @@ int cmd_leaks(int argc, char **argv)
             fputs(" (", stdout);
             out_text_safe(stdout, otn, strlen(otn));
             fputs(")\n      e.g. ", stdout);
-            diff_out_path_line(stdout, &s[2], k->example);
+            out_diff_path_line(stdout, &s[2], k->example);
             fputc('\n', stdout);
         }
         free(name);
     }
-    if (opt_json) printf("%s]\n}\n", m ? "\n  " : "");
+    if (j) {
+        json_end(j);
+        json_end(j);
+        fputc('\n', stdout);
+    }
 done:
     free(cl);
     free(mid);

@@ -23,21 +23,26 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *opt_out, *opt_base;
-static uint64_t opt_budget, opt_suspects, opt_types;
+typedef struct report_options {
+    const char *out, *base;
+    uint64_t budget, suspects, types;
+} report_options;
+
+static const report_options report_defaults = {.budget = REPORT_DEFAULT_BUDGET, .suspects = 10, .types = 50};
 
 static const cli_opt report_opts_table[] = {
-    {"output", 'o', CLI_STRING, &opt_out, "FILE", "write the HTML page to FILE ('-' for stdout); required"},
-    {"base", 0, CLI_STRING, &opt_base, "BEFORE", "show what grew since the snapshot BEFORE (as heapsnap diff)"},
-    {"budget", 0, CLI_UINT, &opt_budget, "N", "embed at most N dominator-tree nodes (default 50000, 2..1000000)"},
-    {"suspects", 0, CLI_UINT, &opt_suspects, "N", "list N leak suspects (default 10)"},
-    {"types", 0, CLI_UINT, &opt_types, "N", "compute retained bytes for the N largest types (default 50)"},
+    {"output", 'o', CLI_STRING, CLI_FIELD(report_options, out), "FILE", "write the HTML page to FILE ('-' for stdout); required"},
+    {"base", 0, CLI_STRING, CLI_FIELD(report_options, base), "BEFORE",
+     "show what grew since the snapshot BEFORE (as heapsnap diff)"},
+    {"budget", 0, CLI_UINT, CLI_FIELD(report_options, budget), "N", "embed at most N dominator-tree nodes (default %D, 2..1000000)"},
+    {"suspects", 0, CLI_UINT, CLI_FIELD(report_options, suspects), "N", "list N leak suspects (default %D)"},
+    {"types", 0, CLI_UINT, CLI_FIELD(report_options, types), "N", "compute retained bytes for the N largest types (default %D)"},
 };
 
 static const cli_cmd report_cmd = {
     "report", "heapsnap report [--budget N] [--suspects N] [--types N] [--base BEFORE] -o FILE.html FILE",
     "Write one self-contained HTML page: suspects, dominator tree, picture of retained memory, types, cycles.",
-    report_opts_table, sizeof report_opts_table / sizeof report_opts_table[0], 1, 1,
+    report_opts_table, sizeof report_opts_table / sizeof report_opts_table[0], 1, 1, &report_defaults, sizeof report_defaults,
 };
 
 typedef struct data_args {
@@ -48,7 +53,7 @@ typedef struct data_args {
     report_base *base;
 } data_args;
 
-static int write_data(FILE *f, void *ud)
+static graph_status write_data(FILE *f, void *ud)
 {
     data_args *a = ud;
     return report_data_json(f, a->path, a->g, a->t, a->o, a->base);
@@ -58,28 +63,25 @@ int cmd_report(int argc, char **argv)
 {
     char *args[1];
     int nargs;
-    opt_out = opt_base = NULL;
-    opt_budget = REPORT_DEFAULT_BUDGET;
-    opt_suspects = 10;
-    opt_types = 50;
-    int rc = cli_parse(&report_cmd, argc, argv, args, &nargs);
+    report_options opt;
+    int rc = cli_parse(&report_cmd, argc, argv, &opt, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
-    if (!opt_out || !*opt_out) {
+    if (!opt.out || !*opt.out) {
         fprintf(stderr, "heapsnap report: -o FILE is required\nusage: %s\n", report_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    if (opt_budget < 2 || opt_budget > REPORT_MAX_BUDGET) {
+    if (opt.budget < 2 || opt.budget > REPORT_MAX_BUDGET) {
         fprintf(stderr, "heapsnap report: --budget takes 2 to %u nodes\nusage: %s\n", REPORT_MAX_BUDGET,
                 report_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    report_opts o = {(uint32_t)opt_budget, opt_suspects > 1000 ? 1000 : (uint32_t)opt_suspects, 20,
-                     opt_types > 100000 ? 100000 : (uint32_t)opt_types, 100, cli_progress()};
+    report_opts o = {(uint32_t)opt.budget, opt.suspects > 1000 ? 1000 : (uint32_t)opt.suspects, 20,
+                     opt.types > 100000 ? 100000 : (uint32_t)opt.types, 100, cli_progress()};
     const char *path = args[0];
     graph own_g, *gp = &own_g;
     diff_snap *sb = NULL, *sa = NULL;
     report_base base = {0};
-    if (opt_base) {
+    if (opt.base) {
         sb = calloc(1, sizeof *sb);
         sa = calloc(1, sizeof *sa);
         if (!sb || !sa) {
@@ -87,7 +89,7 @@ int cmd_report(int argc, char **argv)
             free(sa);
             return cli_error("out of memory");
         }
-        rc = cli_diff_build2(sb, opt_base, 0, DIFF_KEYS | DIFF_GROUPS, sa, path, 1, DIFF_KEEP_GRAPH | DIFF_GROUPS,
+        rc = cli_diff_build2(sb, opt.base, 0, DIFF_KEYS | DIFF_GROUPS, sa, path, 1, DIFF_KEEP_GRAPH | DIFF_GROUPS,
                              DIFF_BY_LINE);
         if (rc) {
             diff_snap_release(sb);
@@ -107,12 +109,12 @@ int cmd_report(int argc, char **argv)
         rc = cli_error("'%s': out of memory", path);
         goto done;
     }
-    bool to_stdout = strcmp(opt_out, "-") == 0;
+    bool to_stdout = strcmp(opt.out, "-") == 0;
     hs_outfile *of = NULL;
     FILE *f = stdout;
     hs_error e;
     if (!to_stdout) {
-        if (hs_outfile_open(opt_out, 0, 0, &of, &e) != HS_OK || !(f = hs_outfile_stream(of))) {
+        if (hs_outfile_open(opt.out, 0, 0, &of, &e) != HS_OK || !(f = hs_outfile_stream(of))) {
             if (of) e = *hs_outfile_error(of);
             hs_outfile_discard(of);
             report_tree_release(&t);
@@ -120,7 +122,7 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
     }
-    data_args da = {path, g, &t, &o, opt_base ? &base : NULL};
+    data_args da = {path, g, &t, &o, opt.base ? &base : NULL};
     int bad = report_page_write(f, write_data, &da);
     int ret = HS_EXIT_OK;
     if (bad) {
@@ -133,7 +135,7 @@ int cmd_report(int argc, char **argv)
     report_tree_release(&t);
     rc = ret;
 done:
-    if (opt_base) {
+    if (opt.base) {
         diff_snap_release(sb);
         diff_snap_release(sa);
         free(sb);

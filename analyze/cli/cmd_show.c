@@ -14,43 +14,56 @@
 
 #define SHOW_MAX 100u
 
-static bool opt_json;
+typedef struct show_options {
+    bool json;
+} show_options;
+
+static const show_options show_defaults = {0};
 
 static const cli_opt show_opts[] = {
-    {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#show)"},
+    {"json", 0, CLI_BOOL, CLI_FIELD(show_options, json), NULL, "print JSON (schema in docs/cli.md#show)"},
 };
 
 static const cli_cmd show_cmd = {
     "show", "heapsnap show [--json] FILE ADDR",
     "One block: type, sizes, flags, referents and referrers with labels, dominator and path from a root.",
-    show_opts, sizeof show_opts / sizeof show_opts[0], 2, 2,
+    show_opts, sizeof show_opts / sizeof show_opts[0], 2, 2, &show_defaults, sizeof show_defaults,
 };
 
-static void flag_names(uint8_t f, char *buf, size_t cap)
+/* The name of flag bit i: "gc-tracked", ..., or "0x10" (buf holds it). */
+static const char *flag_name(int i, char buf[16])
 {
     static const char *names[] = {"gc-tracked", "finalizer", "uncollectable", "immortal"};
+    if (i < 4) return names[i];
+    snprintf(buf, 16, "0x%x", 1u << i);
+    return buf;
+}
+
+/* "gc-tracked, finalizer" */
+static void flag_names(uint8_t f, char *buf, size_t cap)
+{
     size_t len = 0;
     buf[0] = 0;
     for (int i = 0; i < 8; i++) {
         if (!(f & (1u << i))) continue;
-        char one[32];
-        if (i < 4) snprintf(one, sizeof one, "%s", names[i]);
-        else snprintf(one, sizeof one, "0x%x", 1u << i);
-        len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? (opt_json ? "\", \"" : ", ") : "", one);
+        char one[16];
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", flag_name(i, one));
         if (len >= cap) break;
     }
 }
 
 /* one reference row: kind, label, the other block */
-static void ref_row(const graph *g, uint32_t other, uint8_t kind, uint32_t label, bool first)
+static void ref_row(const graph *g, uint32_t other, uint8_t kind, uint32_t label, json_writer *j)
 {
     char b1[32];
-    if (opt_json) {
-        printf("%s\n    {\"kind\": \"%s\", \"label\": ", first ? "" : ",", out_kind_name(kind));
-        out_label_raw_json(stdout, g, kind, label);
-        printf(", \"block\": ");
-        out_block_json(stdout, g, other);
-        printf("}");
+    if (j) {
+        json_object_begin(j, JSON_INLINE);
+        json_kv_str(j, "kind", out_kind_name(kind));
+        json_key(j, "label");
+        out_label_raw_json(j, g, kind, label);
+        json_key(j, "block");
+        out_block_json(j, g, other);
+        json_end(j);
         return;
     }
     printf("  %-7s %10s  ", out_kind_name(kind), fmt_bytes(graph_size(g, other), b1));
@@ -66,12 +79,11 @@ int cmd_show(int argc, char **argv)
 {
     char *args[2];
     int nargs;
-    opt_json = false;
-    int rc = cli_parse(&show_cmd, argc, argv, args, &nargs);
+    show_options o;
+    int rc = cli_parse(&show_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
-    uint64_t dummy;
-    if (cli_addr_arg("show", show_cmd.usage, args[1], &dummy)) return HS_EXIT_USAGE;
+    if ((rc = cli_check_addr(&show_cmd, args[1]))) return rc;
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
     uint32_t v;
@@ -87,46 +99,57 @@ int cmd_show(int argc, char **argv)
     char b1[32], b2[32], fl[256], tb[256];
     uint32_t nout = g.out_off[v + 1] - g.out_off[v], nin = 0;
     for (uint32_t e = 0; e < g.nedges; e++) nin += g.out_to[e] == v;
-    uint32_t nmiss = 0;
-    for (uint32_t i = 0; i < g.nmissing; i++) nmiss += g.missing[i].from == v;
     uint32_t dom = g.idom[v];
     flag_names(g.flags[v], fl, sizeof fl);
     const char *tn = out_type_name(&g, v, tb, sizeof tb);
-    if (opt_json) {
-        printf("{\n  \"file\": ");
-        out_json_string(stdout, path, strlen(path));
-        printf(",\n  \"block\": ");
-        out_block_json(stdout, &g, v);
-        printf(",\n  \"type_id\": %u,\n  \"flags\": %s%s%s,\n  \"dominator\": ", g.type[v], fl[0] ? "[\"" : "[", fl,
-               fl[0] ? "\"]" : "]");
-        out_block_json(stdout, &g, dom);
-        printf(",\n  \"path\": ");
-        out_path_json(stdout, &g, via, v);
-        printf(",\n  \"roots\": [");
-        uint32_t k = 0;
+    if (o.json) {
+        json_writer jw, *j = &jw;
+        json_init(j, stdout);
+        json_object_begin(j, JSON_LINES);
+        json_kv_str(j, "file", path);
+        json_key(j, "block");
+        out_block_json(j, &g, v);
+        json_kv_u64(j, "type_id", g.type[v]);
+        json_kv_array(j, "flags", JSON_INLINE);
+        for (int i = 0; i < 8; i++) {
+            char one[16];
+            if (g.flags[v] & (1u << i)) json_str(j, flag_name(i, one));
+        }
+        json_end(j);
+        json_key(j, "dominator");
+        out_block_json(j, &g, dom);
+        json_key(j, "path");
+        out_path_json(j, &g, via, v);
+        json_kv_array(j, "roots", JSON_INLINE);
         for (uint32_t r = 0; r < g.nroots; r++)
-            if (g.roots[r].node == v) {
-                printf("%s", k++ ? ", " : "");
-                out_root(stdout, &g, r, true);
-            }
-        printf("],\n  \"referents_total\": %u,\n  \"referents\": [", nout);
-        k = 0;
+            if (g.roots[r].node == v) out_root_json(j, &g, r);
+        json_end(j);
+        json_kv_u64(j, "referents_total", nout);
+        json_kv_array(j, "referents", JSON_LINES);
+        uint32_t k = 0;
         for (uint32_t e = g.out_off[v]; e < g.out_off[v + 1] && k < SHOW_MAX; e++, k++)
-            ref_row(&g, g.out_to[e], g.out_kind[e], graph_label(&g, e), k == 0);
-        printf("%s],\n  \"referrers_total\": %u,\n  \"referrers\": [", k ? "\n  " : "", nin);
+            ref_row(&g, g.out_to[e], g.out_kind[e], graph_label(&g, e), j);
+        json_end(j);
+        json_kv_u64(j, "referrers_total", nin);
+        json_kv_array(j, "referrers", JSON_LINES);
         k = 0;
         for (uint32_t e = 0; e < g.nedges && k < SHOW_MAX; e++)
-            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], graph_label(&g, e), k++ == 0);
-        printf("%s],\n  \"missing_referents\": [", k ? "\n  " : "");
-        k = 0;
+            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], graph_label(&g, e), j), k++;
+        json_end(j);
+        json_kv_array(j, "missing_referents", JSON_INLINE);
         for (uint32_t i = 0; i < g.nmissing; i++) {
             const graph_missing_ref *m = &g.missing[i];
             if (m->from != v) continue;
-            printf("%s{\"kind\": \"%s\", \"label\": ", k++ ? ", " : "", out_kind_name(m->kind));
-            out_label_raw_json(stdout, &g, m->kind, m->label);
-            printf(", \"addr\": \"0x%llx\"}", (unsigned long long)m->to);
+            json_object_begin(j, JSON_INLINE);
+            json_kv_str(j, "kind", out_kind_name(m->kind));
+            json_key(j, "label");
+            out_label_raw_json(j, &g, m->kind, m->label);
+            json_kv_addr(j, "addr", m->to);
+            json_end(j);
         }
-        printf("]\n}\n");
+        json_end(j);
+        json_end(j);
+        fputc('\n', stdout);
     } else {
         printf("%-10s 0x%llx\n%-10s ", "block", (unsigned long long)graph_addr(&g, v), "type");
         out_text_safe(stdout, tn, strlen(tn));
@@ -141,13 +164,13 @@ int cmd_show(int argc, char **argv)
         for (uint32_t r = 0; r < g.nroots; r++)
             if (g.roots[r].node == v) {
                 printf("%-10s ", "root");
-                out_root(stdout, &g, r, false);
+                out_root(stdout, &g, r);
                 fputc('\n', stdout);
             }
         printf("\nreferents (%u):\n", nout);
         uint32_t k = 0;
         for (uint32_t e = g.out_off[v]; e < g.out_off[v + 1] && k < SHOW_MAX; e++, k++)
-            ref_row(&g, g.out_to[e], g.out_kind[e], graph_label(&g, e), false);
+            ref_row(&g, g.out_to[e], g.out_kind[e], graph_label(&g, e), NULL);
         if (nout > k) printf("  ... %u more\n", nout - k);
         for (uint32_t i = 0; i < g.nmissing; i++) {
             const graph_missing_ref *m = &g.missing[i];
@@ -162,10 +185,9 @@ int cmd_show(int argc, char **argv)
         printf("\nreferrers (%u):\n", nin);
         k = 0;
         for (uint32_t e = 0; e < g.nedges && k < SHOW_MAX; e++)
-            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], graph_label(&g, e), false), k++;
+            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], graph_label(&g, e), NULL), k++;
         if (nin > k) printf("  ... %u more\n", nin - k);
     }
-    (void)nmiss;
     free(via);
     graph_release(&g);
     return HS_EXIT_OK;

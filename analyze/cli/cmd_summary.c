@@ -14,22 +14,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool opt_json;
-static uint64_t opt_n;
-static const char *opt_sort;
-static bool opt_exact;
+typedef struct summary_options {
+    bool json, exact;
+    uint64_t n;
+    const char *sort;
+} summary_options;
+
+static const summary_options summary_defaults = {.n = 25, .sort = "shallow"};
 
 static const cli_opt summary_opts[] = {
-    {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#summary)"},
-    {"top", 'n', CLI_UINT, &opt_n, "N", "show the N largest types (default 25, 0 = all)"},
-    {"sort", 0, CLI_STRING, &opt_sort, "KEY", "order rows by 'shallow' (default) or 'count'"},
-    {"exact", 0, CLI_BOOL, &opt_exact, NULL, "retained: what goes if every instance goes (one search per row)"},
+    {"json", 0, CLI_BOOL, CLI_FIELD(summary_options, json), NULL, "print JSON (schema in docs/cli.md#summary)"},
+    {"top", 'n', CLI_UINT, CLI_FIELD(summary_options, n), "N", "show the N largest types (default %D, 0 = all)"},
+    {"sort", 0, CLI_STRING, CLI_FIELD(summary_options, sort), "KEY", "order rows by 'shallow' (default) or 'count'"},
+    {"exact", 0, CLI_BOOL, CLI_FIELD(summary_options, exact), NULL,
+     "retained: what goes if every instance goes (one search per row)"},
 };
 
 static const cli_cmd summary_cmd = {
     "summary", "heapsnap summary [--json] [-n N] [--sort shallow|count] FILE",
     "Per type: number of blocks, shallow bytes and retained bytes of all its instances, largest first.",
-    summary_opts, sizeof summary_opts / sizeof summary_opts[0], 1, 1,
+    summary_opts, sizeof summary_opts / sizeof summary_opts[0], 1, 1, &summary_defaults, sizeof summary_defaults,
 };
 
 typedef struct type_row {
@@ -54,18 +58,15 @@ int cmd_summary(int argc, char **argv)
 {
     char *args[1];
     int nargs;
-    opt_json = false;
-    opt_n = 25;
-    opt_sort = "shallow";
-    opt_exact = false;
-    int rc = cli_parse(&summary_cmd, argc, argv, args, &nargs);
+    summary_options o;
+    int rc = cli_parse(&summary_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
-    if (strcmp(opt_sort, "shallow") != 0 && strcmp(opt_sort, "count") != 0) {
-        fprintf(stderr, "heapsnap summary: --sort takes 'shallow' or 'count', not '%s'\nusage: %s\n", opt_sort,
+    if (strcmp(o.sort, "shallow") != 0 && strcmp(o.sort, "count") != 0) {
+        fprintf(stderr, "heapsnap summary: --sort takes 'shallow' or 'count', not '%s'\nusage: %s\n", o.sort,
                 summary_cmd.usage);
         return HS_EXIT_USAGE;
     }
-    by_count = strcmp(opt_sort, "count") == 0;
+    by_count = strcmp(o.sort, "count") == 0;
     const char *path = args[0];
 
     graph g;
@@ -104,11 +105,11 @@ int cmd_summary(int argc, char **argv)
         total_shallow += shallow[t];
     }
     qsort(rows, nrows, sizeof *rows, cmp_rows);
-    uint32_t shown = opt_n == 0 || opt_n > nrows ? nrows : (uint32_t)opt_n;
-    uint64_t *by_type = opt_exact ? NULL : malloc(((size_t)g.ntypes + 1) * sizeof *by_type);
-    bool failed = !opt_exact && (!by_type || graph_type_retained(&g, by_type));
+    uint32_t shown = o.n == 0 || o.n > nrows ? nrows : (uint32_t)o.n;
+    uint64_t *by_type = o.exact ? NULL : malloc(((size_t)g.ntypes + 1) * sizeof *by_type);
+    bool failed = !o.exact && (!by_type || graph_type_retained(&g, by_type));
     for (uint32_t i = 0; i < shown && !failed; i++) {
-        if (opt_exact) failed = graph_set_retained(&g, rows[i].type, &rows[i].retained) != GRAPH_OK;
+        if (o.exact) failed = graph_set_retained(&g, rows[i].type, &rows[i].retained) != GRAPH_OK;
         else rows[i].retained = by_type[rows[i].type];
     }
     free(by_type);
@@ -120,23 +121,35 @@ int cmd_summary(int argc, char **argv)
         return cli_error("'%s': out of memory", path);
     }
     char b1[32], b2[32], b3[32];
-    if (opt_json) {
-        printf("{\n  \"file\": ");
-        out_json_string(stdout, path, strlen(path));
-        printf(",\n  \"blocks\": %llu,\n  \"total_shallow\": %llu,\n  \"retained_measure\": \"%s\",\n"
-               "  \"type_count\": %u,\n  \"types\": [",
-               (unsigned long long)total_count, (unsigned long long)total_shallow, opt_exact ? "exact" : "own", nrows);
+    if (o.json) {
+        json_writer j;
+        json_init(&j, stdout);
+        json_object_begin(&j, JSON_LINES);
+        json_kv_str(&j, "file", path);
+        json_kv_u64(&j, "blocks", total_count);
+        json_kv_u64(&j, "total_shallow", total_shallow);
+        json_kv_str(&j, "retained_measure", o.exact ? "exact" : "own");
+        json_kv_u64(&j, "type_count", nrows);
+        json_kv_array(&j, "types", JSON_LINES);
         for (uint32_t i = 0; i < shown; i++) {
-            printf("%s\n    {\"type\": ", i ? "," : "");
-            out_json_string(stdout, rows[i].name, strlen(rows[i].name));
-            printf(", \"type_id\": %u, \"count\": %llu, \"shallow\": %llu, \"retained\": %llu}", rows[i].type,
-                   (unsigned long long)rows[i].count, (unsigned long long)rows[i].shallow,
-                   (unsigned long long)rows[i].retained);
+            json_object_begin(&j, JSON_INLINE);
+            json_kv_str(&j, "type", rows[i].name);
+            json_kv_u64(&j, "type_id", rows[i].type);
+            json_kv_u64(&j, "count", rows[i].count);
+            json_kv_u64(&j, "shallow", rows[i].shallow);
+            json_kv_u64(&j, "retained", rows[i].retained);
+            json_end(&j);
         }
+        json_end(&j);
         uint64_t oc = 0, os = 0;
         for (uint32_t i = shown; i < nrows; i++) oc += rows[i].count, os += rows[i].shallow;
-        printf("%s],\n  \"other\": {\"types\": %u, \"count\": %llu, \"shallow\": %llu}\n}\n", shown ? "\n  " : "",
-               nrows - shown, (unsigned long long)oc, (unsigned long long)os);
+        json_kv_object(&j, "other", JSON_INLINE);
+        json_kv_u64(&j, "types", nrows - shown);
+        json_kv_u64(&j, "count", oc);
+        json_kv_u64(&j, "shallow", os);
+        json_end(&j);
+        json_end(&j);
+        fputc('\n', stdout);
     } else {
         printf("%14s %12s %12s %6s  %s\n", "count", "shallow", "retained", "%", "type");
         for (uint32_t i = 0; i < shown; i++) {

@@ -10,55 +10,63 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool opt_json;
-static uint64_t opt_n;
+typedef struct top_options {
+    bool json;
+    uint64_t n;
+} top_options;
+
+static const top_options top_defaults = {.n = 20};
 
 static const cli_opt top_opts[] = {
-    {"json", 0, CLI_BOOL, &opt_json, NULL, "print JSON (schema in docs/cli.md#top)"},
-    {"top", 'n', CLI_UINT, &opt_n, "N", "show the N largest blocks (default 20)"},
+    {"json", 0, CLI_BOOL, CLI_FIELD(top_options, json), NULL, "print JSON (schema in docs/cli.md#top)"},
+    {"top", 'n', CLI_UINT, CLI_FIELD(top_options, n), "N", "show the N largest blocks (default %D)"},
 };
 
 static const cli_cmd top_cmd = {
     "top", "heapsnap top [--json] [-n N] FILE",
     "The blocks that retain the most memory, each with its shortest path from a root.",
-    top_opts, sizeof top_opts / sizeof top_opts[0], 1, 1,
+    top_opts, sizeof top_opts / sizeof top_opts[0], 1, 1, &top_defaults, sizeof top_defaults,
 };
 
 int cmd_top(int argc, char **argv)
 {
     char *args[1];
     int nargs;
-    opt_json = false;
-    opt_n = 20;
-    int rc = cli_parse(&top_cmd, argc, argv, args, &nargs);
+    top_options o;
+    int rc = cli_parse(&top_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
-    if (opt_n > 1000000) opt_n = 1000000;
+    if (o.n > 1000000) o.n = 1000000;
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
-    uint32_t ntop = 0, *top = graph_top_select(&g, (uint32_t)opt_n, &ntop), *via = NULL;
+    uint32_t ntop = 0, *top = graph_top_select(&g, (uint32_t)o.n, &ntop), *via = NULL;
     if (!top || graph_bfs(&g, &via, NULL, cli_progress())) {
         free(top);
         graph_release(&g);
         return cli_error("'%s': out of memory", path);
     }
     char b1[32], b2[32];
-    if (opt_json) {
-        printf("{\n  \"file\": ");
-        out_json_string(stdout, path, strlen(path));
-        printf(",\n  \"graph\": ");
-        out_overview(stdout, &g, true);
-        printf(",\n  \"top\": [");
+    if (o.json) {
+        json_writer j;
+        json_init(&j, stdout);
+        json_object_begin(&j, JSON_LINES);
+        json_kv_str(&j, "file", path);
+        json_key(&j, "graph");
+        out_overview_json(&j, &g);
+        json_kv_array(&j, "top", JSON_LINES);
         for (uint32_t i = 0; i < ntop; i++) {
-            printf("%s\n    {\"block\": ", i ? "," : "");
-            out_block_json(stdout, &g, top[i]);
-            printf(", \"path\": ");
-            out_path_json(stdout, &g, via, top[i]);
-            printf("}");
+            json_object_begin(&j, JSON_INLINE);
+            json_key(&j, "block");
+            out_block_json(&j, &g, top[i]);
+            json_key(&j, "path");
+            out_path_json(&j, &g, via, top[i]);
+            json_end(&j);
         }
-        printf("%s]\n}\n", ntop ? "\n  " : "");
+        json_end(&j);
+        json_end(&j);
+        fputc('\n', stdout);
     } else {
-        out_overview(stdout, &g, false);
+        out_overview(stdout, &g);
         printf("\n%12s %12s  %s\n", "retained", "shallow", "block / path from a root");
         for (uint32_t i = 0; i < ntop; i++) {
             uint32_t v = top[i];

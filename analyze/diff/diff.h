@@ -110,13 +110,13 @@ typedef struct diff_snap {
     uint32_t site_decls;      /* sites declared in the file (none: no second pass) */
     uint64_t blocks, reachable_bytes, unreachable_bytes, total_shallow;
     /* the first failure */
-    int failed;               /* 0, or 1 (bad input / out of memory: message says) */
+    graph_status status;      /* GRAPH_OK, or the first failure (message says what and where) */
     char message[400];
 } diff_snap;
 
 /* Load `path`, compute dominators and signatures, fill what `what` asks
  * for. side: 0 or 1 (which count[] slot). group_by: for DIFF_SITES. On
- * failure s->failed is set and s->message holds one line (without the
+ * failure s->status is set and s->message holds one line (without the
  * file name). */
 void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, diff_group_by group_by);
 void diff_snap_release(diff_snap *s);
@@ -191,6 +191,45 @@ const diff_snap *diff_build2(diff_snap *a, const char *pa, int sa, unsigned wa, 
  * 16 KiB and 0.1% of the larger reachable total. */
 uint64_t diff_noise(uint64_t opt, const diff_snap *a, const diff_snap *b);
 
+/* ---- a series of snapshots (diff_trend.c) ---- */
+#define DIFF_TREND_UNKNOWN INT64_MIN
+
+/* One candidate owner: figures per snapshot ([n]) and per step ([n-1]). */
+typedef struct diff_trend_owner {
+    uint64_t sig;
+    uint64_t entries_type; /* type hash of its entries, from the first step that names one */
+    uint32_t first;        /* step in which it was first listed */
+    uint32_t grew, missed; /* steps listed / not listed so far */
+    bool dead;             /* missed too many: figures freed */
+    int64_t net;           /* net growth over the series */
+    int64_t *retained;     /* [n], DIFF_TREND_UNKNOWN where absent */
+    int64_t *entries;      /* [n], DIFF_TREND_UNKNOWN where not known */
+    int64_t *growth;       /* [n-1]: diff's own growth, 0 when not listed */
+} diff_trend_owner;
+
+typedef struct diff_trend {
+    uint32_t n, need, slack;  /* snapshots, steps needed, steps that may be missed */
+    diff_trend_owner *o;      /* the candidates */
+    uint32_t no, cap;
+    diff_gtab idx;            /* candidate index by signature (example = index in o) */
+    int64_t *time_us;         /* [n] header times, 0 when absent */
+    uint64_t *blocks, *reachable; /* [n] */
+    uint64_t noise, thr;      /* the largest snapshot's noise; max(noise, min) */
+    double seconds;           /* first to last header time, 0 when unknown */
+    diff_trend_owner **rank;  /* [nrank] the owners reported, fastest growth first */
+    uint32_t nrank;
+    diff_snap *last;          /* the last snapshot, with its graph (names, paths) */
+    const diff_snap *failed;  /* the snapshot that failed to load, when one did */
+} diff_trend;
+
+/* Follow the owners of paths[0..n-1] (n >= 2). noise_opt: DIFF_NOISE_AUTO
+ * or bytes; min: --min-bytes; top: owners kept (0: all). Returns 0, or -1:
+ * t->failed names a snapshot that failed (its message says why), else
+ * memory ran out. diff_trend_release() in every case. */
+int diff_trend_build(diff_trend *t /* OUT */, char *const *paths, uint32_t n, uint64_t noise_opt, uint64_t min,
+                     uint32_t top);
+void diff_trend_release(diff_trend *t);
+
 /* ---- helpers shared with the commands ---- */
 /* The step candidates of diff_snap_build(), for printing the same path:
  * the smallest over a node's candidates is its step. */
@@ -200,7 +239,7 @@ uint64_t diff_root_step(const diff_snap *s, uint32_t root);
  * GRAPH_NONE when out of memory. */
 uint32_t diff_gtab_get(diff_gtab *t, uint64_t sig, bool *created);
 /* Allocation-site totals of `path` into s->sites (diff_sites.c); 0 or -1
- * with s->failed and s->message set. */
+ * with s->status and s->message set. */
 int diff_sites_read(diff_snap *s, const char *path, diff_group_by by);
 /* The same from a graph whose blocks carry their sites (g->site, names in
  * g->reader), with the graph's shallow sizes. */

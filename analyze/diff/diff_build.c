@@ -39,7 +39,7 @@ const diff_snap *diff_build2(diff_snap *a, const char *pa, int sa, unsigned wa, 
     if (!threaded) build_thread(&ja);
     diff_snap_build(b, pb, sb, wb, by);
     if (threaded) pthread_join(th, NULL);
-    return a->failed ? a : b->failed ? b : NULL;
+    return a->status ? a : b->status ? b : NULL;
 }
 
 uint64_t diff_noise(uint64_t opt, const diff_snap *a, const diff_snap *b)

@@ -22,6 +22,7 @@
 #include "diff/diff.h"
 #include "graph/graph_hash.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,47 +61,80 @@ static int cmp_types(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
-diff_type *diff_types_merge(const diff_snap *before, const diff_snap *after, uint32_t *nout)
+/* Rows of both snapshots merged by their name hash (AFTER's first, so its
+ * names and order win), summed by `add`, then sorted by `cmp`. One
+ * algorithm for types and sites. Rows are `size` bytes, with the hash and
+ * an owned name (char *) at the given offsets. NULL when out of memory. */
+typedef struct merge_rows {
+    size_t size, hash_at, name_at;
+    void (*add)(void *dst, const void *src);
+    int (*cmp)(const void *, const void *);
+} merge_rows;
+
+static char **name_of(const merge_rows *m, void *row) { return (char **)((char *)row + m->name_at); }
+
+static void *merge_by_hash(const merge_rows *m, const void *after, uint32_t na, const void *before, uint32_t nb,
+                           uint32_t *nout)
 {
-    uint32_t cap = before->ntypes + after->ntypes + 1, n = 0;
-    diff_type *out = calloc(cap, sizeof *out);
+    uint32_t n = 0;
+    char *out = calloc((size_t)na + nb + 1, m->size);
     diff_gtab idx = {0};
     if (!out) return NULL;
-    const diff_snap *sides[2] = {after, before};
+    const char *sides[2] = {after, before};
+    const uint32_t counts[2] = {na, nb};
     for (int k = 0; k < 2; k++) {
-        const diff_snap *s = sides[k];
-        for (uint32_t t = 0; t < s->ntypes; t++) {
-            const diff_type *st = &s->types[t];
+        for (uint32_t t = 0; t < counts[k]; t++) {
+            const char *row = sides[k] + (size_t)t * m->size;
+            uint64_t hash;
+            memcpy(&hash, row + m->hash_at, sizeof hash);
             bool created;
-            uint32_t i = diff_gtab_get(&idx, st->hash, &created);
+            uint32_t i = diff_gtab_get(&idx, hash, &created);
             if (i == GRAPH_NONE) goto nomem;
+            char *o;
             if (created) {
                 idx.v[i].example = n;
-                out[n].hash = st->hash;
-                if (!(out[n].name = strdup(st->name))) goto nomem;
+                o = out + (size_t)n * m->size;
+                memcpy(o + m->hash_at, &hash, sizeof hash);
+                char *name = strdup(*(char *const *)(row + m->name_at));
+                if (!name) goto nomem;
+                *name_of(m, o) = name;
                 n++;
             }
-            diff_type *o = &out[idx.v[i].example];
-            for (int j = 0; j < 2; j++) {
-                o->count[j] += st->count[j];
-                o->shallow[j] += st->shallow[j];
-                o->retained[j] += st->retained[j];
-            }
-            o->new_count += st->new_count;
-            o->new_bytes += st->new_bytes;
+            o = out + (size_t)idx.v[i].example * m->size;
+            m->add(o, row);
         }
     }
     free(idx.v);
     free(idx.slot);
-    qsort(out, n, sizeof *out, cmp_types);
+    qsort(out, n, m->size, m->cmp);
     *nout = n;
     return out;
 nomem:
-    for (uint32_t i = 0; i < n; i++) free(out[i].name);
+    for (uint32_t i = 0; i < n; i++) free(*name_of(m, out + (size_t)i * m->size));
     free(out);
     free(idx.v);
     free(idx.slot);
     return NULL;
+}
+
+static void add_type(void *dst, const void *src)
+{
+    diff_type *o = dst;
+    const diff_type *st = src;
+    for (int j = 0; j < 2; j++) {
+        o->count[j] += st->count[j];
+        o->shallow[j] += st->shallow[j];
+        o->retained[j] += st->retained[j];
+    }
+    o->new_count += st->new_count;
+    o->new_bytes += st->new_bytes;
+}
+
+diff_type *diff_types_merge(const diff_snap *before, const diff_snap *after, uint32_t *nout)
+{
+    static const merge_rows m = {sizeof(diff_type), offsetof(diff_type, hash), offsetof(diff_type, name), add_type,
+                                 cmp_types};
+    return merge_by_hash(&m, after->types, after->ntypes, before->types, before->ntypes, nout);
 }
 
 static int cmp_sites(const void *pa, const void *pb)
@@ -113,44 +147,21 @@ static int cmp_sites(const void *pa, const void *pb)
     return strcmp(a->text, b->text);
 }
 
+static void add_site(void *dst, const void *src)
+{
+    diff_site *o = dst;
+    const diff_site *st = src;
+    for (int j = 0; j < 2; j++) {
+        o->count[j] += st->count[j];
+        o->bytes[j] += st->bytes[j];
+    }
+}
+
 diff_site *diff_sites_merge(const diff_snap *before, const diff_snap *after, uint32_t *nout)
 {
-    uint32_t cap = before->nsites + after->nsites + 1, n = 0;
-    diff_site *out = calloc(cap, sizeof *out);
-    diff_gtab idx = {0};
-    if (!out) return NULL;
-    const diff_snap *sides[2] = {after, before};
-    for (int k = 0; k < 2; k++) {
-        const diff_snap *s = sides[k];
-        for (uint32_t t = 0; t < s->nsites; t++) {
-            const diff_site *st = &s->sites[t];
-            bool created;
-            uint32_t i = diff_gtab_get(&idx, st->hash, &created);
-            if (i == GRAPH_NONE) goto nomem;
-            if (created) {
-                idx.v[i].example = n;
-                out[n].hash = st->hash;
-                if (!(out[n].text = strdup(st->text))) goto nomem;
-                n++;
-            }
-            diff_site *o = &out[idx.v[i].example];
-            for (int j = 0; j < 2; j++) {
-                o->count[j] += st->count[j];
-                o->bytes[j] += st->bytes[j];
-            }
-        }
-    }
-    free(idx.v);
-    free(idx.slot);
-    qsort(out, n, sizeof *out, cmp_sites);
-    *nout = n;
-    return out;
-nomem:
-    for (uint32_t i = 0; i < n; i++) free(out[i].text);
-    free(out);
-    free(idx.v);
-    free(idx.slot);
-    return NULL;
+    static const merge_rows m = {sizeof(diff_site), offsetof(diff_site, hash), offsetof(diff_site, text), add_site,
+                                 cmp_sites};
+    return merge_by_hash(&m, after->sites, after->nsites, before->sites, before->nsites, nout);
 }
 
 /* ---- owners ---- */

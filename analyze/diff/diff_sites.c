@@ -131,7 +131,7 @@ static int acc_add(diff_snap *s, site_acc *a, const hs_reader *r, uint32_t id, u
 static int nomem(diff_snap *s)
 {
     snprintf(s->message, sizeof s->message, "out of memory reading allocation sites");
-    s->failed = 1;
+    s->status = GRAPH_ERR_NOMEM;
     return -1;
 }
 
@@ -162,7 +162,7 @@ int diff_sites_read(diff_snap *s, const char *path, diff_group_by by)
     if (!rc && st != HS_END) {
         const char *m = r ? hs_reader_error(r)->message : "";
         snprintf(s->message, sizeof s->message, "%s", *m ? m : hs_strerror(st));
-        s->failed = 1;
+        s->status = GRAPH_ERR_INPUT;
         rc = -1;
     }
     hs_reader_close(r);

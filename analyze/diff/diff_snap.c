@@ -92,10 +92,10 @@ static void radix_sort(uint64_t *a, uint64_t *tmp, uint32_t n)
     free(cnt);
 }
 
-static void fail(diff_snap *s, const char *msg)
+static void fail(diff_snap *s, graph_status st, const char *msg)
 {
-    if (!s->failed) {
-        s->failed = 1;
+    if (!s->status) {
+        s->status = st;
         snprintf(s->message, sizeof s->message, "%s", msg);
     }
 }
@@ -159,12 +159,12 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
     graph_load_error err;
     graph_status st = graph_load_file_ex(path, g, NULL, (what & DIFF_SITES) ? GRAPH_LOAD_SITES : 0, &err);
     if (st) {
-        fail(s, err.message);
+        fail(s, st, err.message);
         return;
     }
     s->has_graph = true;
     if (graph_dominators(g, NULL)) {
-        fail(s, "out of memory computing dominators");
+        fail(s, GRAPH_ERR_NOMEM, "out of memory computing dominators");
         return;
     }
     const uint32_t n = g->n, N = n + 2;
@@ -328,7 +328,7 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
 nomem:
     free(sh.h);
     free(anc);
-    fail(s, "out of memory comparing snapshots");
+    fail(s, GRAPH_ERR_NOMEM, "out of memory comparing snapshots");
 }
 
 void diff_snap_release(diff_snap *s)

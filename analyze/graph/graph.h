@@ -266,6 +266,39 @@ uint32_t *graph_top_select(const graph *g, uint32_t k, uint32_t *nout /* OUT */)
 graph_status graph_scc(const graph *g, uint32_t **comp /* OUT [n] */, uint32_t *ncomp /* OUT */,
                        const graph_progress *p);
 
+/* The cycles worth showing (graph_cycle_list.c): the components of
+ * graph_scc() with more than one member, or one that holds itself strongly. */
+typedef struct graph_cycle {
+    uint32_t comp;      /* component id */
+    uint32_t members;
+    uint32_t first;     /* the member with the lowest index (the example) */
+    uint64_t bytes;     /* the members' shallow bytes */
+    bool reachable;     /* a root reaches it (else garbage) */
+    bool finalizer;     /* a member has a finalizer */
+} graph_cycle;
+
+typedef struct graph_cycle_list {
+    graph_cycle *v;     /* [n] largest bytes first, then more members, then lower first */
+    uint32_t n;
+    uint32_t *comp;     /* [g->n] component id of each block */
+    uint32_t ncomp;
+    uint64_t blocks, bytes, garbage, garbage_bytes; /* over all n */
+} graph_cycle_list;
+
+typedef struct graph_type_count {
+    uint32_t type, count;
+} graph_type_count;
+
+graph_status graph_cycles_find(const graph *g, graph_cycle_list *l /* OUT */, const graph_progress *p);
+/* For each of the cycles l->v[which[i]], i < nwhich: its k most common
+ * member types (most members first, then lower type id) into out[i * k ..],
+ * their number into nout[i] and the number of distinct types into
+ * ndistinct[i]. Exact: every member counts. */
+graph_status graph_cycles_types(const graph *g, const graph_cycle_list *l, const uint32_t *which, uint32_t nwhich,
+                                uint32_t k, graph_type_count *out /* OUT [nwhich * k] */,
+                                uint32_t *nout /* OUT [nwhich] */, uint32_t *ndistinct /* OUT [nwhich] */);
+void graph_cycle_list_release(graph_cycle_list *l);
+
 /* ---- paths (graph_paths.c) ---- */
 /* Breadth-first search from the roots over strong references. via[v]: the
  * edge index (into out_to) by which v was first reached, or nedges + r when
@@ -274,5 +307,19 @@ graph_status graph_bfs(const graph *g, uint32_t **via /* OUT [n] */, uint32_t **
                        const graph_progress *p);
 /* The holder of edge e (binary search in out_off). */
 uint32_t graph_edge_from(const graph *g, uint32_t e);
+
+/* The distinct shortest paths to block v, by their last step: a root
+ * record naming v (length 1), or a strong reference to v from a reached
+ * block (length dist + 1). Sorted shortest first, then by the preferred
+ * root kind of the path (graph_root_rank), then file order. via and dist
+ * come from graph_bfs(). *out is malloc'd (free() it; may be NULL when
+ * *nout is 0). */
+typedef struct graph_path_end {
+    uint32_t len;  /* steps, root included */
+    uint32_t last; /* edge index, or nedges + root */
+    unsigned rank; /* graph_root_rank() of the root the path starts from */
+} graph_path_end;
+graph_status graph_path_ends(const graph *g, const uint32_t *via, const uint32_t *dist, uint32_t v,
+                             graph_path_end **out /* OUT */, uint32_t *nout /* OUT */);
 
 #endif /* HS_GRAPH_H */

@@ -93,3 +93,59 @@ graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const 
     graph_tick(p, NULL, 0, 0);
     return GRAPH_OK;
 }
+
+/* ---- the last steps of the shortest paths to one block ---- */
+/* Shortest first; among equals, the preferred root kind, then file order. */
+static int cmp_end(const void *a, const void *b)
+{
+    const graph_path_end *x = a, *y = b;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    if (x->rank != y->rank) return x->rank < y->rank ? -1 : 1;
+    return x->last < y->last ? -1 : x->last > y->last;
+}
+
+/* The root that the shortest path to reached block u starts from. */
+static unsigned path_root_rank(const graph *g, const uint32_t *via, uint32_t u)
+{
+    while (via[u] < g->nedges) u = graph_edge_from(g, via[u]);
+    return graph_root_rank(g->roots[via[u] - g->nedges].kind);
+}
+
+static bool push_end(graph_path_end **c, uint32_t *n, uint32_t *cap, graph_path_end e)
+{
+    if (*n == *cap) {
+        uint32_t ncap = *cap ? *cap * 2 : 64;
+        graph_path_end *nc = ncap > *cap ? realloc(*c, (size_t)ncap * sizeof *nc) : NULL;
+        if (!nc) return false;
+        *c = nc;
+        *cap = ncap;
+    }
+    (*c)[(*n)++] = e;
+    return true;
+}
+
+graph_status graph_path_ends(const graph *g, const uint32_t *via, const uint32_t *dist, uint32_t v,
+                             graph_path_end **out, uint32_t *nout)
+{
+    graph_path_end *c = NULL;
+    uint32_t n = 0, cap = 0;
+    *out = NULL;
+    *nout = 0;
+    for (uint32_t r = 0; r < g->nroots; r++)
+        if (g->roots[r].node == v && !push_end(&c, &n, &cap, (graph_path_end){1, g->nedges + r, graph_root_rank(g->roots[r].kind)}))
+            goto nomem;
+    for (uint32_t u = 0; u < g->n; u++) {
+        if (via[u] == GRAPH_NONE) continue;
+        for (uint32_t e = g->out_off[u]; e < g->out_off[u + 1]; e++) {
+            if (g->out_to[e] != v || !graph_is_strong(g->out_kind[e])) continue;
+            if (!push_end(&c, &n, &cap, (graph_path_end){dist[u] + 1, e, path_root_rank(g, via, u)})) goto nomem;
+        }
+    }
+    qsort(c, n, sizeof *c, cmp_end);
+    *out = c;
+    *nout = n;
+    return GRAPH_OK;
+nomem:
+    free(c);
+    return GRAPH_ERR_NOMEM;
+}

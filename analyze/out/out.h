@@ -17,6 +17,7 @@
 
 #include "graph/graph.h"
 #include "hs_format.h"
+#include "out/out_json.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -41,14 +42,26 @@ void out_text_safe(FILE *f, const char *s, size_t len); /* control characters es
 const char *out_type_name(const graph *g, uint32_t v, char *buf, size_t cap);
 const char *out_kind_name(uint8_t kind);
 void out_block(FILE *f, const graph *g, uint32_t v);      /* "module.Type 0xaddr" */
-void out_block_json(FILE *f, const graph *g, uint32_t v); /* {"addr","type","shallow","retained","reachable"} */
+void out_block_json(json_writer *j, const graph *g, uint32_t v); /* {"addr","type","shallow","retained","reachable"} */
 void out_label_raw(FILE *f, const graph *g, uint8_t kind, uint32_t label);      /* ".name", "[3]" or nothing */
-void out_label_raw_json(FILE *f, const graph *g, uint8_t kind, uint32_t label); /* string, int or null */
-void out_root(FILE *f, const graph *g, uint32_t r, bool json);
+void out_label_raw_json(json_writer *j, const graph *g, uint8_t kind, uint32_t label); /* string, int or null */
+const char *out_root_kind_name(uint8_t root_kind);          /* "global", "stack", ... */
+void out_root(FILE *f, const graph *g, uint32_t r);            /* "global root 'app'" */
+void out_root_json(json_writer *j, const graph *g, uint32_t r); /* {"root","name","count"} */
 uint32_t out_path_steps(const graph *g, const uint32_t *via, uint32_t v, uint32_t **steps);
 void out_path_line(FILE *f, const graph *g, const uint32_t *via, uint32_t v);
-void out_path_json(FILE *f, const graph *g, const uint32_t *via, uint32_t v);
-void out_overview(FILE *f, const graph *g, bool json);
+void out_path_json(json_writer *j, const graph *g, const uint32_t *via, uint32_t v);
+/* The steps of out_path_steps() as JSON: [{"root": ...}, {"holder": block, "label": ...}, ...]. */
+void out_path_steps_json(json_writer *j, const graph *g, const uint32_t *steps, uint32_t n);
+void out_overview(FILE *f, const graph *g);            /* one or two lines of counts */
+void out_overview_json(json_writer *j, const graph *g); /* {"blocks", ..., "missing": {...}} */
 
+
+/* ---- the file's header (out_block.c) ---- */
+void out_tags_json(json_writer *j, const hs_tag *tags, size_t n); /* {"key": "value", ...} */
+/* The members "file", "file_bytes" and, with a header, "format_version",
+ * "producer", "producer_version", "runtime", "pid", "time_us",
+ * "pointer_size", "hostname", "tags" — into the object being written. */
+void out_header_json(json_writer *j, const char *path, uint64_t file_bytes, const hs_header *h);
 
 #endif /* HS_OUT_H */

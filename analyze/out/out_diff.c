@@ -10,20 +10,88 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *diff_out_type_of_hash(const diff_snap *s, uint64_t hash)
+const char *out_diff_type_of_hash(const diff_snap *s, uint64_t hash)
 {
     for (uint32_t t = 0; t < s->ntypes; t++)
         if (s->types[t].hash == hash) return s->types[t].name;
     return NULL;
 }
 
-void diff_out_file_json(FILE *f, const diff_snap *s)
+const char *out_diff_type_of_hash2(const diff_snap *after, const diff_snap *before, uint64_t hash)
 {
-    fputs("{\"file\": ", f);
-    out_json_string(f, s->path, strlen(s->path));
-    fprintf(f, ", \"blocks\": %llu, \"total_shallow\": %llu, \"reachable\": %llu, \"unreachable\": %llu}",
-            (unsigned long long)s->blocks, (unsigned long long)s->total_shallow,
-            (unsigned long long)s->reachable_bytes, (unsigned long long)s->unreachable_bytes);
+    const char *n = out_diff_type_of_hash(after, hash);
+    return n ? n : out_diff_type_of_hash(before, hash);
+}
+
+void out_diff_ba_json(json_writer *j, const char *key, uint64_t before, uint64_t after)
+{
+    json_kv_object(j, key, JSON_INLINE);
+    json_kv_u64(j, "before", before);
+    json_kv_u64(j, "after", after);
+    json_key(j, "delta"); /* exact: a sign and a 64-bit magnitude */
+    out_json_delta(json_raw_begin(j), before, after);
+    json_raw_end(j);
+    json_end(j);
+}
+
+void out_diff_owner_json(json_writer *j, const diff_snap *before, const diff_snap *after, const diff_owner *o,
+                         const int64_t *tree)
+{
+    const diff_group *gr = &after->groups.v[o->group];
+    uint32_t v = gr->example;
+    char *name = out_diff_name(after, v);
+    char tbuf[256];
+    const char *et = o->entries_type ? out_diff_type_of_hash2(after, before, o->entries_type) : NULL;
+    if (o->entries_type && !et && !tree) et = "?";
+    json_object_begin(j, JSON_INLINE);
+    json_kv_str(j, "owner", name ? name : "?");
+    free(name);
+    json_kv_str(j, "type", out_type_name(&after->g, v, tbuf, sizeof tbuf));
+    json_kv_i64(j, "entries", o->entries);
+    json_kv_str(j, "entries_type", et);
+    json_kv_i64(j, "children_added", o->children_added);
+    json_kv_i64(j, "growth", o->growth);
+    if (tree) {
+        json_kv_u64(j, "alike", gr->count[1]);
+        json_kv_i64(j, "tree", *tree);
+    }
+    out_diff_ba_json(j, "count", gr->count[0], gr->count[1]);
+    out_diff_ba_json(j, "retained", gr->retained[0], gr->retained[1]);
+    json_key(j, "block");
+    out_block_json(j, &after->g, v);
+    json_key(j, "path");
+    out_diff_path_json(j, after, v);
+    json_end(j);
+}
+
+void out_diff_type_json(json_writer *j, const diff_type *t)
+{
+    json_object_begin(j, JSON_INLINE);
+    json_kv_str(j, "type", t->name);
+    out_diff_ba_json(j, "count", t->count[0], t->count[1]);
+    out_diff_ba_json(j, "shallow", t->shallow[0], t->shallow[1]);
+    out_diff_ba_json(j, "retained", t->retained[0], t->retained[1]);
+    json_end(j);
+}
+
+void out_diff_new_type_json(json_writer *j, const diff_type *t)
+{
+    json_object_begin(j, JSON_INLINE);
+    json_kv_str(j, "type", t->name);
+    json_kv_u64(j, "count", t->new_count);
+    json_kv_u64(j, "bytes", t->new_bytes);
+    json_end(j);
+}
+
+void out_diff_file_json(json_writer *j, const diff_snap *s)
+{
+    json_object_begin(j, JSON_INLINE);
+    json_kv_str(j, "file", s->path);
+    json_kv_u64(j, "blocks", s->blocks);
+    json_kv_u64(j, "total_shallow", s->total_shallow);
+    json_kv_u64(j, "reachable", s->reachable_bytes);
+    json_kv_u64(j, "unreachable", s->unreachable_bytes);
+    json_end(j);
 }
 
 /* ---- steps of a dominator path ---- */
@@ -142,13 +210,7 @@ static void sb_label(sbuf *b, const graph *g, uint8_t kind, uint32_t label, bool
     }
 }
 
-static const char *root_kind_name(uint8_t k)
-{
-    static const char *names[] = {"other", "global", "stack", "external", "runtime"};
-    return k < 5 ? names[k] : "other";
-}
-
-char *diff_out_name(const diff_snap *s, uint32_t v)
+char *out_diff_name(const diff_snap *s, uint32_t v)
 {
     const graph *g = &s->g;
     sbuf b = {0};
@@ -165,7 +227,7 @@ char *diff_out_name(const diff_snap *s, uint32_t v)
                 if (name) sb_add(&b, name, len);
                 else {
                     sb_add(&b, "<", 1);
-                    sb_add(&b, root_kind_name(r->kind), strlen(root_kind_name(r->kind)));
+                    sb_add(&b, out_root_kind_name(r->kind), strlen(out_root_kind_name(r->kind)));
                     sb_add(&b, " root>", 6);
                 }
                 continue;
@@ -187,7 +249,7 @@ char *diff_out_name(const diff_snap *s, uint32_t v)
     return b.p;
 }
 
-void diff_out_path_line(FILE *f, const diff_snap *s, uint32_t v)
+void out_diff_path_line(FILE *f, const diff_snap *s, uint32_t v)
 {
     const graph *g = &s->g;
     uint32_t *c = NULL, k = v < g->n ? chain_of(s, v, &c) : 0;
@@ -202,7 +264,7 @@ void diff_out_path_line(FILE *f, const diff_snap *s, uint32_t v)
         }
         step st = step_of(s, c[i]);
         if (i == 0) {
-            if (st.kind == STEP_ROOT) out_root(f, g, st.root, false);
+            if (st.kind == STEP_ROOT) out_root(f, g, st.root);
             else fputs(graph_reachable(g, c[i]) ? "<roots>" : "<unreachable>", f);
         }
         if (st.kind == STEP_DIRECT) {
@@ -229,53 +291,60 @@ void diff_out_path_line(FILE *f, const diff_snap *s, uint32_t v)
     free(c);
 }
 
-void diff_out_path_json(FILE *f, const diff_snap *s, uint32_t v)
+void out_diff_path_json(json_writer *j, const diff_snap *s, uint32_t v)
 {
     const graph *g = &s->g;
     uint32_t *c = NULL, k = v < g->n ? chain_of(s, v, &c) : 0;
-    fputc('[', f);
+    json_array_begin(j, JSON_INLINE);
     for (uint32_t i = 0; i < k; i++) {
         step st = step_of(s, c[i]);
         if (i == 0) {
-            if (st.kind == STEP_ROOT) out_root(f, g, st.root, true);
-            else fprintf(f, "{\"root\": %s, \"name\": null, \"count\": 0}",
-                         graph_reachable(g, c[i]) ? "\"shared\"" : "\"unreachable\"");
+            if (st.kind == STEP_ROOT) {
+                out_root_json(j, g, st.root);
+            } else {
+                json_object_begin(j, JSON_INLINE);
+                json_kv_str(j, "root", graph_reachable(g, c[i]) ? "shared" : "unreachable");
+                json_kv_null(j, "name");
+                json_kv_u64(j, "count", 0);
+                json_end(j);
+            }
         }
-        fputs(", {\"block\": ", f);
-        out_block_json(f, g, c[i]);
-        fputs(", \"held\": ", f);
+        json_object_begin(j, JSON_INLINE);
+        json_key(j, "block");
+        out_block_json(j, g, c[i]);
         if (st.kind == STEP_DIRECT || st.kind == STEP_SHARED) {
-            fprintf(f, "\"%s\", \"label\": ", st.kind == STEP_DIRECT ? "direct" : "shared");
-            out_label_raw_json(f, g, g->out_kind[st.edge], graph_label(g, st.edge));
+            json_kv_str(j, "held", st.kind == STEP_DIRECT ? "direct" : "shared");
+            json_key(j, "label");
+            out_label_raw_json(j, g, g->out_kind[st.edge], graph_label(g, st.edge));
             if (st.kind == STEP_SHARED) {
                 char buf[256];
-                const char *tn = out_type_name(g, st.holder, buf, sizeof buf);
-                fputs(", \"holder_type\": ", f);
-                out_json_string(f, tn, strlen(tn));
+                json_kv_str(j, "holder_type", out_type_name(g, st.holder, buf, sizeof buf));
             }
         } else {
-            fprintf(f, "\"%s\", \"label\": null", st.kind == STEP_ROOT ? "root" : "none");
+            json_kv_str(j, "held", st.kind == STEP_ROOT ? "root" : "none");
+            json_kv_null(j, "label");
         }
-        fputc('}', f);
+        json_end(j);
     }
-    fputc(']', f);
+    json_end(j);
     free(c);
 }
 
-void diff_out_cluster_json(FILE *f, const diff_snap *s, const diff_cluster *k, const char *owner_name,
-                           const char *owner_type, const char *type)
+void out_diff_cluster_json(json_writer *j, const diff_snap *s, const diff_cluster *k, const char *owner_name,
+                           const char *owner_type, const char *type, const int64_t *tree)
 {
-    fputs("{\"owner\": ", f);
-    out_json_string(f, owner_name ? owner_name : "?", owner_name ? strlen(owner_name) : 1);
-    fputs(", \"owner_type\": ", f);
-    out_json_string(f, owner_type, strlen(owner_type));
-    fputs(", \"type\": ", f);
-    out_json_string(f, type, strlen(type));
-    fprintf(f, ", \"top\": %llu, \"objects\": %llu, \"bytes\": %llu, \"retained\": %llu, \"example\": ",
-            (unsigned long long)k->top, (unsigned long long)k->objects, (unsigned long long)k->bytes,
-            (unsigned long long)k->retained);
-    out_block_json(f, &s->g, k->example);
-    fputs(", \"path\": ", f);
-    diff_out_path_json(f, s, k->example);
-    fputc('}', f);
+    json_object_begin(j, JSON_INLINE);
+    json_kv_str(j, "owner", owner_name ? owner_name : "?");
+    json_kv_str(j, "owner_type", owner_type);
+    json_kv_str(j, "type", type);
+    json_kv_u64(j, "top", k->top);
+    json_kv_u64(j, "objects", k->objects);
+    json_kv_u64(j, "bytes", k->bytes);
+    json_kv_u64(j, "retained", k->retained);
+    if (tree) json_kv_i64(j, "tree", *tree);
+    json_key(j, "example");
+    out_block_json(j, &s->g, k->example);
+    json_key(j, "path");
+    out_diff_path_json(j, s, k->example);
+    json_end(j);
 }

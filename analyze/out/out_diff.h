@@ -14,16 +14,30 @@
 /* The owner name of node v of a kept snapshot: root name, then the labels
  * of the dominator path ("app.cache._store"); malloc'd, NULL when out of
  * memory. Untrusted: print with out_text_safe / out_json_string. */
-char *diff_out_name(const diff_snap *s, uint32_t v);
+char *out_diff_name(const diff_snap *s, uint32_t v);
 /* The dominator path of v: one line of text, or a JSON list. */
-void diff_out_path_line(FILE *f, const diff_snap *s, uint32_t v);
-void diff_out_path_json(FILE *f, const diff_snap *s, uint32_t v);
+void out_diff_path_line(FILE *f, const diff_snap *s, uint32_t v);
+void out_diff_path_json(json_writer *j, const diff_snap *s, uint32_t v);
 /* One cluster of new objects (diff's new-by-owner view, leaks) as a JSON
  * object: owner, owner_type, type, top, objects, bytes, retained, example, path. */
-void diff_out_cluster_json(FILE *f, const diff_snap *s, const diff_cluster *k, const char *owner_name,
-                           const char *owner_type, const char *type);
+void out_diff_cluster_json(json_writer *j, const diff_snap *s, const diff_cluster *k, const char *owner_name,
+                           const char *owner_type, const char *type, const int64_t *tree /* NULL: no "tree" */);
+/* {"before": b, "after": a, "delta": a - b} under `key`. */
+void out_diff_ba_json(json_writer *j, const char *key, uint64_t before, uint64_t after);
+/* One owner of diff_owners() (in after's merged group table) as a JSON
+ * object: owner, type, entries, entries_type, children_added, growth,
+ * [alike, tree,] count, retained, block, path. tree NULL: no alike/tree,
+ * and an unnamed entries type shows as "?". */
+void out_diff_owner_json(json_writer *j, const diff_snap *before, const diff_snap *after, const diff_owner *o,
+                         const int64_t *tree);
+/* A type row of diff_types_merge(): type, count, shallow, retained (before/after/delta). */
+void out_diff_type_json(json_writer *j, const diff_type *t);
+/* A type's new objects: type, count, bytes. */
+void out_diff_new_type_json(json_writer *j, const diff_type *t);
+/* The name of a type hash in after's types, else before's; NULL if neither has it. */
+const char *out_diff_type_of_hash2(const diff_snap *after, const diff_snap *before, uint64_t hash);
 /* The display name of a type hash among the snapshot's types, or NULL. */
-const char *diff_out_type_of_hash(const diff_snap *s, uint64_t hash);
-void diff_out_file_json(FILE *f, const diff_snap *s);
+const char *out_diff_type_of_hash(const diff_snap *s, uint64_t hash);
+void out_diff_file_json(json_writer *j, const diff_snap *s); /* {"file","blocks","total_shallow","reachable","unreachable"} */
 
 #endif /* HS_DIFF_OUT_H */

@@ -8,13 +8,15 @@
  *
  * Ownership. Each struct owns its arrays; *_release() frees them and leaves
  * the struct zeroed. The graph is only read. Nothing here prints to stderr
- * or exits; functions return 0, or -1 when memory ran out.
+ * or exits; functions return GRAPH_OK, or GRAPH_ERR_NOMEM when memory ran
+ * out (the only way they fail: the caller names the file in its message).
  */
 #ifndef HS_REPORT_H
 #define HS_REPORT_H
 
 #include "diff/diff.h"
 #include "graph/graph.h"
+#include "out/out_json.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -43,7 +45,7 @@ typedef struct report_strs {
 
 /* The index of `text` (added when new), or GRAPH_NONE when out of memory. */
 uint32_t report_strs_add(report_strs *s, const char *text, size_t len);
-void report_strs_json(FILE *f, const report_strs *s); /* a JSON array of strings */
+void report_strs_json(json_writer *j, const report_strs *s); /* a JSON array of strings */
 void report_strs_release(report_strs *s);
 
 /* ---- the budgeted dominator tree (report_tree.c) ---- */
@@ -62,11 +64,11 @@ typedef struct report_tree {
  * index), which always form the top of the tree: a child never retains
  * more than its dominator. Iterative; O(n) plus sorting the children of the
  * embedded nodes. */
-int report_tree_build(const graph *g, uint32_t budget, report_tree *t /* OUT */);
+graph_status report_tree_build(const graph *g, uint32_t budget, report_tree *t /* OUT */);
 /* The largest dominator child of v (GRAPH_NONE if none). */
 uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_t v);
 /* The tree as JSON columns (docs/report.md#data); names go to strs. */
-int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs *strs);
+graph_status report_tree_json(json_writer *j, const graph *g, const report_tree *t, report_strs *strs);
 void report_tree_release(report_tree *t);
 
 /* ---- growth since a base snapshot (report_growth.c) ---- */
@@ -85,17 +87,18 @@ typedef struct report_base {
 /* The "growth" member: owners (diff_owners), types (diff_types_merge), new
  * objects by type and by owner (diff_clusters), and the embedded tree
  * nodes that belong to a listed owner. docs/report.md#growth. */
-int report_growth_json(FILE *f, report_base *base, const report_tree *t);
+graph_status report_growth_json(json_writer *j, report_base *base, const report_tree *t);
 
 /* ---- the whole data object (report_data.c) ---- */
 /* base: NULL, or the comparison for the "growth" member (else null). */
-int report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o,
+graph_status report_data_json(FILE *f, const char *path, const graph *g, const report_tree *t, const report_opts *o,
                      report_base *base);
 
 /* ---- the page (report_page.c) ---- */
 /* Writes the template with the CSS, the JS, a fresh CSP nonce and, where
  * the data goes, whatever data_fn writes (which must be JSON whose strings
- * escape '<', '>' and '&'). Returns data_fn's result, or -1. */
-int report_page_write(FILE *f, int (*data_fn)(FILE *f, void *ud), void *ud);
+ * escape '<', '>' and '&'). Returns data_fn's failure, or GRAPH_OK; write
+ * errors show in ferror(f). */
+graph_status report_page_write(FILE *f, graph_status (*data_fn)(FILE *f, void *ud), void *ud);
 
 #endif /* HS_REPORT_H */

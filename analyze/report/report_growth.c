@@ -7,7 +7,7 @@
  * the new objects by type and by owner (diff_new_blocks, diff_clusters),
  * with the same field names as `heapsnap diff --json`, plus the embedded
  * dominator-tree nodes that belong to a listed owner, for the highlights
- * in the tree and the picture. Strings go through out_json_string.
+ * in the tree and the picture. Written through the JSON writer.
  * See docs/report.md#growth and docs/diff.md. No recursion.
  */
 #include "out/out_diff.h"
@@ -16,161 +16,102 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void ba_json(FILE *f, const char *key, uint64_t before, uint64_t after)
-{
-    fprintf(f, "\"%s\": {\"before\": %llu, \"after\": %llu, \"delta\": ", key, (unsigned long long)before,
-            (unsigned long long)after);
-    out_json_delta(f, before, after);
-    fputc('}', f);
-}
-
-static void str_json(FILE *f, const char *s)
-{
-    if (s) out_json_string(f, s, strlen(s));
-    else fputs("null", f);
-}
-
 static const char *type_name_of(const report_base *b, uint64_t hash)
 {
-    const char *n = diff_out_type_of_hash(b->after, hash);
-    return n ? n : diff_out_type_of_hash(b->before, hash);
+    return out_diff_type_of_hash2(b->after, b->before, hash);
 }
 
-static int tree_index(const report_tree *t, uint32_t v) { return t->pos[v] == GRAPH_NONE ? -1 : (int)t->pos[v]; }
+static int64_t tree_index(const report_tree *t, uint32_t v) { return t->pos[v] == GRAPH_NONE ? -1 : (int64_t)t->pos[v]; }
 
-static int owners_json(FILE *f, const report_base *b, const diff_owner *o, uint32_t n, const report_tree *t)
+static graph_status owners_json(json_writer *j, const report_base *b, const diff_owner *o, uint32_t n, const report_tree *t)
 {
-    const diff_snap *a = b->after;
-    fputc('[', f);
+    json_array_begin(j, JSON_TIGHT);
     for (uint32_t i = 0; i < n; i++) {
-        const diff_group *gr = &a->groups.v[o[i].group];
-        uint32_t v = gr->example;
-        char *name = diff_out_name(a, v);
-        if (!name) return -1;
-        char tbuf[256];
-        fprintf(f, "%s\n  {\"owner\": ", i ? "," : "");
-        str_json(f, name);
-        free(name);
-        fputs(", \"type\": ", f);
-        str_json(f, out_type_name(&a->g, v, tbuf, sizeof tbuf));
-        fprintf(f, ", \"entries\": %lld, \"entries_type\": ", (long long)o[i].entries);
-        str_json(f, o[i].entries_type ? type_name_of(b, o[i].entries_type) : NULL);
-        fprintf(f, ", \"children_added\": %lld, \"growth\": %lld, \"alike\": %llu, \"tree\": %d, ",
-                (long long)o[i].children_added, (long long)o[i].growth, (unsigned long long)gr->count[1],
-                tree_index(t, v));
-        ba_json(f, "count", gr->count[0], gr->count[1]);
-        fputs(", ", f);
-        ba_json(f, "retained", gr->retained[0], gr->retained[1]);
-        fputs(", \"block\": ", f);
-        out_block_json(f, &a->g, v);
-        fputs(", \"path\": ", f);
-        diff_out_path_json(f, a, v);
-        fputc('}', f);
+        int64_t tree = tree_index(t, b->after->groups.v[o[i].group].example);
+        out_diff_owner_json(j, b->before, b->after, &o[i], &tree);
     }
-    fputs("]", f);
-    return 0;
+    json_end(j);
+    return GRAPH_OK;
 }
 
 /* types that grew by at least the threshold (diff_types_merge's order) */
-static void types_json(FILE *f, const report_base *b, const diff_type *ty, uint32_t nt)
+static void types_json(json_writer *j, const report_base *b, const diff_type *ty, uint32_t nt)
 {
     uint32_t shown = 0;
-    fputc('[', f);
+    json_array_begin(j, JSON_TIGHT);
     for (uint32_t i = 0; i < nt && shown < b->rows; i++) {
         if (ty[i].shallow[1] <= ty[i].shallow[0] || ty[i].shallow[1] - ty[i].shallow[0] < b->noise) continue;
-        fprintf(f, "%s\n  {\"type\": ", shown++ ? "," : "");
-        str_json(f, ty[i].name);
-        fputs(", ", f);
-        ba_json(f, "count", ty[i].count[0], ty[i].count[1]);
-        fputs(", ", f);
-        ba_json(f, "shallow", ty[i].shallow[0], ty[i].shallow[1]);
-        fputs(", ", f);
-        ba_json(f, "retained", ty[i].retained[0], ty[i].retained[1]);
-        fputc('}', f);
+        shown++;
+        out_diff_type_json(j, &ty[i]);
     }
-    fputc(']', f);
+    json_end(j);
 }
 
 /* new objects by type: the `rows` types with the most new bytes, at least the threshold */
-static int new_types_json(FILE *f, const report_base *b, const diff_type *ty, uint32_t nt)
+static graph_status new_types_json(json_writer *j, const report_base *b, const diff_type *ty, uint32_t nt)
 {
     uint32_t *pick = malloc(((size_t)b->rows + 1) * 4), np = 0;
-    if (!pick) return -1;
+    if (!pick) return GRAPH_ERR_NOMEM;
     for (uint32_t i = 0; i < nt; i++) { /* insertion into the best `rows`, largest first */
         if (!ty[i].new_bytes || ty[i].new_bytes < b->noise) continue;
-        uint32_t j = np < b->rows ? np++ : b->rows;
-        while (j > 0 && (ty[pick[j - 1]].new_bytes < ty[i].new_bytes ||
-                         (ty[pick[j - 1]].new_bytes == ty[i].new_bytes && ty[pick[j - 1]].new_count < ty[i].new_count))) {
-            if (j < b->rows) pick[j] = pick[j - 1];
-            j--;
+        uint32_t k = np < b->rows ? np++ : b->rows;
+        while (k > 0 && (ty[pick[k - 1]].new_bytes < ty[i].new_bytes ||
+                         (ty[pick[k - 1]].new_bytes == ty[i].new_bytes && ty[pick[k - 1]].new_count < ty[i].new_count))) {
+            if (k < b->rows) pick[k] = pick[k - 1];
+            k--;
         }
-        if (j < b->rows) pick[j] = i;
+        if (k < b->rows) pick[k] = i;
     }
-    fputc('[', f);
-    for (uint32_t k = 0; k < np; k++) {
-        const diff_type *t = &ty[pick[k]];
-        fprintf(f, "%s\n  {\"type\": ", k ? "," : "");
-        str_json(f, t->name);
-        fprintf(f, ", \"count\": %llu, \"bytes\": %llu}", (unsigned long long)t->new_count,
-                (unsigned long long)t->new_bytes);
-    }
-    fputc(']', f);
+    json_array_begin(j, JSON_TIGHT);
+    for (uint32_t k = 0; k < np; k++) out_diff_new_type_json(j, &ty[pick[k]]);
+    json_end(j);
     free(pick);
-    return 0;
+    return GRAPH_OK;
 }
 
-static int clusters_json(FILE *f, const report_base *b, const diff_cluster *cl, uint32_t n, const report_tree *t)
+static graph_status clusters_json(json_writer *j, const report_base *b, const diff_cluster *cl, uint32_t n, const report_tree *t)
 {
     const diff_snap *a = b->after;
-    fputc('[', f);
+    json_array_begin(j, JSON_TIGHT);
     for (uint32_t i = 0; i < n && i < b->rows; i++) {
         uint32_t owner = a->g.idom[cl[i].example];
-        char *name = diff_out_name(a, owner);
-        if (!name) return -1;
+        char *name = out_diff_name(a, owner);
+        if (!name) return GRAPH_ERR_NOMEM;
         char obuf[256];
-        fprintf(f, "%s\n  {\"owner\": ", i ? "," : "");
-        str_json(f, name);
-        free(name);
-        fputs(", \"owner_type\": ", f);
-        str_json(f, out_type_name(&a->g, owner, obuf, sizeof obuf));
-        fputs(", \"type\": ", f);
         const char *tn = type_name_of(b, cl[i].type_hash);
-        str_json(f, tn ? tn : "?");
-        fprintf(f, ", \"top\": %llu, \"objects\": %llu, \"bytes\": %llu, \"retained\": %llu, \"tree\": %d, \"example\": ",
-                (unsigned long long)cl[i].top, (unsigned long long)cl[i].objects, (unsigned long long)cl[i].bytes,
-                (unsigned long long)cl[i].retained, tree_index(t, owner));
-        out_block_json(f, &a->g, cl[i].example);
-        fputs(", \"path\": ", f);
-        diff_out_path_json(f, a, cl[i].example);
-        fputc('}', f);
+        int64_t tree = tree_index(t, owner);
+        out_diff_cluster_json(j, a, &cl[i], name, out_type_name(&a->g, owner, obuf, sizeof obuf), tn ? tn : "?", &tree);
+        free(name);
     }
-    fputc(']', f);
-    return 0;
+    json_end(j);
+    return GRAPH_OK;
 }
 
 /* [[tree index, owner index], ...]: embedded nodes in a listed owner's group */
-static int marks_json(FILE *f, const report_base *b, const diff_owner *o, uint32_t n, const report_tree *t)
+static graph_status marks_json(json_writer *j, const report_base *b, const diff_owner *o, uint32_t n, const report_tree *t)
 {
     const diff_snap *a = b->after;
     uint32_t *rank = malloc(((size_t)a->groups.n + 1) * 4);
-    if (!rank) return -1;
+    if (!rank) return GRAPH_ERR_NOMEM;
     memset(rank, 0xFF, ((size_t)a->groups.n + 1) * 4);
     for (uint32_t k = 0; k < n; k++) rank[o[k].group] = k;
-    fputc('[', f);
-    uint32_t m = 0;
+    json_array_begin(j, JSON_INLINE);
     for (uint32_t i = 0; i < t->n && n; i++) {
         uint32_t v = t->node[i];
         if (v >= a->g.n) continue; /* the virtual nodes own nothing */
         uint32_t gi = diff_group_index(a, v);
         if (gi == GRAPH_NONE || rank[gi] == GRAPH_NONE) continue;
-        fprintf(f, "%s[%u, %u]", m++ ? ", " : "", i, rank[gi]);
+        json_array_begin(j, JSON_INLINE);
+        json_u64(j, i);
+        json_u64(j, rank[gi]);
+        json_end(j);
     }
-    fputc(']', f);
+    json_end(j);
     free(rank);
-    return 0;
+    return GRAPH_OK;
 }
 
-int report_growth_json(FILE *f, report_base *b, const report_tree *t)
+graph_status report_growth_json(json_writer *j, report_base *b, const report_tree *t)
 {
     diff_snap *a = b->after;
     uint8_t *isnew = NULL;
@@ -179,29 +120,39 @@ int report_growth_json(FILE *f, report_base *b, const report_tree *t)
     diff_cluster *cl = NULL;
     uint32_t nt = 0, no = 0, ncl = 0;
     uint64_t nobj = 0, nbytes = 0;
-    int ret = -1;
+    graph_status ret = GRAPH_ERR_NOMEM;
     if (!(isnew = diff_new_blocks(b->before, a))) goto out;
     if (!(ty = diff_types_merge(b->before, a, &nt))) goto out;
     if (diff_groups_merge(&a->groups, &b->before->groups)) goto out;
     if (!(own = diff_owners(&a->groups, b->noise, b->rows, &no))) goto out;
     if (!(cl = diff_clusters(a, diff_new_bit, isnew, b->noise, &ncl, &nobj, &nbytes))) goto out;
-    fputs("{\"before\": ", f);
-    diff_out_file_json(f, b->before);
-    fputs(", \"after\": ", f);
-    diff_out_file_json(f, a);
-    fprintf(f, ", \"noise\": %llu, \"rows\": %u,\n\"owners\": ", (unsigned long long)b->noise, b->rows);
-    if (owners_json(f, b, own, no, t)) goto out;
-    fputs(",\n\"types\": ", f);
-    types_json(f, b, ty, nt);
-    fprintf(f, ",\n\"new\": {\"objects\": %llu, \"bytes\": %llu, \"by_type\": ", (unsigned long long)nobj,
-            (unsigned long long)nbytes);
-    if (new_types_json(f, b, ty, nt)) goto out;
-    fputs(", \"by_owner\": ", f);
-    if (clusters_json(f, b, cl, ncl, t)) goto out;
-    fputs("},\n\"marks\": ", f);
-    if (marks_json(f, b, own, no, t)) goto out;
-    fputc('}', f);
-    ret = 0;
+    json_object_begin(j, JSON_FLAT);
+    json_same_line(j);
+    json_key(j, "before");
+    out_diff_file_json(j, b->before);
+    json_same_line(j);
+    json_key(j, "after");
+    out_diff_file_json(j, a);
+    json_same_line(j);
+    json_kv_u64(j, "noise", b->noise);
+    json_same_line(j);
+    json_kv_u64(j, "rows", b->rows);
+    json_key(j, "owners");
+    if (owners_json(j, b, own, no, t)) goto out;
+    json_key(j, "types");
+    types_json(j, b, ty, nt);
+    json_kv_object(j, "new", JSON_INLINE);
+    json_kv_u64(j, "objects", nobj);
+    json_kv_u64(j, "bytes", nbytes);
+    json_key(j, "by_type");
+    if (new_types_json(j, b, ty, nt)) goto out;
+    json_key(j, "by_owner");
+    if (clusters_json(j, b, cl, ncl, t)) goto out;
+    json_end(j);
+    json_key(j, "marks");
+    if (marks_json(j, b, own, no, t)) goto out;
+    json_end(j);
+    ret = GRAPH_OK;
 out:
     free(isnew);
     if (ty)

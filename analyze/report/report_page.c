@@ -40,12 +40,12 @@ static void make_nonce(char out[33])
     for (size_t i = 0; i < sizeof b; i++) snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-int report_page_write(FILE *f, int (*data_fn)(FILE *f, void *ud), void *ud)
+graph_status report_page_write(FILE *f, graph_status (*data_fn)(FILE *f, void *ud), void *ud)
 {
     char nonce[33];
     make_nonce(nonce);
     const char *t = (const char *)report_asset_template, *end = t + report_asset_template_len;
-    int ret = 0;
+    graph_status ret = GRAPH_OK;
     while (t < end) {
         const char *m = strstr(t, "@@");
         if (!m || m >= end) {
@@ -63,7 +63,8 @@ int report_page_write(FILE *f, int (*data_fn)(FILE *f, void *ud), void *ud)
             fputs(nonce, f);
             t = m + 9;
         } else if (strncmp(m, "@@DATA@@", 8) == 0) {
-            if (data_fn(f, ud)) ret = -1;
+            graph_status st = data_fn(f, ud);
+            if (st) ret = st;
             t = m + 8;
         } else {
             fputs("@@", f);

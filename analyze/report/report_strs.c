@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int strs_grow_slots(report_strs *s)
+static graph_status strs_grow_slots(report_strs *s)
 {
     uint32_t ns = s->nslots ? s->nslots * 2 : 1024;
     uint32_t *slots = calloc(ns, 4);
-    if (!slots) return -1;
+    if (!slots) return GRAPH_ERR_NOMEM;
     for (uint32_t i = 0; i < s->n; i++) {
         const char *t = s->buf + s->start[i];
         uint32_t j = (uint32_t)hash_bytes(t, strlen(t)) & (ns - 1);
@@ -26,7 +26,7 @@ static int strs_grow_slots(report_strs *s)
     free(s->slots);
     s->slots = slots;
     s->nslots = ns;
-    return 0;
+    return GRAPH_OK;
 }
 
 uint32_t report_strs_add(report_strs *s, const char *text, size_t len)
@@ -63,15 +63,11 @@ uint32_t report_strs_add(report_strs *s, const char *text, size_t len)
     return s->n - 1;
 }
 
-void report_strs_json(FILE *f, const report_strs *s)
+void report_strs_json(json_writer *j, const report_strs *s)
 {
-    fputc('[', f);
-    for (uint32_t i = 0; i < s->n; i++) {
-        const char *t = s->buf + s->start[i];
-        if (i) fputc(',', f);
-        out_json_string(f, t, strlen(t));
-    }
-    fputc(']', f);
+    json_array_begin(j, JSON_COMPACT);
+    for (uint32_t i = 0; i < s->n; i++) json_str(j, s->buf + s->start[i]);
+    json_end(j);
 }
 
 void report_strs_release(report_strs *s)

@@ -44,12 +44,12 @@ static int heap_before(const heap *h, heap_item a, heap_item b)
     return x < y;
 }
 
-static int heap_push(heap *h, heap_item it)
+static graph_status heap_push(heap *h, heap_item it)
 {
     if (h->n == h->cap) {
         uint32_t nc = h->cap ? h->cap * 2 : 64;
         heap_item *na = realloc(h->a, (size_t)nc * sizeof *na);
-        if (!na) return -1;
+        if (!na) return GRAPH_ERR_NOMEM;
         h->a = na;
         h->cap = nc;
     }
@@ -61,7 +61,7 @@ static int heap_push(heap *h, heap_item it)
         i = p;
     }
     h->a[i] = it;
-    return 0;
+    return GRAPH_OK;
 }
 
 static heap_item heap_pop(heap *h)
@@ -90,14 +90,14 @@ static int cmp_retained_desc(const void *a, const void *b)
 }
 
 /* Blocks in each dominator subtree: preorder from the tops, then sum in reverse. */
-static int subtree_counts(const graph *g, const uint32_t *off, const uint32_t *kids, uint32_t *count)
+static graph_status subtree_counts(const graph *g, const uint32_t *off, const uint32_t *kids, uint32_t *count)
 {
     const uint32_t N = g->n + 2;
     uint32_t *order = malloc((size_t)N * 4), *stack = malloc((size_t)N * 4);
     if (!order || !stack) {
         free(order);
         free(stack);
-        return -1;
+        return GRAPH_ERR_NOMEM;
     }
     uint32_t no = 0, sp = 0;
     stack[sp++] = GRAPH_UNREACH(g);
@@ -114,10 +114,11 @@ static int subtree_counts(const graph *g, const uint32_t *off, const uint32_t *k
     }
     free(order);
     free(stack);
-    return 0;
+    return GRAPH_OK;
 }
 
-static int embed(report_tree *t, uint32_t v, uint32_t parent)
+/* Add v under the embedded node `parent`; its index in node[]. */
+static uint32_t embed(report_tree *t, uint32_t v, uint32_t parent)
 {
     uint32_t i = t->n++;
     t->node[i] = v;
@@ -125,17 +126,17 @@ static int embed(report_tree *t, uint32_t v, uint32_t parent)
     t->nemb[i] = 0;
     t->pos[v] = i;
     if (parent != GRAPH_NONE) t->nemb[parent]++;
-    return (int)i;
+    return i;
 }
 
-int report_tree_build(const graph *g, uint32_t budget, report_tree *t)
+graph_status report_tree_build(const graph *g, uint32_t budget, report_tree *t)
 {
     memset(t, 0, sizeof *t);
     const uint32_t N = g->n + 2;
     if (budget < 2) budget = 2;
     if (budget > N) budget = N;
     heap h = {0};
-    if (graph_dom_children(g, &t->off, &t->kids)) return -1;
+    if (graph_dom_children(g, &t->off, &t->kids)) return GRAPH_ERR_NOMEM;
     t->node = malloc((size_t)budget * 4);
     t->parent = malloc((size_t)budget * 4);
     t->nemb = malloc((size_t)budget * 4);
@@ -151,7 +152,7 @@ int report_tree_build(const graph *g, uint32_t budget, report_tree *t)
     for (int i = 0; i < 2; i++) {
         uint32_t v = tops[i];
         if (v == GRAPH_UNREACH(g) && !g->unreach_count) continue;
-        uint32_t idx = (uint32_t)embed(t, v, GRAPH_NONE);
+        uint32_t idx = embed(t, v, GRAPH_NONE);
         uint32_t b = t->off[v], e = t->off[v + 1];
         qsort(t->kids + b, e - b, 4, cmp_retained_desc);
         if (b < e && heap_push(&h, (heap_item){b, idx})) goto nomem;
@@ -159,7 +160,7 @@ int report_tree_build(const graph *g, uint32_t budget, report_tree *t)
     while (h.n && t->n < budget) {
         heap_item it = heap_pop(&h);
         uint32_t c = t->kids[it.k];
-        uint32_t idx = (uint32_t)embed(t, c, it.pidx);
+        uint32_t idx = embed(t, c, it.pidx);
         uint32_t pv = t->node[it.pidx];
         if (it.k + 1 < t->off[pv + 1] && heap_push(&h, (heap_item){it.k + 1, it.pidx})) goto nomem;
         uint32_t b = t->off[c], e = t->off[c + 1];
@@ -169,11 +170,11 @@ int report_tree_build(const graph *g, uint32_t budget, report_tree *t)
         }
     }
     free(h.a);
-    return 0;
+    return GRAPH_OK;
 nomem:
     free(h.a);
     report_tree_release(t);
-    return -1;
+    return GRAPH_ERR_NOMEM;
 }
 
 uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_t v)
@@ -191,7 +192,7 @@ uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_
 /* The label under which the dominator holds an embedded node directly:
  * ".name" / "[i]" for a reference from its dominator, the root's
  * description for a child of <roots>. */
-static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, uint32_t *label)
+static graph_status tree_labels(const graph *g, const report_tree *t, report_strs *strs, uint32_t *label)
 {
     char buf[512];
     for (uint32_t i = 0; i < t->n; i++) label[i] = GRAPH_NONE;
@@ -220,10 +221,9 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
             } else {
                 continue;
             }
-            if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return -1;
+            if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return GRAPH_ERR_NOMEM;
         }
     }
-    static const char *kinds[] = {"other", "global", "stack", "external", "runtime"};
     uint32_t sup = t->pos[GRAPH_SUPER(g)];
     for (uint32_t r = 0; r < g->nroots; r++) {
         const graph_root *rt = &g->roots[r];
@@ -231,19 +231,19 @@ static int tree_labels(const graph *g, const report_tree *t, report_strs *strs, 
         if (w == GRAPH_NONE || t->parent[w] != sup || label[w] != GRAPH_NONE) continue;
         size_t len = 0;
         const char *name = rt->name == HS_NONE || !g->reader ? NULL : hs_reader_string(g->reader, rt->name, &len);
-        const char *kn = rt->kind < 5 ? kinds[rt->kind] : "other";
+        const char *kn = out_root_kind_name(rt->kind);
         int n = snprintf(buf, sizeof buf, name ? "%s root '" : "%s root", kn);
         if (name) {
             n += (int)graph_name_put(buf + n, sizeof buf - (size_t)n - 1, name, len > 400 ? 400 : len);
             buf[n++] = '\'';
             buf[n] = 0;
         }
-        if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return -1;
+        if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return GRAPH_ERR_NOMEM;
     }
-    return 0;
+    return GRAPH_OK;
 }
 
-int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs *strs)
+graph_status report_tree_json(json_writer *j, const graph *g, const report_tree *t, report_strs *strs)
 {
     uint32_t *label = malloc(((size_t)t->n + 1) * 4), *tname = malloc(((size_t)t->n + 1) * 4);
     if (!label || !tname || tree_labels(g, t, strs, label)) goto nomem;
@@ -254,29 +254,36 @@ int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs 
     }
     /* columns: p parent, t type name, a address, s shallow, r retained,
        c blocks, l label, f flags (1 unreachable, 2 finalizer, 4 virtual) */
-    fputs("{\"n\": ", f);
-    fprintf(f, "%u,\n  \"p\": [", t->n);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%d", i ? "," : "", t->parent[i] == GRAPH_NONE ? -1 : (int)t->parent[i]);
-    fputs("],\n  \"t\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%u", i ? "," : "", tname[i]);
-    fputs("],\n  \"a\": [", f);
+    json_object_begin(j, JSON_TIGHT);
+    json_same_line(j);
+    json_kv_u64(j, "n", t->n);
+    json_kv_array(j, "p", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_i64(j, t->parent[i] == GRAPH_NONE ? -1 : (int64_t)t->parent[i]);
+    json_end(j);
+    json_kv_array(j, "t", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, tname[i]);
+    json_end(j);
+    json_kv_array(j, "a", JSON_COMPACT);
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t v = t->node[i];
-        if (v < g->n) fprintf(f, "%s\"%llx\"", i ? "," : "", (unsigned long long)graph_addr(g, v));
-        else fprintf(f, "%s\"\"", i ? "," : "");
+        char a[24];
+        snprintf(a, sizeof a, "%llx", (unsigned long long)(v < g->n ? graph_addr(g, v) : 0));
+        json_str(j, v < g->n ? a : "");
     }
-    fputs("],\n  \"s\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) {
-        uint32_t v = t->node[i];
-        fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)(v < g->n ? graph_size(g, v) : 0));
-    }
-    fputs("],\n  \"r\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%llu", i ? "," : "", (unsigned long long)g->retained[t->node[i]]);
-    fputs("],\n  \"c\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%u", i ? "," : "", t->count[t->node[i]]);
-    fputs("],\n  \"l\": [", f);
-    for (uint32_t i = 0; i < t->n; i++) fprintf(f, "%s%d", i ? "," : "", label[i] == GRAPH_NONE ? -1 : (int)label[i]);
-    fputs("],\n  \"f\": [", f);
+    json_end(j);
+    json_kv_array(j, "s", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, t->node[i] < g->n ? graph_size(g, t->node[i]) : 0);
+    json_end(j);
+    json_kv_array(j, "r", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, g->retained[t->node[i]]);
+    json_end(j);
+    json_kv_array(j, "c", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, t->count[t->node[i]]);
+    json_end(j);
+    json_kv_array(j, "l", JSON_COMPACT);
+    for (uint32_t i = 0; i < t->n; i++) json_i64(j, label[i] == GRAPH_NONE ? -1 : (int64_t)label[i]);
+    json_end(j);
+    json_kv_array(j, "f", JSON_COMPACT);
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t v = t->node[i];
         unsigned fl = 0;
@@ -286,29 +293,33 @@ int report_tree_json(FILE *f, const graph *g, const report_tree *t, report_strs 
         } else {
             fl = v == GRAPH_UNREACH(g) ? 5 : 4;
         }
-        fprintf(f, "%s%u", i ? "," : "", fl);
+        json_u64(j, fl);
     }
+    json_end(j);
     /* the children left out: [node index, children, bytes, blocks] */
-    fputs("],\n  \"more\": [", f);
-    bool first = true;
+    json_kv_array(j, "more", JSON_COMPACT);
     for (uint32_t i = 0; i < t->n; i++) {
         uint32_t v = t->node[i];
         uint32_t b = t->off[v] + t->nemb[i], e = t->off[v + 1];
         if (b >= e) continue;
         uint64_t bytes = 0, blocks = 0;
         for (uint32_t k = b; k < e; k++) bytes += g->retained[t->kids[k]], blocks += t->count[t->kids[k]];
-        fprintf(f, "%s[%u,%u,%llu,%llu]", first ? "" : ",", i, e - b, (unsigned long long)bytes,
-                (unsigned long long)blocks);
-        first = false;
+        json_array_begin(j, JSON_COMPACT);
+        json_u64(j, i);
+        json_u64(j, e - b);
+        json_u64(j, bytes);
+        json_u64(j, blocks);
+        json_end(j);
     }
-    fputs("]}", f);
+    json_end(j);
+    json_end(j);
     free(label);
     free(tname);
-    return 0;
+    return GRAPH_OK;
 nomem:
     free(label);
     free(tname);
-    return -1;
+    return GRAPH_ERR_NOMEM;
 }
 
 void report_tree_release(report_tree *t)

@@ -9,7 +9,7 @@
  * and which V8 strings heapsnap keeps (v8_map_strings: names, never string
  * contents). Iterative; no recursion. See docs/v8.md.
  */
-#include "graph/graph_hash.h"
+#include "graph/graph_map.h"
 #include "v8/v8_read.h"
 
 #include <stdio.h>
@@ -28,63 +28,33 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
     memset(t, 0, sizeof *t);
     bool plain[256] = {0};
     for (uint32_t i = 0; i < s->node_types.n && i < 256; i++) plain[i] = v8_type_is_value(s->node_types.v[i]);
-    size_t cap = 1024, n = 0, fcap = 256;
-    uint64_t *key = malloc(cap * sizeof *key);
-    uint32_t *val = malloc(cap * sizeof *val);
+    size_t n = 0, fcap = 256;
+    graph_map map = {0};
     t->node_type = malloc(((size_t)s->node_count + 1) * sizeof *t->node_type);
     t->first = malloc(fcap * sizeof *t->first);
-    if (!key || !val || !t->node_type || !t->first) goto nomem;
-    memset(key, 0xff, cap * sizeof *key);
+    if (!t->node_type || !t->first) goto nomem;
     for (uint32_t v = 0; v < s->node_count; v++) {
         uint8_t nt = s->ntype[v];
         uint64_t k = (uint64_t)nt << 32 | (plain[nt] ? 0xFFFFFFFFu : s->nname[v]);
-        size_t j = hash_fmix64(k) & (cap - 1);
-        while (key[j] != UINT64_MAX && key[j] != k) j = (j + 1) & (cap - 1);
-        if (key[j] == UINT64_MAX) {
+        bool created;
+        uint32_t *slot = graph_map_put(&map, k, (uint32_t)n, &created);
+        if (!slot) goto nomem;
+        if (created) {
             if (n == fcap) {
                 uint32_t *f = realloc(t->first, fcap * 2 * sizeof *f);
                 if (!f) goto nomem;
                 t->first = f;
                 fcap *= 2;
             }
-            t->first[n] = v;
-            key[j] = k;
-            val[j] = (uint32_t)n++;
-            if (n * 2 >= cap) { /* grow the table */
-                size_t ncap = cap * 2;
-                uint64_t *nk = malloc(ncap * sizeof *nk);
-                uint32_t *nv = malloc(ncap * sizeof *nv);
-                if (!nk || !nv) {
-                    free(nk);
-                    free(nv);
-                    goto nomem;
-                }
-                memset(nk, 0xff, ncap * sizeof *nk);
-                for (size_t i = 0; i < cap; i++) {
-                    if (key[i] == UINT64_MAX) continue;
-                    size_t q = hash_fmix64(key[i]) & (ncap - 1);
-                    while (nk[q] != UINT64_MAX) q = (q + 1) & (ncap - 1);
-                    nk[q] = key[i];
-                    nv[q] = val[i];
-                }
-                free(key);
-                free(val);
-                key = nk;
-                val = nv;
-                cap = ncap;
-            }
-            t->node_type[v] = (uint32_t)n - 1;
-        } else {
-            t->node_type[v] = val[j];
+            t->first[n++] = v;
         }
+        t->node_type[v] = *slot;
     }
     t->ntypes = (uint32_t)n;
-    free(key);
-    free(val);
+    graph_map_release(&map);
     return 0;
 nomem:
-    free(key);
-    free(val);
+    graph_map_release(&map);
     v8_types_release(t);
     snprintf(err, V8_ERR_MAX, "out of memory mapping node types");
     return -1;

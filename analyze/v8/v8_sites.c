@@ -15,7 +15,7 @@
  * hashes for script ids and frames. O(nodes + locations + trace nodes +
  * frames of the sites made); iterative, no recursion. See docs/v8.md.
  */
-#include "graph/graph_hash.h"
+#include "graph/graph_map.h"
 #include "v8/v8_read.h"
 
 #include <stdlib.h>
@@ -24,55 +24,17 @@
 #define NONE UINT32_MAX
 #define EMPTY_PATH (UINT32_MAX - 1) /* tsite[]: the trace node's path has no frame */
 
-typedef struct script_map { /* script id -> script name (string id) */
-    uint64_t *key;          /* script id + 1; 0 = empty slot */
-    uint32_t *val;
-    size_t cap, n;          /* cap a power of two */
-} script_map;
-
-static uint32_t script_get(const script_map *m, uint32_t id)
+/* Script id -> script name (string id), in a graph_map; the first name wins. */
+static uint32_t script_get(const graph_map *m, uint32_t id)
 {
-    if (!m->cap) return NONE;
-    for (size_t i = hash_fmix64(id) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (!m->key[i]) return NONE;
-        if (m->key[i] == (uint64_t)id + 1) return m->val[i];
-    }
+    const uint32_t *v = graph_map_find(m, id);
+    return v ? *v : NONE;
 }
 
-/* Insert id -> name unless id is there already (the first name wins). */
-static int script_put(script_map *m, uint32_t id, uint32_t name)
+static int script_put(graph_map *m, uint32_t id, uint32_t name)
 {
-    if (2 * (m->n + 1) > m->cap) {
-        size_t cap = m->cap ? 2 * m->cap : 64;
-        uint64_t *key = calloc(cap, sizeof *key);
-        uint32_t *val = malloc(cap * sizeof *val);
-        if (!key || !val) {
-            free(key);
-            free(val);
-            return -1;
-        }
-        for (size_t j = 0; j < m->cap; j++) {
-            if (!m->key[j]) continue;
-            size_t i = hash_fmix64(m->key[j] - 1) & (cap - 1);
-            while (key[i]) i = (i + 1) & (cap - 1);
-            key[i] = m->key[j];
-            val[i] = m->val[j];
-        }
-        free(m->key);
-        free(m->val);
-        m->key = key;
-        m->val = val;
-        m->cap = cap;
-    }
-    size_t i = hash_fmix64(id) & (m->cap - 1);
-    while (m->key[i]) {
-        if (m->key[i] == (uint64_t)id + 1) return 0;
-        i = (i + 1) & (m->cap - 1);
-    }
-    m->key[i] = (uint64_t)id + 1;
-    m->val[i] = name;
-    m->n++;
-    return 0;
+    bool created;
+    return graph_map_put(m, id, name, &created) ? 0 : -1;
 }
 
 typedef struct build {
@@ -85,7 +47,7 @@ typedef struct build {
     uint32_t *frame_site;   /* [nframes] the one-frame site of each frame, or NONE */
     size_t ocap, sfcap;     /* site_off, site_frames */
     uint32_t nsf;           /* site_frames used */
-    script_map scripts;
+    graph_map scripts;    /* script id -> script name */
     uint32_t *info_frame;   /* [ntrace_infos] frame of each function info, or NONE */
     uint32_t *tsite;        /* [ntrace_nodes] site of each trace node, NONE or EMPTY_PATH */
 } build;
@@ -367,8 +329,7 @@ int v8_map_sites(const v8_snapshot *s, v8_sites *out, char err[V8_ERR_MAX])
 done:
     free(b.fhash);
     free(b.frame_site);
-    free(b.scripts.key);
-    free(b.scripts.val);
+    graph_map_release(&b.scripts);
     free(b.info_frame);
     free(b.tsite);
     if (rc) v8_sites_release(out);

@@ -116,8 +116,8 @@ static void cache_heap(heap *h, int k, uint64_t base, int *cache_out)
 static void build(diff_snap *s, const char *path, int side, unsigned what)
 {
     diff_snap_build(s, path, side, what, DIFF_BY_LINE);
-    if (s->failed) fprintf(stderr, "%s: %s\n", path, s->message);
-    CHECK(!s->failed);
+    if (s->status) fprintf(stderr, "%s: %s\n", path, s->message);
+    CHECK(!s->status);
 }
 
 static bool key_new(const diff_snap *s, uint32_t v, void *ud)
@@ -402,7 +402,7 @@ static void test_bad_input(void)
     fclose(f);
     diff_snap s;
     diff_snap_build(&s, path, 0, DIFF_GROUPS, DIFF_BY_LINE);
-    CHECK(s.failed);
+    CHECK(s.status);
     CHECK(strlen(s.message) > 0);
     CHECK(strchr(s.message, '\n') == NULL);
     diff_snap_release(&s);

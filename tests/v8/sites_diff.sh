@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/v8/sites_diff.sh HEAPSNAP OUTDIR — allocation sites end to end on
-# V8 snapshots (docs/v8.md#allocation-sites): tests/v8/gen_sites.js writes
+# V8 snapshots (docs/v8.md#allocation-sites): tests/helpers/v8/gen_sites.js writes
 # a BEFORE and an AFTER snapshot (AFTER keeps HS_SITE_GROW more HsSiteA),
 # with and without --track-heap-objects; `diff --by site` must put the
 # growth at makeA's line (traced) or HsSiteA's constructor line (located),
@@ -11,7 +11,7 @@
 set -eu
 hs=$1 out=$2
 here=$(cd "$(dirname "$0")" && pwd)
-gen=$here/gen_sites.js
+gen=$here/../helpers/v8/gen_sites.js
 command -v node >/dev/null || { echo "node not found (Debian: nodejs)" >&2; exit 1; }
 mkdir -p "$out"
 marker() { grep -n "@$1" "$gen" | head -1 | cut -d: -f1; }

@@ -1,5 +1,5 @@
-// tests/v8/gen_big.js OUT.heapsnapshot N — a heap of N chained Item objects
-// for the memlab/DevTools benchmark (tests/v8/bench_memlab.sh): each Item
+// tests/bench/gen_big.js OUT.heapsnapshot N — a heap of N chained Item objects
+// for the memlab/DevTools benchmark (tests/bench/bench_memlab.sh): each Item
 // holds its index, the previous Item, a small string, two shared objects (a
 // plain object and a closure) and an object pointing back at it; every
 // 100th Item is held by a global array and every 10th one's object by a

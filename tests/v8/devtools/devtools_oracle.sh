@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/v8/devtools_oracle.sh SCRATCH — set up the DevTools reference oracle
+# tests/v8/devtools/devtools_oracle.sh SCRATCH — set up the DevTools reference oracle
 # in SCRATCH (outside the repository; e.g. /tmp/devtools-oracle): install
 # Chrome DevTools' frontend and esbuild from npm, and bundle DevTools' heap
 # snapshot worker (front_end/entrypoints/heap_snapshot_worker/HeapSnapshot.ts,
@@ -11,8 +11,8 @@
 # generated locale tables are not in the npm package) answers in English; the
 # two barrel modules are narrowed to the files the worker uses, so the UI
 # (CodeMirror, the worker proxy) is left out; Promise.withResolvers for node 20.
-# Then: DEVTOOLS_ORACLE_DIR=SCRATCH node tests/v8/devtools_retained.mjs FILE
-# or tests/v8/devtools_compare.sh HEAPSNAP SCRATCH FILE. Versions: override
+# Then: DEVTOOLS_ORACLE_DIR=SCRATCH node tests/v8/devtools/devtools_retained.mjs FILE
+# or tests/v8/devtools/devtools_compare.sh HEAPSNAP SCRATCH FILE. Versions: override
 # with DEVTOOLS_VERSION, ESBUILD_VERSION.
 set -eu
 if [ $# -ne 1 ]; then

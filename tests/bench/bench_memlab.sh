@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# tests/v8/bench_memlab.sh HEAPSNAP MEMLAB_DIR N [RUNS] [DEVTOOLS_DIR] — the
+# tests/bench/bench_memlab.sh HEAPSNAP MEMLAB_DIR N [RUNS] [DEVTOOLS_DIR] — the
 # V8 benchmark of docs/v8.md#benchmark: generate a snapshot of N chained
-# Items (tests/v8/gen_big.js; about 3.3*N nodes), then run, RUNS times each
+# Items (tests/bench/gen_big.js; about 3.3*N nodes), then run, RUNS times each
 # (default 3), heapsnap's import, `top -n 20` on the .hsnap, `top -n 20` on
 # the .heapsnapshot read directly (import + full analysis + top 20 in one
 # run), and `memlab analyze object-size` on the same file; print each run's
 # wall time and peak RSS and the medians. With DEVTOOLS_DIR (an oracle set
-# up by tests/v8/devtools_oracle.sh), also check that heapsnap's top 20
-# retained sizes equal Chrome DevTools' own (tests/v8/devtools_compare.sh).
+# up by tests/v8/devtools/devtools_oracle.sh), also check that heapsnap's top 20
+# retained sizes equal Chrome DevTools' own (tests/v8/devtools/devtools_compare.sh).
 # memlab and DevTools are measuring tools installed in scratch directories,
 # never project dependencies:
 #   mkdir /tmp/ml && cd /tmp/ml && PUPPETEER_SKIP_DOWNLOAD=1 npm install memlab
@@ -41,6 +41,6 @@ run "memlab analyze object-size" "$ml/node_modules/.bin/memlab" analyze object-s
 "$hs" top -n 20 "$snap" >"$work/b.txt"
 cmp -s "$work/a.txt" "$work/b.txt" && echo "top: same on the .hsnap and the .heapsnapshot" || echo "top: DIFFERS"
 if [ -n "$dt" ]; then
-  NODE_OPTIONS=--max-old-space-size=16000 bash "$here/devtools_compare.sh" "$hs" "$dt" "$snap" 20 | tail -1 |
+  NODE_OPTIONS=--max-old-space-size=16000 bash "$here/../v8/devtools/devtools_compare.sh" "$hs" "$dt" "$snap" 20 | tail -1 |
     sed 's/^/DevTools top 20 /'
 fi

@@ -1,9 +1,9 @@
-// tests/v8/devtools_retained.mjs — reference oracle: Chrome DevTools' own
+// tests/v8/devtools/devtools_retained.mjs — reference oracle: Chrome DevTools' own
 // heap-snapshot code computes retained sizes for a V8 .heapsnapshot.
 //
-//   node tests/v8/devtools_retained.mjs [--ids ID,...] [--without R,...] SNAPSHOT [N]
+//   node tests/v8/devtools/devtools_retained.mjs [--ids ID,...] [--without R,...] SNAPSHOT [N]
 //
-// Loads the bundle that tests/v8/devtools_oracle.sh builds (directory from
+// Loads the bundle that tests/v8/devtools/devtools_oracle.sh builds (directory from
 // $DEVTOOLS_ORACLE_DIR, default /tmp/devtools-oracle), feeds the file to
 // DevTools' HeapSnapshotLoader in 10,000,000-byte chunks (as DevTools' "Load
 // profile" does), builds the JSHeapSnapshot with its second-worker step on a
@@ -16,7 +16,7 @@
 //      which leaves out the synthetic root and "(GC roots)"-like containers;
 //   3. the Summary view's classes ("All objects"), top N by retained size;
 //   4. with --ids, the same node columns for those V8 node ids, whatever
-//      their size (used by tests/v8/devtools_compare.sh).
+//      their size (used by tests/v8/devtools/devtools_compare.sh).
 // Node columns: id, retained, self (DevTools' shown shallow size), raw_self
 // (self_size in the file), type, name. --without switches DevTools rules off
 // (by stubbing the DevTools method, to explain differences): shallow (no
@@ -42,7 +42,7 @@ const N = nArg === undefined ? 20 : Number(nArg);
 const dir = process.env.DEVTOOLS_ORACLE_DIR || '/tmp/devtools-oracle';
 const bundle = path.join(dir, 'heap_snapshot.mjs');
 if (!fs.existsSync(bundle)) {
-  console.error(`devtools_retained: '${bundle}' not found: run tests/v8/devtools_oracle.sh ${dir}`);
+  console.error(`devtools_retained: '${bundle}' not found: run tests/v8/devtools/devtools_oracle.sh ${dir}`);
   process.exit(1);
 }
 const dt = await import(pathToFileURL(bundle));

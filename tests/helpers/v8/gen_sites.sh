@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/v8/gen_sites.sh OUTDIR — run tests/v8/gen_sites.js twice with node:
+# tests/helpers/v8/gen_sites.sh OUTDIR — run tests/helpers/v8/gen_sites.js twice with node:
 # OUTDIR/sites_traced.heapsnapshot with --track-heap-objects (allocation
 # trace and locations), OUTDIR/sites_located.heapsnapshot without (locations
 # only). Fails with a clear message when node is missing (Debian: nodejs).

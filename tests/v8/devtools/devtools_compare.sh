@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# tests/v8/devtools_compare.sh HEAPSNAP_BIN SCRATCH SNAPSHOT [N] — compare
+# tests/v8/devtools/devtools_compare.sh HEAPSNAP_BIN SCRATCH SNAPSHOT [N] — compare
 # heapsnap's retained sizes with Chrome DevTools' own (the oracle of
-# tests/v8/devtools_retained.mjs, set up in SCRATCH by
-# tests/v8/devtools_oracle.sh). Takes the union of DevTools' top N nodes (as
+# tests/v8/devtools/devtools_retained.mjs, set up in SCRATCH by
+# tests/v8/devtools/devtools_oracle.sh). Takes the union of DevTools' top N nodes (as
 # its Summary view lists them) and `heapsnap top -n N --json` (address = V8
 # node id), looks up each missing side (oracle --ids, `heapsnap show --json`),
 # prints them side by side and `match: K/M`; exit 1 on any difference. Notes:

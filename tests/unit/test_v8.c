@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tests/v8/test_v8.c — checks of the V8 heap snapshot reader (analyze/v8_*.c)
+ * tests/unit/test_v8.c — checks of the V8 heap snapshot reader (analyze/v8_*.c)
  * against invariants that do not depend on V8's run-to-run noise.
- *   test_v8 gen FILE.heapsnapshot      a snapshot from tests/v8/gen_heap.js
+ *   test_v8 gen FILE.heapsnapshot      a snapshot from tests/helpers/v8/gen_heap.js
  *   test_v8 expect FILE.heapsnapshot EXPECTED.tsv   retained sizes by V8 id
  * `gen` checks, with Chrome DevTools' rules (docs/v8.md#retaining-rules):
  * the per-class count and self-size totals equal the sums over the V8 nodes
@@ -14,7 +14,7 @@
  * the WeakMap; each HsWeakTarget has a weak edge from a WeakRef and no
  * WeakRef or holder dominates it. See docs/v8.md#tests.
  * Allocation sites (V8_READ_SITES, v8_map_sites):
- *   test_v8 sites TRACED LOCATED GEN_SITES_JS   tests/v8/gen_sites.js's heaps
+ *   test_v8 sites TRACED LOCATED GEN_SITES_JS   tests/helpers/v8/gen_sites.js's heaps
  *   test_v8 sites_tiny FILE        the hand-computed sites of sites_tiny
  *   test_v8 sites_fixture FILE     the committed node 20 heap (locations only)
  *   test_v8 sites_bad BAD_DIR SCRATCH_DIR   malformed site sections
@@ -441,7 +441,7 @@ static uint64_t check_named(const v8_snapshot *s, const v8_sites *x, const char 
     return count;
 }
 
-/* tests/v8/gen_sites.js run with and without --track-heap-objects. */
+/* tests/helpers/v8/gen_sites.js run with and without --track-heap-objects. */
 static int run_sites(const char *traced_path, const char *located_path, const char *src)
 {
     uint32_t l_a = marker(src, "site", "HsSiteA"), l_make = marker(src, "site", "makeA");

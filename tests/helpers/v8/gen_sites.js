@@ -1,9 +1,9 @@
-// tests/v8/gen_sites.js — build a node heap with known allocation sites and
+// tests/helpers/v8/gen_sites.js — build a node heap with known allocation sites and
 // write a V8 heap snapshot: node [--track-heap-objects] gen_sites.js OUT
 // [AFTER]. With AFTER, the program then keeps HS_SITE_GROW more HsSiteA
 // (made by makeA, called from hsSiteGrow) and writes a second snapshot
 // there, for `diff --by site` (tests/v8/sites_diff.sh).
-// tests/v8/test_v8.c (`sites`) finds the lines by the markers below, never
+// tests/unit/test_v8.c (`sites`) finds the lines by the markers below, never
 // by number: "@site:NAME" marks where NAME is defined, "@count:NAME=N" how
 // many instances the heap keeps. With --track-heap-objects, each HsSiteA
 // instance's allocation trace is makeA <- hsSiteCaller <- ..., each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/v8/gen.sh OUT.heapsnapshot — run tests/v8/gen_heap.js with node.
+# tests/helpers/v8/gen.sh OUT.heapsnapshot — run tests/helpers/v8/gen_heap.js with node.
 # Fails with a clear message when node is missing (Debian package: nodejs).
 set -eu
 if ! command -v node >/dev/null 2>&1; then

@@ -1,4 +1,4 @@
-// tests/v8/gen_heap.js — build a node heap with known shapes and write a V8
+// tests/helpers/v8/gen_heap.js — build a node heap with known shapes and write a V8
 // heap snapshot: node gen_heap.js OUT.heapsnapshot. Shapes (class names are
 // unique so the tests can find them): a global cache Map holding
 // HsCacheItem instances (each with a 4 KiB ArrayBuffer-free payload array),
