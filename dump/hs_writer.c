@@ -5,13 +5,12 @@
  * hash table), buffering of the current block's references so they are
  * written inline, standalone refs records for references declared out of
  * order, chunking so no buffer grows past HSD_REFS_CHUNK references, and the
- * atomic file sink. See docs/api.md.
+ * atomic output file of formats/ (hs_outfile_*). See docs/api.md.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "heapsnap.h"
 
 #include "../formats/hsf_internal.h"
-#include "hs_sink_file.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,7 @@ typedef struct ref_buf {
 
 struct hs_writer {
     hs_encoder *enc;
-    hs_file_sink *file; /* NULL for hs_writer_open_sink */
+    hs_outfile *file; /* NULL for hs_writer_open_sink */
     hs_writer_options opt;
     hs_tag *hdr_tags; /* copies */
     size_t nhdr_tags;
@@ -53,6 +52,7 @@ struct hs_writer {
     ref_buf o_refs;
     uint32_t ntypes, nsites, nframes;
     uint64_t total_shallow; /* every block accepted, written or buffered */
+    uint64_t budget;        /* string, tag and table bytes, as a reader counts them */
 };
 
 static hs_status werr(hs_writer *w, hs_status code, const char *fmt, ...) HSF_PRINTF(3, 4);
@@ -62,15 +62,36 @@ static hs_status werr(hs_writer *w, hs_status code, const char *fmt, ...)
     va_start(ap, fmt);
     hsf_set_verror(&w->err, code, fmt, ap);
     va_end(ap);
-    if (code != HS_ERR_ARG) w->sticky = code; /* e.g. out of memory: the snapshot would miss data */
+    /* an argument or a size refused rejects that one call; anything else
+     * (out of memory, say) means the snapshot would miss data */
+    if (code != HS_ERR_ARG && code != HS_ERR_LIMIT) w->sticky = code;
     return code;
+}
+
+/* Refuse, at the call, a string no default reader accepts. */
+static hs_status check_len(hs_error *err, const char *what, size_t len)
+{
+    if (len > HS_MAX_STRING)
+        return hsf_set_error(err, HS_ERR_LIMIT, "%s of %zu bytes exceeds the format's %llu-byte limit", what, len,
+                             (unsigned long long)HS_MAX_STRING);
+    return HS_OK;
+}
+
+/* Take `cost` bytes of the string and table budget, or refuse the call. */
+static hs_status take_budget(hs_writer *w, uint64_t cost, const char *what)
+{
+    if (cost > HS_MAX_TABLES_TOTAL - w->budget)
+        return werr(w, HS_ERR_LIMIT, "%s would take strings, tags and tables past the format's %llu-byte limit",
+                    what, (unsigned long long)HS_MAX_TABLES_TOTAL);
+    w->budget += cost;
+    return HS_OK;
 }
 
 /* Copy an encoder failure into the writer's error. */
 static hs_status from_enc(hs_writer *w, hs_status st)
 {
     if (st != HS_OK) {
-        const hs_error *fe = w->file ? hs_file_sink_error(w->file) : NULL;
+        const hs_error *fe = w->file ? hs_outfile_error(w->file) : NULL;
         w->err = fe ? *fe : *hs_encoder_error(w->enc);
         w->err.code = st;
         if (st != HS_ERR_ARG) w->sticky = st;
@@ -173,19 +194,54 @@ static hs_status writer_new(const hs_writer_options *opt, hs_sink_fn sink, void 
     return HS_OK;
 }
 
+/* The header's strings and tags, checked before anything is created. */
+static hs_status check_options(const hs_writer_options *o, hs_error *err)
+{
+    if (!o) return HS_OK;
+    const char *fields[] = {o->producer, o->producer_version, o->runtime, o->hostname};
+    static const char *names[] = {"producer", "producer version", "runtime", "hostname"};
+    for (int i = 0; i < 4; i++)
+        if (fields[i]) HSF_FORWARD_IF_ERROR(check_len(err, names[i], strlen(fields[i])));
+    if (o->ntags > HSF_MAX_TAGS)
+        return hsf_set_error(err, HS_ERR_LIMIT, "%zu header tags exceed the format's %u", o->ntags, HSF_MAX_TAGS);
+    uint64_t total = 0;
+    for (size_t i = 0; o->tags && i < o->ntags; i++) {
+        if (!o->tags[i].key || !o->tags[i].value) return hsf_set_error(err, HS_ERR_ARG, "header tag %zu is NULL", i);
+        size_t kl = strlen(o->tags[i].key), vl = strlen(o->tags[i].value);
+        HSF_FORWARD_IF_ERROR(check_len(err, "header tag key", kl));
+        if (vl > HS_MAX_STRING)
+            return hsf_set_error(err, HS_ERR_LIMIT, "header tag '%.40s': value of %zu bytes exceeds the format's %llu-byte limit",
+                                 o->tags[i].key, vl, (unsigned long long)HS_MAX_STRING);
+        total += kl + vl + HSF_TAG_OVERHEAD;
+    }
+    if (total > HS_MAX_TABLES_TOTAL)
+        return hsf_set_error(err, HS_ERR_LIMIT, "header tags of %llu bytes exceed the format's %llu-byte limit",
+                             (unsigned long long)total, (unsigned long long)HS_MAX_TABLES_TOTAL);
+    return HS_OK;
+}
+
+static uint64_t tags_cost(const hs_tag *t, size_t n)
+{
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++) c += strlen(t[i].key) + strlen(t[i].value) + HSF_TAG_OVERHEAD;
+    return c;
+}
+
 hs_status hs_writer_open(const char *path, const hs_writer_options *opt, hs_writer **out, hs_error *err)
 {
     if (!out) return hsf_set_error(err, HS_ERR_ARG, "no output handle given");
     *out = NULL;
-    hs_file_sink *fs;
-    hs_status st = hs_file_sink_open(path, !(opt && opt->no_fsync), &fs, err);
+    HSF_FORWARD_IF_ERROR(check_options(opt, err));
+    hs_outfile *fs;
+    hs_status st = hs_outfile_open(path, 0600, opt && opt->no_fsync ? HS_OUTFILE_NO_FSYNC : 0, &fs, err);
     if (st != HS_OK) return st;
-    st = writer_new(opt, hs_file_sink_write, fs, out);
+    st = writer_new(opt, hs_outfile_write, fs, out);
     if (st != HS_OK) {
-        hs_file_sink_discard(fs);
+        hs_outfile_discard(fs);
         return hsf_set_error(err, st, "'%s': cannot start the writer: %s", path, hs_strerror(st));
     }
     (*out)->file = fs;
+    (*out)->budget = tags_cost((*out)->hdr_tags, (*out)->nhdr_tags);
     return HS_OK;
 }
 
@@ -194,7 +250,10 @@ hs_status hs_writer_open_sink(hs_sink_fn sink, void *ud, const hs_writer_options
     if (!out) return HS_ERR_ARG;
     *out = NULL;
     if (!sink) return HS_ERR_ARG;
-    return writer_new(opt, sink, ud, out);
+    HSF_FORWARD_IF_ERROR(check_options(opt, NULL));
+    HSF_FORWARD_IF_ERROR(writer_new(opt, sink, ud, out));
+    (*out)->budget = tags_cost((*out)->hdr_tags, (*out)->nhdr_tags);
+    return HS_OK;
 }
 
 const hs_error *hs_writer_error(const hs_writer *w) { return &w->err; }
@@ -253,6 +312,10 @@ hs_status hs_writer_intern(hs_writer *w, const char *s, size_t len, uint32_t *id
     ENTER(w);
     if (!s && len) return werr(w, HS_ERR_ARG, "string is NULL");
     if (!s) s = "";
+    if (len > HS_MAX_STRING) {
+        check_len(&w->err, "string", len);
+        return HS_ERR_LIMIT;
+    }
     HSF_FORWARD_IF_ERROR(ensure_header(w));
     if ((uint64_t)w->nstr * 2 >= w->table_cap) HSF_FORWARD_IF_ERROR(table_grow(w));
     uint64_t h = str_hash(s, len);
@@ -266,6 +329,7 @@ hs_status hs_writer_intern(hs_writer *w, const char *s, size_t len, uint32_t *id
         }
         i = (i + 1) & (w->table_cap - 1);
     }
+    HSF_FORWARD_IF_ERROR(take_budget(w, (uint64_t)len + 1, "a string"));
     uint32_t nid;
     HSF_FORWARD_IF_ERROR(from_enc(w, hs_encoder_string(w->enc, s, len, &nid)));
     if (w->arena_len + len + 1 > w->arena_cap) {
@@ -313,6 +377,7 @@ hs_status hs_writer_add_type(hs_writer *w, const char *name, const char *module,
     hs_type t = {.flags = flags};
     HSF_FORWARD_IF_ERROR(hs_writer_intern(w, name, strlen(name), &t.name));
     HSF_FORWARD_IF_ERROR(intern_opt(w, module, &t.module));
+    HSF_FORWARD_IF_ERROR(take_budget(w, HSF_TYPE_COST, "a type"));
     HSF_FORWARD_IF_ERROR(from_enc(w, hs_encoder_type(w->enc, &t, type_id)));
     w->ntypes++;
     return HS_OK;
@@ -324,6 +389,7 @@ hs_status hs_writer_add_frame(hs_writer *w, const char *function, const char *fi
     hs_frame f = {.line = line};
     HSF_FORWARD_IF_ERROR(intern_opt(w, function, &f.function));
     HSF_FORWARD_IF_ERROR(intern_opt(w, file, &f.file));
+    HSF_FORWARD_IF_ERROR(take_budget(w, HSF_FRAME_COST, "a frame"));
     HSF_FORWARD_IF_ERROR(from_enc(w, hs_encoder_frame(w->enc, &f, frame_id)));
     w->nframes++;
     return HS_OK;
@@ -333,6 +399,7 @@ hs_status hs_writer_add_site(hs_writer *w, const uint32_t *frames, uint32_t nfra
 {
     ENTER(w);
     HSF_FORWARD_IF_ERROR(ensure_header(w));
+    HSF_FORWARD_IF_ERROR(take_budget(w, HSF_SITE_COST + (uint64_t)HSF_SITE_FRAME_COST * nframes, "a site"));
     HSF_FORWARD_IF_ERROR(from_enc(w, hs_encoder_site(w->enc, frames, nframes, site_id)));
     w->nsites++;
     return HS_OK;
@@ -460,6 +527,10 @@ static hs_status add_value(hs_writer *w, uint64_t addr, hs_value_type t, const v
     if ((t == HS_VALUE_TEXT || t == HS_VALUE_BYTES) && full < len)
         return werr(w, HS_ERR_ARG, "value preview of %zu bytes is longer than its full length %llu", len,
                     (unsigned long long)full);
+    if (len > HS_MAX_STRING) {
+        check_len(&w->err, "value preview", len);
+        return HS_ERR_LIMIT;
+    }
     HSF_FORWARD_IF_ERROR(ensure_header(w));
     return from_enc(w, hs_encoder_value(w->enc, addr, t, p, len, full, i, f));
 }
@@ -488,8 +559,20 @@ hs_status hs_writer_set_end_tag(hs_writer *w, const char *key, const char *value
 {
     ENTER(w);
     if (!key || !value) return werr(w, HS_ERR_ARG, "end tag needs a key and a value");
+    size_t kl = strlen(key), vl = strlen(value);
+    if (kl > HS_MAX_STRING || vl > HS_MAX_STRING) {
+        check_len(&w->err, kl > HS_MAX_STRING ? "end tag key" : "end tag value", kl > HS_MAX_STRING ? kl : vl);
+        return HS_ERR_LIMIT;
+    }
     for (size_t i = 0; i < w->nend_tags; i++) {
         if (strcmp(w->end_tags[i].key, key) == 0) {
+            size_t old = strlen(w->end_tags[i].value);
+            w->budget -= old;
+            hs_status st = take_budget(w, vl, "an end tag");
+            if (st != HS_OK) {
+                w->budget += old;
+                return st;
+            }
             char *v = strdup(value);
             if (!v) return werr(w, HS_ERR_NOMEM, "out of memory");
             free((char *)w->end_tags[i].value);
@@ -497,6 +580,9 @@ hs_status hs_writer_set_end_tag(hs_writer *w, const char *key, const char *value
             return HS_OK;
         }
     }
+    if (w->nhdr_tags + w->nend_tags >= HSF_MAX_TAGS)
+        return werr(w, HS_ERR_LIMIT, "more than %u header and end tags", HSF_MAX_TAGS);
+    HSF_FORWARD_IF_ERROR(take_budget(w, kl + vl + HSF_TAG_OVERHEAD, "an end tag"));
     hs_tag *t = realloc(w->end_tags, (w->nend_tags + 1) * sizeof *t);
     if (!t) return werr(w, HS_ERR_NOMEM, "out of memory");
     w->end_tags = t;
@@ -521,12 +607,12 @@ hs_status hs_writer_close(hs_writer *w, hs_error *err)
     if (st == HS_OK) st = from_enc(w, hs_encoder_finish(w->enc, w->end_tags, w->nend_tags));
     if (st != HS_OK) {
         if (err) *err = w->err;
-        hs_file_sink_discard(w->file);
+        hs_outfile_discard(w->file);
         writer_free(w);
         return st;
     }
     if (w->file) {
-        st = hs_file_sink_commit(w->file, err);
+        st = hs_outfile_commit(w->file, err);
         w->file = NULL;
     }
     writer_free(w);
@@ -536,6 +622,6 @@ hs_status hs_writer_close(hs_writer *w, hs_error *err)
 void hs_writer_abort(hs_writer *w)
 {
     if (!w) return;
-    hs_file_sink_discard(w->file);
+    hs_outfile_discard(w->file);
     writer_free(w);
 }

@@ -2,7 +2,9 @@
 /*
  * formats/hs_format.h — public API of the .hsnap codec: status codes, the
  * streaming encoder (hs_encoder_*) and the validating pull reader
- * (hs_reader_*). Implements docs/format.md, version 1.
+ * (hs_reader_*), and atomic private output files (hs_outfile_*) for every
+ * file the library and the heapsnap command write. Implements
+ * docs/format.md, version 1.
  *
  * Ownership. Every handle owns its memory; nothing here uses global state.
  * Inputs are copied (or fully consumed) before a call returns. Pointers that
@@ -22,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -206,12 +209,20 @@ typedef struct hs_record {
 /* ---- Reader ------------------------------------------------------------- */
 typedef struct hs_reader hs_reader;
 
+/* What the format allows a writer (docs/format.md#limits-reader-defaults):
+ * the writer refuses a longer string, or more string and table bytes, at
+ * the call, and readers accept these sizes by default. */
+#define HS_MAX_STRING (16ull << 20)
+#define HS_MAX_TABLES_TOTAL (1ull << 30)
+
 typedef struct hs_reader_limits {
-    uint64_t max_string;        /* longest single string/bytes item (default 16 MiB) */
-    uint64_t max_strings_total; /* sum of all interned strings (default 1 GiB) */
+    uint64_t max_string;        /* longest single string/bytes item (default HS_MAX_STRING, 16 MiB) */
+    uint64_t max_strings_total; /* sum of strings, tags and the type/frame/site tables, in bytes as
+                                   docs/format.md counts them (default HS_MAX_TABLES_TOTAL, 1 GiB) */
     uint64_t max_site_frames;   /* longest site (default 4096 frames) */
-    uint32_t max_ratio;         /* decompressed/compressed bytes, past ratio_grace (default 250; 0 = off) */
-    uint64_t ratio_grace;       /* decompressed bytes before max_ratio applies (default 64 MiB) */
+    uint32_t max_ratio;         /* skipped (unknown or extra) decompressed bytes / compressed bytes,
+                                   past ratio_grace (default 250; 0 = off) */
+    uint64_t ratio_grace;       /* skipped bytes before max_ratio applies (default 64 MiB) */
     uint32_t window_log_max;    /* zstd window cap, log2 bytes (default 27) */
 } hs_reader_limits;
 
@@ -284,6 +295,42 @@ const hs_counts *hs_encoder_counts(const hs_encoder *e);
 uint64_t hs_encoder_bytes_in(const hs_encoder *e);  /* CBOR bytes so far */
 uint64_t hs_encoder_bytes_out(const hs_encoder *e); /* file bytes so far */
 void hs_encoder_free(hs_encoder *e);
+
+/* ---- Atomic output files -------------------------------------------------
+ * The one safe way heapsnap writes a file (the C writer and every output of
+ * the heapsnap command). hs_outfile_open() creates a temporary file beside
+ * `path`, ".<name>.tmp-<16 random hex digits>", with O_CREAT|O_EXCL|
+ * O_NOFOLLOW and `mode` (0 means 0600; the umask still applies), so a link
+ * planted in the folder is never followed and the contents stay private.
+ * Write with hs_outfile_write() (an hs_sink_fn: `ud` is the hs_outfile) or
+ * through hs_outfile_stream(), not both. hs_outfile_commit() flushes,
+ * fsyncs, renames the file over `path` (a symlink at `path` is replaced,
+ * never followed) and fsyncs the folder; on any failure, and on
+ * hs_outfile_discard(), the temporary file is removed, so nothing that
+ * looks complete appears at `path`. Both free the handle; discard(NULL) is
+ * a no-op. Opening also removes this target's own stale temporary files
+ * (regular, owned by the caller's user, unmodified for 24 hours) left by a
+ * killed process. A write refused with EFBIG (`ulimit -f`) is an ordinary
+ * HS_ERR_IO only if the process ignores SIGXFSZ, which the library never
+ * changes. One thread at a time per handle. */
+typedef struct hs_outfile hs_outfile;
+
+#define HS_OUTFILE_NO_FSYNC 0x1u /* skip both fsyncs (tests, scratch files) */
+#define HS_OUTFILE_NO_SWEEP 0x2u /* leave stale temporary files alone */
+
+hs_status hs_outfile_open(const char *path, unsigned mode, unsigned flags, hs_outfile **out /* OUT */,
+                          hs_error *err /* OUT, may be NULL */);
+hs_status hs_outfile_write(void *ud, const void *data, size_t len);
+/* A stdio stream on the temporary file, owned by the handle (do not fclose
+ * it); NULL after a failure. Its write errors are reported by commit. */
+FILE *hs_outfile_stream(hs_outfile *f);
+/* The temporary file's path, owned by the handle (e.g. to hand to a program
+ * that writes the final bytes itself). */
+const char *hs_outfile_temp_path(const hs_outfile *f);
+/* The error of the last failed write, or NULL; owned by the handle. */
+const hs_error *hs_outfile_error(const hs_outfile *f);
+hs_status hs_outfile_commit(hs_outfile *f, hs_error *err /* OUT, may be NULL */);
+void hs_outfile_discard(hs_outfile *f);
 
 /* File prefix: 10 magic bytes, then major and minor version bytes. */
 #define HS_MAGIC "\x89HSNAP\r\n\x1a\n"

@@ -13,8 +13,13 @@
  * memory is bounded by the limits, never by what the input declares.
  * Integrity: the trailer's counts, total shallow bytes, stream offset and
  * XXH64 checksum are verified, then the zstd frame is drained (which checks
- * its own content checksum) and anything after it is an error. A
- * decompressed/compressed ratio limit stops decompression bombs.
+ * its own content checksum) and anything after it is an error.
+ * Decompression bombs: what the reader keeps (strings, tags, the type, frame
+ * and site tables) is bounded by max_strings_total, and what it delivers
+ * (blocks, references, roots, values) is bounded by the consumer, so a
+ * highly regular real dump (a linked list of 10M blocks in 11 KB) opens;
+ * only the bytes that decode to nothing — skipped unknown records, keys and
+ * items — are held to max_ratio times the compressed size.
  * Unknown record kinds and unknown map keys are skipped (iteratively, with
  * an item counter instead of recursion); extra trailing items of known
  * records are skipped too. See docs/format.md.
@@ -68,6 +73,8 @@ struct hs_reader {
     uint64_t pend_holder, pend_left, pend_extra;
     uint64_t pend_done; /* references of the current record delivered so far */
     uint64_t tag_bytes;  /* header and end tags, counted against max_strings_total */
+    uint64_t table_bytes; /* types, frames and sites, counted the same way */
+    uint64_t skipped;     /* stream bytes skipped so far (the decompression-bomb rule) */
     uint64_t ntags_total;
     hs_ref *refs;
     /* tables */
@@ -232,15 +239,21 @@ static hs_status fill_upto(hs_reader *r, size_t n)
                         (unsigned long long)r->file_consumed, ZSTD_getErrorName(ret));
         }
         if (ret == 0) r->frame_ended = true;
-        uint64_t total = r->win_base + r->win_len;
-        if (total > r->lim.ratio_grace && r->lim.max_ratio &&
-            total / (r->file_consumed ? r->file_consumed : 1) >= r->lim.max_ratio)
-            return fail(r, HS_ERR_LIMIT,
-                        "decompressed size exceeds %u times the compressed size at byte %llu "
-                        "(decompression bomb?)",
-                        r->lim.max_ratio, (unsigned long long)r->file_consumed);
     }
     return HS_OK;
+}
+
+/* The decompression-bomb rule: bytes skipped since stream offset `from`
+ * (plus those skipped before) may not exceed max_ratio times the
+ * compressed bytes read, once past ratio_grace. */
+static hs_status check_skipped(hs_reader *r, uint64_t from)
+{
+    uint64_t total = r->skipped + (stream_pos(r) - from);
+    if (HSF_LIKELY(total <= r->lim.ratio_grace || !r->lim.max_ratio)) return HS_OK;
+    if (total / (r->file_consumed ? r->file_consumed : 1) < r->lim.max_ratio) return HS_OK;
+    return fail(r, HS_ERR_LIMIT,
+                "skipped data exceeds %u times the compressed size at byte %llu (decompression bomb?)",
+                r->lim.max_ratio, (unsigned long long)r->file_consumed);
 }
 
 static inline hs_status need(hs_reader *r, size_t n)
@@ -350,10 +363,11 @@ static hs_status rd_opt_strid(hs_reader *r, uint32_t *id, const char *what)
     return HS_OK;
 }
 
-static hs_status skip_bytes(hs_reader *r, uint64_t n)
+static hs_status skip_bytes_raw(hs_reader *r, uint64_t n, uint64_t from)
 {
     while (n) {
         if (r->win_len == r->pos) {
+            HSF_FORWARD_IF_ERROR(check_skipped(r, from));
             HSF_FORWARD_IF_ERROR(fill_upto(r, 1));
             if (r->win_len == r->pos) return trunc_fail(r);
         }
@@ -372,7 +386,12 @@ static hs_status skip_rest(hs_reader *r, unsigned mt, uint64_t v)
 {
     switch (mt) {
     case HSF_MT_BYTES:
-    case HSF_MT_TEXT: return skip_bytes(r, v);
+    case HSF_MT_TEXT: {
+        uint64_t from = stream_pos(r);
+        hs_status st = skip_bytes_raw(r, v, from);
+        if (st == HS_OK) r->skipped += stream_pos(r) - from;
+        return st == HS_OK ? check_skipped(r, stream_pos(r)) : st;
+    }
     case HSF_MT_ARRAY: return skip_items(r, v);
     case HSF_MT_MAP:
         if (v > UINT64_MAX / 4) return rfail(r, HS_ERR_CBOR, "map of %llu entries is too large", (unsigned long long)v);
@@ -382,19 +401,21 @@ static hs_status skip_rest(hs_reader *r, unsigned mt, uint64_t v)
     }
 }
 
-/* Skip `count` whole items, iteratively: nested containers add to the count. */
-static hs_status skip_items(hs_reader *r, uint64_t count)
+/* Skip `count` whole items, iteratively: nested containers add to the
+ * count. The bytes skipped count against the decompression-bomb rule. */
+static hs_status skip_items_raw(hs_reader *r, uint64_t count, uint64_t from)
 {
     while (count) {
         unsigned mt;
         uint64_t v;
+        if (HSF_UNLIKELY(r->win_len - r->pos < 9)) HSF_FORWARD_IF_ERROR(check_skipped(r, from));
         HSF_FORWARD_IF_ERROR(rd_head(r, &mt, &v));
         count--;
         uint64_t add = 0;
         switch (mt) {
         case HSF_MT_BYTES:
         case HSF_MT_TEXT:
-            HSF_FORWARD_IF_ERROR(skip_bytes(r, v));
+            HSF_FORWARD_IF_ERROR(skip_bytes_raw(r, v, from));
             break;
         case HSF_MT_ARRAY: add = v; break;
         case HSF_MT_MAP:
@@ -409,6 +430,15 @@ static hs_status skip_items(hs_reader *r, uint64_t count)
         count += add;
     }
     return HS_OK;
+}
+
+static hs_status skip_items(hs_reader *r, uint64_t count)
+{
+    if (HSF_LIKELY(count == 0)) return HS_OK;
+    uint64_t from = stream_pos(r);
+    HSF_FORWARD_IF_ERROR(skip_items_raw(r, count, from));
+    r->skipped += stream_pos(r) - from;
+    return check_skipped(r, stream_pos(r));
 }
 
 /* Read the `n` content bytes of a string item whose head was read into the
@@ -446,6 +476,17 @@ static hs_status rd_text(hs_reader *r, const char **out, size_t *len, const char
     return HS_OK;
 }
 
+/* Header texts and tags are C strings in the API (hs_header, hs_tag): a
+ * NUL would cut them short, making one producer or tag look like another,
+ * so they may not hold one (docs/format.md). Names in string records are
+ * counted and may. */
+static hs_status no_nul(hs_reader *r, const char *s, size_t len, const char *what)
+{
+    const char *z = memchr(s, 0, len);
+    if (z) return rfail(r, HS_ERR_RECORD, "%s holds a NUL byte (at byte %zu of %zu)", what, (size_t)(z - s), len);
+    return HS_OK;
+}
+
 static char *dup_n(const char *s, size_t n)
 {
     char *d = malloc(n + 1);
@@ -477,6 +518,17 @@ static bool grow32(void **arr, uint32_t *cap, uint32_t len, size_t elem)
     return true;
 }
 
+/* The max_strings_total budget: strings, tags and tables together may not
+ * pass it once `add` more bytes are kept. */
+static hs_status check_budget(hs_reader *r, uint64_t add, const char *what)
+{
+    uint64_t used = r->arena_len + r->tag_bytes + r->table_bytes;
+    if (add > r->lim.max_strings_total || used > r->lim.max_strings_total - add)
+        return rfail(r, HS_ERR_LIMIT, "%s exceed the %llu-byte total limit", what,
+                     (unsigned long long)r->lim.max_strings_total);
+    return HS_OK;
+}
+
 /* Read a map of text -> text into a tag list (header tags, end tags). */
 static hs_status rd_tags(hs_reader *r, hs_tag **tags, size_t *ntags, size_t *cap, const char *what)
 {
@@ -490,17 +542,15 @@ static hs_status rd_tags(hs_reader *r, hs_tag **tags, size_t *ntags, size_t *cap
         if (++r->ntags_total > HSF_MAX_TAGS)
             return rfail(r, HS_ERR_LIMIT, "more than %u tags", HSF_MAX_TAGS);
         HSF_FORWARD_IF_ERROR(rd_text(r, &s, &len, "tag key"));
+        HSF_FORWARD_IF_ERROR(no_nul(r, s, len, "tag key"));
+        HSF_FORWARD_IF_ERROR(check_budget(r, len + HSF_TAG_OVERHEAD, "strings and tags"));
         r->tag_bytes += len + HSF_TAG_OVERHEAD;
-        if (r->arena_len + r->tag_bytes > r->lim.max_strings_total)
-            return rfail(r, HS_ERR_LIMIT, "strings and tags exceed the %llu-byte total limit",
-                         (unsigned long long)r->lim.max_strings_total);
         char *k = dup_n(s, len);
         if (!k) return fail(r, HS_ERR_NOMEM, "out of memory reading tags");
         hs_status st = rd_text(r, &s, &len, "tag value");
+        if (st == HS_OK) st = no_nul(r, s, len, "tag value");
+        if (st == HS_OK) st = check_budget(r, len, "strings and tags");
         r->tag_bytes += st == HS_OK ? len : 0;
-        if (st == HS_OK && r->arena_len + r->tag_bytes > r->lim.max_strings_total)
-            st = rfail(r, HS_ERR_LIMIT, "strings and tags exceed the %llu-byte total limit",
-                       (unsigned long long)r->lim.max_strings_total);
         char *v = st == HS_OK ? dup_n(s, len) : NULL;
         uint64_t c = *cap;
         if (st != HS_OK || !v || !grow((void **)tags, &c, *ntags, sizeof **tags)) {
@@ -529,8 +579,8 @@ static void free_tags(hs_tag *tags, size_t n)
 
 void hs_reader_limits_default(hs_reader_limits *lim)
 {
-    lim->max_string = 16ull << 20;
-    lim->max_strings_total = 1ull << 30;
+    lim->max_string = HS_MAX_STRING;
+    lim->max_strings_total = HS_MAX_TABLES_TOTAL;
     lim->max_site_frames = 4096;
     lim->max_ratio = 250;
     lim->ratio_grace = 64ull << 20;
@@ -741,8 +791,16 @@ static hs_status rec_header(hs_reader *r, uint64_t n)
         case HSF_HDR_PID: HSF_FORWARD_IF_ERROR(rd_uint(r, &r->hdr.pid, "header pid")); break;
         case HSF_HDR_TIME_US: {
             uint64_t t;
-            HSF_FORWARD_IF_ERROR(rd_delta(r, 0, &t, "header time"));
-            r->hdr.time_us = (int64_t)t;
+            HSF_FORWARD_IF_ERROR(rd_head(r, &mt, &t));
+            if (mt != HSF_MT_UINT && mt != HSF_MT_NINT) return rfail(r, HS_ERR_RECORD, "header time is not an integer");
+            if (t > (uint64_t)INT64_MAX) { /* the value is t, or -1 - t */
+                char v[24];
+                if (mt == HSF_MT_UINT) snprintf(v, sizeof v, "%llu", (unsigned long long)t);
+                else if (t == UINT64_MAX) snprintf(v, sizeof v, "-18446744073709551616");
+                else snprintf(v, sizeof v, "-%llu", (unsigned long long)t + 1);
+                return rfail(r, HS_ERR_RECORD, "header time %s is outside the signed 64-bit range", v);
+            }
+            r->hdr.time_us = mt == HSF_MT_UINT ? (int64_t)t : -1 - (int64_t)t;
             break;
         }
         case HSF_HDR_POINTER_SIZE: HSF_FORWARD_IF_ERROR(rd_u32(r, &r->hdr.pointer_size, "header pointer size")); break;
@@ -753,7 +811,10 @@ static hs_status rec_header(hs_reader *r, uint64_t n)
         default: HSF_FORWARD_IF_ERROR(skip_items(r, 1)); break;
         }
         if (slot >= 0) {
-            HSF_FORWARD_IF_ERROR(rd_text(r, &s, &len, "header field"));
+            static const char *field_names[] = {"header producer", "header producer version", "header runtime",
+                                                "header hostname"};
+            HSF_FORWARD_IF_ERROR(rd_text(r, &s, &len, field_names[slot]));
+            HSF_FORWARD_IF_ERROR(no_nul(r, s, len, field_names[slot]));
             free(r->hdr_strs[slot]);
             r->hdr_strs[slot] = dup_n(s, len);
             if (!r->hdr_strs[slot]) return fail(r, HS_ERR_NOMEM, "out of memory reading the header");
@@ -776,9 +837,7 @@ static hs_status rec_string(hs_reader *r, uint64_t n, hs_record *rec)
     size_t len;
     HSF_FORWARD_IF_ERROR(rd_text(r, &s, &len, "string"));
     if (r->nstr == HS_NONE - 1) return rfail(r, HS_ERR_LIMIT, "too many strings");
-    if (r->arena_len + r->tag_bytes + len + 1 > r->lim.max_strings_total)
-        return rfail(r, HS_ERR_LIMIT, "strings exceed the %llu-byte total limit",
-                     (unsigned long long)r->lim.max_strings_total);
+    HSF_FORWARD_IF_ERROR(check_budget(r, (uint64_t)len + 1, "strings"));
     while (r->arena_len + len + 1 > r->arena_cap) {
         uint64_t cap = r->arena_cap ? r->arena_cap * 2 : 4096;
         char *a = realloc(r->arena, (size_t)cap);
@@ -816,6 +875,8 @@ static hs_status rec_type(hs_reader *r, uint64_t n, hs_record *rec)
     HSF_FORWARD_IF_ERROR(rd_opt_strid(r, &t.module, "type module"));
     HSF_FORWARD_IF_ERROR(rd_u32(r, &t.flags, "type flags"));
     if (r->ntypes == HS_NONE - 1) return rfail(r, HS_ERR_LIMIT, "too many types");
+    HSF_FORWARD_IF_ERROR(check_budget(r, HSF_TYPE_COST, "strings, tags and tables"));
+    r->table_bytes += HSF_TYPE_COST;
     if (!grow32((void **)&r->types, &r->types_cap, r->ntypes, sizeof t))
         return fail(r, HS_ERR_NOMEM, "out of memory storing types");
     r->types[r->ntypes] = t;
@@ -833,6 +894,8 @@ static hs_status rec_frame(hs_reader *r, uint64_t n, hs_record *rec)
     HSF_FORWARD_IF_ERROR(rd_opt_strid(r, &f.file, "frame file"));
     HSF_FORWARD_IF_ERROR(rd_u32(r, &f.line, "frame line"));
     if (r->nframes == HS_NONE - 1) return rfail(r, HS_ERR_LIMIT, "too many frames");
+    HSF_FORWARD_IF_ERROR(check_budget(r, HSF_FRAME_COST, "strings, tags and tables"));
+    r->table_bytes += HSF_FRAME_COST;
     if (!grow32((void **)&r->frames, &r->frames_cap, r->nframes, sizeof f))
         return fail(r, HS_ERR_NOMEM, "out of memory storing frames");
     r->frames[r->nframes] = f;
@@ -853,6 +916,8 @@ static hs_status rec_site(hs_reader *r, uint64_t n, hs_record *rec)
         return rfail(r, HS_ERR_LIMIT, "site of %llu frames exceeds the %llu-frame limit", (unsigned long long)m,
                      (unsigned long long)r->lim.max_site_frames);
     if (r->nsites == HS_NONE - 1) return rfail(r, HS_ERR_LIMIT, "too many sites");
+    HSF_FORWARD_IF_ERROR(check_budget(r, HSF_SITE_COST + HSF_SITE_FRAME_COST * m, "strings, tags and tables"));
+    r->table_bytes += HSF_SITE_COST + HSF_SITE_FRAME_COST * m;
     uint64_t start = r->site_frames_len;
     for (uint64_t i = 0; i < m; i++) {
         uint64_t f;
@@ -1236,8 +1301,13 @@ hs_status hs_reader_next(hs_reader *r, hs_record *rec)
             return rec_trailer(r, n, rec);
         }
         default:
-            /* a record kind from a later writer: skip it whole */
-            st = skip_items(r, n - 1);
+            /* a record kind from a later writer: skip it whole (all its
+             * bytes count as skipped, so empty ones cannot bomb either) */
+            st = skip_items_raw(r, n - 1, r->rec_start);
+            if (st == HS_OK) {
+                r->skipped += stream_pos(r) - r->rec_start;
+                st = check_skipped(r, stream_pos(r));
+            }
             if (st == HS_OK) {
                 r->unknown_records++;
                 continue;

@@ -94,6 +94,13 @@ char *hsf_utf8_sanitize(const void *data, size_t n, size_t *out_len);
  * reader's max_strings_total budget besides its bytes. */
 #define HSF_MAX_TAGS 65536u
 #define HSF_TAG_OVERHEAD 64u
+/* What each table entry costs of the same budget (docs/format.md#limits):
+ * a string its bytes + 1, a type or frame 12, a site 8 + 4 per frame. The
+ * writer counts the same, so it never writes what a default reader refuses. */
+#define HSF_TYPE_COST 12u
+#define HSF_FRAME_COST 12u
+#define HSF_SITE_COST 8u
+#define HSF_SITE_FRAME_COST 4u
 
 /* Name of a record kind for messages ("block", "type", ... or "unknown"). */
 const char *hsf_record_name(uint64_t kind);

@@ -46,7 +46,7 @@ echo "== fuzz: ${secs}s per target"
 if CC=clang cmake -S . -B build-ci-fuzz -G Ninja -DHS_WERROR=ON -DHS_FUZZ=ON -DHS_SANITIZE=ON -DHS_BENCH=OFF \
       >build-ci-fuzz.configure.log 2>&1 && cmake --build build-ci-fuzz -j "$jobs" >build-ci-fuzz.build.log 2>&1; then
   mkdir -p build-ci-fuzz/artifacts
-  for t in reader roundtrip records v8; do
+  for t in reader roundtrip records v8 diff; do
     work=build-ci-fuzz/corpus_$t; mkdir -p "$work"
     seeds=(tests/fuzz/corpus_$t)
     [ "$t" = reader ] && seeds+=(tests/data/bad tests/data/good tests/fuzz/corpus)

@@ -24,3 +24,17 @@ if(HS_FUZZ)
   target_compile_options(fuzz_v8 PRIVATE -fsanitize=fuzzer)
   target_link_libraries(fuzz_v8 PRIVATE hsload -fsanitize=fuzzer)
 endif()
+
+# diff, leaks and trend over three generated snapshots (issue 19 #5 #7): the
+# commands themselves, so the target compiles their cli/ files (not main.c).
+set(HS_FUZZ_DIFF_SOURCES fuzz/fuzz_diff.c ${PROJECT_SOURCE_DIR}/analyze/cli/cli_opts.c
+    ${PROJECT_SOURCE_DIR}/analyze/cli/cli_load.c ${PROJECT_SOURCE_DIR}/analyze/cli/cmd_diff.c
+    ${PROJECT_SOURCE_DIR}/analyze/cli/cmd_leaks.c ${PROJECT_SOURCE_DIR}/analyze/cli/cmd_trend.c)
+add_executable(replay_diff ${HS_FUZZ_DIFF_SOURCES} fuzz/regression_driver.c)
+target_link_libraries(replay_diff PRIVATE hsreport)
+add_test(NAME fuzz/replay_diff COMMAND replay_diff ${HS_TEST_DIR}/fuzz/corpus_diff)
+if(HS_FUZZ)
+  add_executable(fuzz_diff ${HS_FUZZ_DIFF_SOURCES})
+  target_compile_options(fuzz_diff PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(fuzz_diff PRIVATE hsreport -fsanitize=fuzzer)
+endif()

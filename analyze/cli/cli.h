@@ -95,9 +95,12 @@ const graph_progress *cli_progress(void);
 /* Load `path` (and its dominator tree); on failure print the one-line error
  * and return HS_EXIT_BAD_INPUT. */
 int cli_graph_load(const char *path, graph *g, bool dominators);
-/* ADDR: hex with 0x, or decimal. */
+/* ADDR: hex with 0x, or decimal: 0, -1 if not a number, -2 if it needs
+ * more than 64 bits (never clamped). */
 int cli_parse_addr(const char *s, uint64_t *out);
-/* 0 when arg is an address, else the usage error printed and HS_EXIT_USAGE. */
+/* 0 when arg is an address, else the usage error printed ("not an address
+ * (hex 0x... or decimal)", or "(more than 64 bits)": never clamped) and
+ * HS_EXIT_USAGE. */
 int cli_check_addr(const cli_cmd *cmd, const char *arg);
 /* The block at ADDR: HS_EXIT_USAGE if not an address, HS_EXIT_BAD_INPUT (one
  * line) if no such block. */

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,31 +100,36 @@ int cli_parse_addr(const char *s, uint64_t *out)
     int base = 10;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, s += 2;
     if (!*s || *s == '-' || *s == '+' || *s == ' ') return -1;
+    errno = 0;
     unsigned long long v = strtoull(s, &end, base);
     if (*end) return -1;
+    if (errno == ERANGE) return -2; /* strtoull clamps; an address has 64 bits */
     *out = v;
     return 0;
+}
+
+/* The usage error of an ADDR argument that is not one; `usage` may be NULL. */
+static int addr_error(const char *cmd, const char *usage, const char *arg, int why)
+{
+    fprintf(stderr, "heapsnap %s: '", cmd);
+    out_text_safe(stderr, arg, strlen(arg));
+    fprintf(stderr, "' is not an address (%s)\n", why == -2 ? "more than 64 bits" : "hex 0x... or decimal");
+    if (usage) fprintf(stderr, "usage: %s\n", usage);
+    return HS_EXIT_USAGE;
 }
 
 int cli_check_addr(const cli_cmd *cmd, const char *arg)
 {
     uint64_t a;
-    if (!cli_parse_addr(arg, &a)) return 0;
-    fprintf(stderr, "heapsnap %s: '", cmd->name);
-    out_text_safe(stderr, arg, strlen(arg));
-    fprintf(stderr, "' is not an address (hex 0x... or decimal)\nusage: %s\n", cmd->usage);
-    return HS_EXIT_USAGE;
+    int why = cli_parse_addr(arg, &a);
+    return why ? addr_error(cmd->name, cmd->usage, arg, why) : 0;
 }
 
 int cli_find_block(const char *path, graph *g, const char *addr_arg, const char *cmd, uint32_t *v)
 {
     uint64_t a;
-    if (cli_parse_addr(addr_arg, &a)) {
-        fprintf(stderr, "heapsnap %s: '", cmd);
-        out_text_safe(stderr, addr_arg, strlen(addr_arg));
-        fprintf(stderr, "' is not an address (hex 0x... or decimal)\n");
-        return HS_EXIT_USAGE;
-    }
+    int why = cli_parse_addr(addr_arg, &a);
+    if (why) return addr_error(cmd, NULL, addr_arg, why);
     *v = graph_find(g, a);
     if (*v == GRAPH_NONE) return cli_error("'%s': no block at address 0x%llx", path, (unsigned long long)a);
     return HS_EXIT_OK;

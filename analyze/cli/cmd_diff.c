@@ -115,14 +115,14 @@ static int view_type(const ctx *c, const diff_type *ty, uint32_t nt)
     uint32_t shown = 0;
     for (uint32_t i = 0; i < nt && (!c->n || shown < c->n); i++) {
         const diff_type *t = &ty[i];
-        int64_t d = (int64_t)(t->shallow[1] - t->shallow[0]);
-        if (d <= 0 || (uint64_t)d < c->thr) continue;
+        if (t->shallow[1] <= t->shallow[0] || t->shallow[1] - t->shallow[0] < c->thr) continue;
         if (j) {
             out_diff_type_json(j, t);
         } else {
-            printf("%10s %10s %11s %11s %11s %11s  ", fmt_scount((int64_t)(t->count[1] - t->count[0]), b[0]),
-                   fmt_count(t->count[1], b[1]), fmt_sbytes(d, b[2]), fmt_bytes(t->shallow[1], b[3]),
-                   fmt_sbytes((int64_t)(t->retained[1] - t->retained[0]), b[4]), fmt_bytes(t->retained[1], b[5]));
+            printf("%10s %10s %11s %11s %11s %11s  ", fmt_dcount(t->count[0], t->count[1], b[0]),
+                   fmt_count(t->count[1], b[1]), fmt_dbytes(t->shallow[0], t->shallow[1], b[2]),
+                   fmt_bytes(t->shallow[1], b[3]), fmt_dbytes(t->retained[0], t->retained[1], b[4]),
+                   fmt_bytes(t->retained[1], b[5]));
             print_text(t->name);
             fputc('\n', stdout);
         }
@@ -162,8 +162,7 @@ static int view_site(const ctx *c, diff_group_by by)
     else printf("%10s %11s %10s %11s  %s\n", "+count", "+bytes", "count", "bytes", "site");
     uint32_t shown = 0;
     for (uint32_t i = 0; i < ns && (!c->n || shown < c->n); i++) {
-        int64_t d = (int64_t)(st[i].bytes[1] - st[i].bytes[0]);
-        if (d <= 0 || (uint64_t)d < c->thr) continue;
+        if (st[i].bytes[1] <= st[i].bytes[0] || st[i].bytes[1] - st[i].bytes[0] < c->thr) continue;
         if (j) {
             json_object_begin(j, JSON_INLINE);
             json_kv_str(j, "site", st[i].text);
@@ -171,8 +170,9 @@ static int view_site(const ctx *c, diff_group_by by)
             out_diff_ba_json(j, "bytes", st[i].bytes[0], st[i].bytes[1]);
             json_end(j);
         } else {
-            printf("%10s %11s %10s %11s  ", fmt_scount((int64_t)(st[i].count[1] - st[i].count[0]), b[0]),
-                   fmt_sbytes(d, b[1]), fmt_count(st[i].count[1], b[2]), fmt_bytes(st[i].bytes[1], b[3]));
+            printf("%10s %11s %10s %11s  ", fmt_dcount(st[i].count[0], st[i].count[1], b[0]),
+                   fmt_dbytes(st[i].bytes[0], st[i].bytes[1], b[1]), fmt_count(st[i].count[1], b[2]),
+                   fmt_bytes(st[i].bytes[1], b[3]));
             print_text(st[i].text);
             fputc('\n', stdout);
         }
@@ -348,9 +348,9 @@ int cmd_diff(int argc, char **argv)
         fputs(" -> ", stdout);
         print_text(a->path);
         printf("\nblocks %s -> %s (%s); reachable %s -> %s (%s); noise threshold %s\n", fmt_count(b->blocks, b1),
-               fmt_count(a->blocks, b2), fmt_scount((int64_t)(a->blocks - b->blocks), b3),
+               fmt_count(a->blocks, b2), fmt_dcount(b->blocks, a->blocks, b3),
                fmt_bytes(b->reachable_bytes, b4), fmt_bytes(a->reachable_bytes, b5),
-               fmt_sbytes((int64_t)(a->reachable_bytes - b->reachable_bytes), b6), fmt_bytes(noise, b7));
+               fmt_dbytes(b->reachable_bytes, a->reachable_bytes, b6), fmt_bytes(noise, b7));
     }
     if (!rc && (views & V_OWNER)) rc = view_owner(&c, &a->groups);
     if (!rc && (views & V_TYPE)) rc = view_type(&c, ty, nt);

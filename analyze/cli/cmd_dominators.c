@@ -6,6 +6,12 @@
  * (X)" line, and --depth limits the levels. From the super-root (all
  * roots), then the unreachable group's own tree (marked), or from --root
  * ADDR. Text or --json (nested). Iterative: an explicit stack of levels.
+ * Output is bounded by the rows shown, whatever --depth: indentation stops
+ * growing at INDENT_MAX levels (deeper rows say their depth), a chain of
+ * more than CHAIN_CUT levels with one shown child each is cut to one line
+ * saying how many levels were cut, and JSON nests at most JSON_SHOWN_MAX
+ * levels (the writer's limit; deeper children are counted in "more"). A
+ * 3,000-block list at --depth 3000 printed 9 MB, quadratic in the depth.
  * See docs/cli.md#dominators.
  */
 #include "cli/cli.h"
@@ -52,11 +58,16 @@ static int cmp_ret(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+#define INDENT_MAX 40u
+#define CHAIN_CUT 8u
+#define JSON_SHOWN_MAX ((JSON_MAX_DEPTH - 4) / 2) /* a node nests an object and its children's array */
+
 typedef struct level {
     uint32_t *kids; /* the shown children, sorted */
     uint32_t nk, pos;
     uint32_t more;  /* collapsed children */
     uint64_t more_bytes;
+    uint32_t depth; /* the real depth of the node whose children these are */
 } level;
 
 /* Fill a level with v's children: those >= min sorted, the rest counted. */
@@ -78,8 +89,9 @@ static bool open_level(const dom_ctx *c, level *L, uint32_t v, uint64_t min, boo
     return true;
 }
 
-/* A node: a line of text, or in JSON the opening of {"node": block, "children": [...], "more": ...}. */
-static void print_node(dom_ctx *c, uint32_t v, uint32_t depth, bool unreach)
+/* A node: a line of text, or in JSON the opening of {"node": block, "children": [...], "more": ...};
+ * `shown` levels of indentation (capped), `depth` levels below the top. */
+static void print_node(dom_ctx *c, uint32_t v, uint32_t shown, uint32_t depth, bool unreach)
 {
     const graph *g = c->g;
     char b1[32], b2[32];
@@ -90,7 +102,9 @@ static void print_node(dom_ctx *c, uint32_t v, uint32_t depth, bool unreach)
         return;
     }
     uint64_t sh = v < g->n ? graph_size(g, v) : 0;
-    printf("%12s %12s  %*s", fmt_bytes(g->retained[v], b1), fmt_bytes(sh, b2), 2 * (int)depth, "");
+    printf("%12s %12s  %*s", fmt_bytes(g->retained[v], b1), fmt_bytes(sh, b2),
+           2 * (int)(shown < INDENT_MAX ? shown : INDENT_MAX), "");
+    if (shown > INDENT_MAX || depth != shown) printf("[depth %u] ", depth);
     out_block(stdout, g, v);
     if (v >= g->n) {
         uint64_t cnt = v == GRAPH_SUPER(g) ? g->reach_count : g->unreach_count;
@@ -106,8 +120,57 @@ static void print_more(const dom_ctx *c, const level *L, uint32_t depth)
     char b1[32], b2[32];
     if (!L->more) return;
     if (c->o->json) return; /* reported in the node's "more" member */
-    printf("%12s %12s  %*s... %s more (%s)\n", "", "", 2 * (int)depth, "", fmt_count(L->more, b1),
-           fmt_bytes(L->more_bytes, b2));
+    printf("%12s %12s  %*s... %s more (%s)\n", "", "", 2 * (int)(depth < INDENT_MAX ? depth : INDENT_MAX), "",
+           fmt_count(L->more, b1), fmt_bytes(L->more_bytes, b2));
+}
+
+/* v's only child of at least `min` bytes (others below it may exist), or
+ * GRAPH_NONE when it has none or several. */
+static uint32_t only_child(const dom_ctx *c, uint32_t v, uint64_t min)
+{
+    uint32_t one = GRAPH_NONE;
+    for (uint32_t i = c->off[v]; i < c->off[v + 1]; i++) {
+        if (c->g->retained[c->kids[i]] < min) continue;
+        if (one != GRAPH_NONE) return GRAPH_NONE;
+        one = c->kids[i];
+    }
+    return one;
+}
+
+/* After v (real depth `depth`, `shown` levels indented) is printed and L
+ * opened with its children: if below it runs a chain of more than
+ * CHAIN_CUT levels of one shown child each (within --depth), say how many
+ * levels are cut and make the chain's last block v's only shown child. */
+static bool cut_chain(dom_ctx *c, level *L, uint32_t v, uint32_t depth, uint32_t maxd, uint64_t min,
+                      uint32_t shown)
+{
+    const graph *g = c->g;
+    uint32_t run = 0, u = v, first = GRAPH_NONE;
+    for (uint32_t w; depth + run < maxd && (w = only_child(c, u, min)) != GRAPH_NONE; u = w) {
+        if (first == GRAPH_NONE) first = w;
+        run++;
+    }
+    if (run <= CHAIN_CUT) return true;
+    /* run levels below v end at u: show u, cut the run - 1 above it */
+    char b1[32];
+    uint64_t addr = first < g->n ? graph_addr(g, first) : 0;
+    if (c->o->json) {
+        json_kv_object(&c->j, "cut", JSON_INLINE);
+        json_kv_u64(&c->j, "levels", run - 1);
+        json_kv_addr(&c->j, "from", addr);
+        json_end(&c->j);
+    } else {
+        printf("%12s %12s  %*s... %s levels cut: a chain of one block each (--root 0x%llx shows them)\n", "", "",
+               2 * (int)(shown < INDENT_MAX ? shown : INDENT_MAX), "", fmt_count(run - 1, b1),
+               (unsigned long long)addr);
+    }
+    free(L->kids);
+    memset(L, 0, sizeof *L);
+    if (!(L->kids = malloc(4))) return false;
+    L->kids[0] = u;
+    L->nk = 1;
+    L->depth = depth + run - 1; /* u's parent's depth */
+    return true;
 }
 
 static int print_tree(dom_ctx *c, uint32_t top, uint64_t min)
@@ -115,19 +178,38 @@ static int print_tree(dom_ctx *c, uint32_t top, uint64_t min)
     const graph *g = c->g;
     const bool json = c->o->json;
     bool unreach = top < g->n ? !graph_reachable(g, top) : top == GRAPH_UNREACH(g);
-    uint32_t maxd = c->o->depth > 100000 ? 100000 : (uint32_t)c->o->depth;
-    level *lv = calloc((size_t)maxd + 2, sizeof *lv);
+    uint32_t maxd = c->o->depth > UINT32_MAX - 2 ? UINT32_MAX - 2 : (uint32_t)c->o->depth;
+    /* the stack grows with the rows shown, not with --depth */
+    uint32_t cap = 64;
+    level *lv = calloc(cap, sizeof *lv);
     if (!lv) return -1;
-    print_node(c, top, 0, unreach);
+    print_node(c, top, 0, 0, unreach);
     uint32_t sp = 0;
-    if (!open_level(c, &lv[0], top, min, maxd > 0)) return -1;
+    if (!open_level(c, &lv[0], top, min, maxd > 0) || !cut_chain(c, &lv[0], top, 0, maxd, min, 1)) goto oom;
     for (;;) {
         level *L = &lv[sp];
         if (L->pos < L->nk) {
-            uint32_t w = L->kids[L->pos++];
+            uint32_t w = L->kids[L->pos++], d = L->depth + 1;
             if (json && L->pos == 1) json_kv_array(&c->j, "children", JSON_TIGHT);
-            print_node(c, w, sp + 1, unreach);
-            if (!open_level(c, &lv[sp + 1], w, min, sp + 1 < maxd)) return -1;
+            print_node(c, w, sp + 1, d, unreach);
+            if (sp + 2 >= cap) {
+                level *nl = realloc(lv, (size_t)cap * 2 * sizeof *lv);
+                if (!nl) goto oom;
+                lv = nl;
+                L = &lv[sp];
+                cap *= 2;
+            }
+            bool deeper = d < maxd;
+            if (!open_level(c, &lv[sp + 1], w, min, deeper)) goto oom;
+            level *K = &lv[sp + 1];
+            K->depth = d;
+            if (deeper && json && sp + 1 >= JSON_SHOWN_MAX) {
+                /* JSON nests at most JSON_SHOWN_MAX levels: deeper children are counted in "more" */
+                for (uint32_t k = 0; k < K->nk; k++) K->more++, K->more_bytes += g->retained[K->kids[k]];
+                K->nk = 0;
+            } else if (deeper && !cut_chain(c, K, w, d, maxd, min, sp + 2)) {
+                goto oom;
+            }
             sp++;
             continue;
         }
@@ -144,11 +226,16 @@ static int print_tree(dom_ctx *c, uint32_t top, uint64_t min)
             json_end(&c->j);
         }
         free(L->kids);
+        L->kids = NULL;
         if (sp == 0) break;
         sp--;
     }
     free(lv);
     return 0;
+oom:
+    for (uint32_t i = 0; i <= sp + 1 && i < cap; i++) free(lv[i].kids);
+    free(lv);
+    return -1;
 }
 
 int cmd_dominators(int argc, char **argv)

@@ -206,45 +206,49 @@ int cmd_graph(int argc, char **argv)
         graph_release(&g);
         return rc;
     }
+    /* The output goes through hs_outfile (O_EXCL|O_NOFOLLOW, 0600, atomic);
+     * for .svg, dot reads the DOT text from a second temporary file and
+     * writes into the output's own temporary file, never to the target. */
     bool to_stdout = strcmp(o.out, "-") == 0;
-    size_t tl = strlen(o.out) + 32;
-    char *tmp = malloc(tl);
-    if (!tmp) {
-        graph_release(&g);
-        return cli_error("'%s': out of memory", path);
-    }
-    snprintf(tmp, tl, "%s.tmp-%ld%s", o.out, (long)getpid(), svg ? ".dot" : "");
-    FILE *f = to_stdout ? stdout : fopen(tmp, "wb");
-    if (!f) {
-        int e = errno;
-        free(tmp);
-        graph_release(&g);
-        return cli_error("'%s': cannot write: %s", o.out, strerror(e));
+    hs_outfile *of = NULL, *dotf = NULL;
+    hs_error e;
+    FILE *f = stdout;
+    if (!to_stdout) {
+        hs_status st = hs_outfile_open(o.out, 0, 0, &of, &e);
+        if (st == HS_OK && svg) st = hs_outfile_open(o.out, 0, HS_OUTFILE_NO_FSYNC | HS_OUTFILE_NO_SWEEP, &dotf, &e);
+        if (st == HS_OK && !(f = hs_outfile_stream(svg ? dotf : of))) {
+            e = *hs_outfile_error(svg ? dotf : of);
+            st = HS_ERR_IO;
+        }
+        if (st != HS_OK) {
+            hs_outfile_discard(dotf);
+            hs_outfile_discard(of);
+            graph_release(&g);
+            return cli_error("%s", e.message);
+        }
     }
     int bad = write_dot(f, &g, v, referrers, (uint32_t)o.depth, (uint32_t)o.max);
-    int werr = ferror(f) ? (errno ? errno : EIO) : 0;
-    if (to_stdout) {
-        if (fflush(f) && !werr) werr = errno ? errno : EIO;
-    } else if (fclose(f) && !werr) {
-        werr = errno ? errno : EIO;
-    }
     int ret = HS_EXIT_OK;
-    if (bad) ret = cli_error("'%s': out of memory", path);
-    else if (werr) ret = cli_error("'%s': cannot write: %s", o.out, strerror(werr));
-    else if (svg) {
-        char *dargv[] = {"dot", "-Tsvg", "-o", (char *)o.out, tmp, NULL};
-        pid_t pid;
-        int st = 0;
-        int e = posix_spawnp(&pid, "dot", NULL, NULL, dargv, environ);
-        if (e) ret = cli_error("'%s': cannot run dot: %s", o.out, strerror(e));
-        else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-            ret = cli_error("'%s': dot failed (exit status %d)", o.out, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-        unlink(tmp);
-    } else if (!to_stdout && rename(tmp, o.out)) {
-        ret = cli_error("'%s': cannot write: %s", o.out, strerror(errno));
+    if (bad) {
+        ret = cli_error("'%s': out of memory", path);
+    } else if (svg) {
+        if (fflush(f) != 0 || ferror(f)) {
+            ret = cli_error("'%s': write failed: %s", o.out, strerror(errno ? errno : EIO));
+        } else {
+            char *dargv[] = {"dot", "-Tsvg", "-o", (char *)hs_outfile_temp_path(of),
+                             (char *)hs_outfile_temp_path(dotf), NULL};
+            pid_t pid;
+            int st = 0;
+            int en = posix_spawnp(&pid, "dot", NULL, NULL, dargv, environ);
+            if (en) ret = cli_error("'%s': cannot run dot: %s", o.out, strerror(en));
+            else if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+                ret = cli_error("'%s': dot failed (exit status %d)", o.out, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        }
     }
-    if (ret && !to_stdout) unlink(tmp);
-    free(tmp);
+    hs_outfile_discard(dotf);
+    if (ret) hs_outfile_discard(of);
+    else if (of && hs_outfile_commit(of, &e) != HS_OK) ret = cli_error("%s", e.message);
+    /* standard output is checked once, at exit (main.c) */
     graph_release(&g);
     return ret;
 }

@@ -39,7 +39,14 @@ int cmd_import(int argc, char **argv)
         return HS_EXIT_USAGE;
     }
     char err[V8_ERR_MAX];
-    if (v8_convert_file(args[0], o.out, err)) {
+    int st = v8_convert_file(args[0], o.out, err);
+    if (st == -2) {
+        fputs("heapsnap: ", stderr); /* the message names the output file */
+        out_text_safe(stderr, err, strlen(err));
+        fputc('\n', stderr);
+        return HS_EXIT_BAD_INPUT;
+    }
+    if (st) {
         fprintf(stderr, "heapsnap: '");
         out_text_safe(stderr, args[0], strlen(args[0]));
         fprintf(stderr, "': %s\n", err);

@@ -110,31 +110,28 @@ int cmd_report(int argc, char **argv)
         goto done;
     }
     bool to_stdout = strcmp(opt.out, "-") == 0;
-    char *tmp = NULL;
+    hs_outfile *of = NULL;
     FILE *f = stdout;
+    hs_error e;
     if (!to_stdout) {
-        size_t n = strlen(opt.out) + 32;
-        tmp = malloc(n);
-        if (tmp) snprintf(tmp, n, "%s.tmp-%ld", opt.out, (long)getpid());
-        if (!tmp || !(f = fopen(tmp, "wb"))) {
-            int e = errno;
-            free(tmp);
+        if (hs_outfile_open(opt.out, 0, 0, &of, &e) != HS_OK || !(f = hs_outfile_stream(of))) {
+            if (of) e = *hs_outfile_error(of);
+            hs_outfile_discard(of);
             report_tree_release(&t);
-            rc = cli_error("'%s': cannot write: %s", opt.out, strerror(e));
+            rc = cli_error("%s", e.message);
             goto done;
         }
     }
     data_args da = {path, g, &t, &o, opt.base ? &base : NULL};
     int bad = report_page_write(f, write_data, &da);
-    int werr = ferror(f) ? (errno ? errno : EIO) : 0;
-    if (!to_stdout && fclose(f) && !werr) werr = errno ? errno : EIO;
-    else if (to_stdout && fflush(f) && !werr) werr = errno ? errno : EIO;
     int ret = HS_EXIT_OK;
-    if (bad) ret = cli_error("'%s': out of memory", path);
-    else if (werr) ret = cli_error("'%s': cannot write: %s", opt.out, strerror(werr));
-    else if (!to_stdout && rename(tmp, opt.out)) ret = cli_error("'%s': cannot write: %s", opt.out, strerror(errno));
-    if (ret && tmp) unlink(tmp);
-    free(tmp);
+    if (bad) {
+        ret = cli_error("'%s': out of memory", path);
+        hs_outfile_discard(of);
+    } else if (of && hs_outfile_commit(of, &e) != HS_OK) {
+        ret = cli_error("%s", e.message); /* names the output; the temporary file is gone */
+    }
+    /* standard output is checked once, at exit (main.c) */
     report_tree_release(&t);
     rc = ret;
 done:

@@ -46,6 +46,14 @@ static bool use_utf8(bool ascii)
     return v && (strstr(v, "UTF-8") || strstr(v, "utf-8") || strstr(v, "UTF8") || strstr(v, "utf8"));
 }
 
+/* A rate as int64, saturated (a cast of an out-of-range double is undefined). */
+static int64_t d2i(double x)
+{
+    if (x >= 9223372036854775807.0) return INT64_MAX;
+    if (x <= -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)x;
+}
+
 static void sparkline(FILE *f, const int64_t *v, uint32_t n, bool utf8)
 {
     static const char *blocks[] = {"\u2581", "\u2582", "\u2583", "\u2584", "\u2585", "\u2586", "\u2587", "\u2588"};
@@ -165,8 +173,8 @@ static void print_report(const trend_options *opt, const diff_trend *t, char *co
             print_text(stdout, name ? name : "(not in the last snapshot)");
             fputs(" (", stdout);
             print_text(stdout, tn);
-            printf("): %s/step", fmt_sbytes((int64_t)per_step, b1));
-            if (seconds > 0) printf(", %s/s", fmt_sbytes((int64_t)((double)o->net / seconds), b2));
+            printf("): %s/step", fmt_sbytes(d2i(per_step), b1));
+            if (seconds > 0) printf(", %s/s", fmt_sbytes(d2i((double)o->net / seconds), b2));
             printf(", %s in %u of %u steps  ", fmt_sbytes(o->net, b3), o->grew, t->n - 1);
             sparkline(stdout, o->retained, t->n, utf8);
             fputc('\n', stdout);

@@ -4,9 +4,16 @@
  * summary} rows (git's commands[]), dispatch, top-level --help and
  * --version. Each subcommand lives in analyze/cmd_<name>.c and returns the
  * exit status: 0 success, 1 bad input, 2 usage error. See docs/cli.md.
+ * Also the two process-wide rules: SIGXFSZ is ignored, so a file past
+ * `ulimit -f` is an EFBIG write error that the command reports (and whose
+ * temporary file it removes) instead of a kill; and standard output is
+ * checked at exit, so a full disk or /dev/full is exit 1 with one line.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "cli/cli.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 typedef struct command {
@@ -43,7 +50,38 @@ static void usage(FILE *out)
                  "Exit status: 0 success, 1 bad input, 2 usage error.\n");
 }
 
+static int dispatch(int argc, char **argv);
+
+/* Flush and close standard output; a failure turns success into exit 1
+ * with one line (git's run_builtin check). The reason is known only when
+ * the failing write is this last flush: stdio does not keep the errno of
+ * an earlier one. */
+static int check_stdout(int rc)
+{
+    errno = 0;
+    int failed = fflush(stdout) != 0;
+    int e = failed ? errno : 0;
+    failed |= ferror(stdout) != 0;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    if (!failed) return rc;
+    if (rc == HS_EXIT_OK) {
+        if (e) fprintf(stderr, "heapsnap: write error on standard output: %s\n", strerror(e));
+        else fprintf(stderr, "heapsnap: write error on standard output\n");
+        rc = HS_EXIT_BAD_INPUT;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    return check_stdout(dispatch(argc, argv));
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);

@@ -34,6 +34,25 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* Checked arithmetic on the dump's numbers (issue 19): after - before of two
+ * unsigned totals, and a sum of such differences, saturated at the int64
+ * range, so the sign is always right (a signed cast turned growth past 2^63
+ * into shrinking); magnitudes past 2^63 - 1 are capped there. Exact
+ * differences are printed from the two totals (out.h: fmt_dbytes). */
+static inline int64_t diff_sub(uint64_t after, uint64_t before)
+{
+    if (after >= before) return after - before > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)(after - before);
+    return before - after > (uint64_t)INT64_MAX ? INT64_MIN : -(int64_t)(before - after);
+}
+static inline int64_t diff_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b) return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b) return INT64_MIN;
+    return a + b;
+}
+static inline int64_t diff_neg(int64_t a) { return a == INT64_MIN ? INT64_MAX : -a; }
+static inline int64_t diff_i64(uint64_t v) { return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v; }
+
 /* What diff_snap_build() keeps. */
 #define DIFF_KEEP_GRAPH 0x1u /* the graph, sig[], order[] (for reporting, new-object clusters) */
 #define DIFF_KEYS 0x2u       /* keys[]: sorted identity keys of every block */

@@ -54,9 +54,9 @@ int diff_groups_merge(diff_gtab *after, const diff_gtab *before)
 static int cmp_types(const void *pa, const void *pb)
 {
     const diff_type *a = pa, *b = pb;
-    int64_t da = (int64_t)(a->shallow[1] - a->shallow[0]), db = (int64_t)(b->shallow[1] - b->shallow[0]);
+    int64_t da = diff_sub(a->shallow[1], a->shallow[0]), db = diff_sub(b->shallow[1], b->shallow[0]);
     if (da != db) return da > db ? -1 : 1;
-    int64_t ca = (int64_t)(a->count[1] - a->count[0]), cb = (int64_t)(b->count[1] - b->count[0]);
+    int64_t ca = diff_sub(a->count[1], a->count[0]), cb = diff_sub(b->count[1], b->count[0]);
     if (ca != cb) return ca > cb ? -1 : 1;
     return strcmp(a->name, b->name);
 }
@@ -140,9 +140,9 @@ diff_type *diff_types_merge(const diff_snap *before, const diff_snap *after, uin
 static int cmp_sites(const void *pa, const void *pb)
 {
     const diff_site *a = pa, *b = pb;
-    int64_t da = (int64_t)(a->bytes[1] - a->bytes[0]), db = (int64_t)(b->bytes[1] - b->bytes[0]);
+    int64_t da = diff_sub(a->bytes[1], a->bytes[0]), db = diff_sub(b->bytes[1], b->bytes[0]);
     if (da != db) return da > db ? -1 : 1;
-    int64_t ca = (int64_t)(a->count[1] - a->count[0]), cb = (int64_t)(b->count[1] - b->count[0]);
+    int64_t ca = diff_sub(a->count[1], a->count[0]), cb = diff_sub(b->count[1], b->count[0]);
     if (ca != cb) return ca > cb ? -1 : 1;
     return strcmp(a->text, b->text);
 }
@@ -166,7 +166,7 @@ diff_site *diff_sites_merge(const diff_snap *before, const diff_snap *after, uin
 
 /* ---- owners ---- */
 static bool stable(const diff_group *g) { return g->count[0] == g->count[1] && g->count[0] > 0; }
-static int64_t delta(const diff_group *g) { return (int64_t)(g->retained[1] - g->retained[0]); }
+static int64_t delta(const diff_group *g) { return diff_sub(g->retained[1], g->retained[0]); }
 
 static int cmp_owners(const void *pa, const void *pb)
 {
@@ -203,7 +203,8 @@ diff_owner *diff_owners(const diff_gtab *t, uint64_t threshold, uint32_t max, ui
         own[i] = rep[i] ? delta(g) : 0;
     }
     for (uint32_t i = 0; i < t->n; i++)
-        if (rep[i] && t->v[i].parent != GRAPH_NONE) own[t->v[i].parent] -= delta(&t->v[i]);
+        if (rep[i] && t->v[i].parent != GRAPH_NONE)
+            own[t->v[i].parent] = diff_add(own[t->v[i].parent], diff_neg(delta(&t->v[i])));
     uint32_t n = 0;
     for (uint32_t i = 0; i < t->n; i++)
         if (rep[i] && own[i] > 0 && (uint64_t)own[i] >= threshold) n++;
@@ -236,7 +237,7 @@ diff_owner *diff_owners(const diff_gtab *t, uint64_t threshold, uint32_t max, ui
             rows = nr;
             rcap *= 2;
         }
-        rows[nrows++] = (entry_row){slot[g->parent], g->type_hash, (int64_t)(g->count[1] - g->count[0]), delta(g)};
+        rows[nrows++] = (entry_row){slot[g->parent], g->type_hash, diff_sub(g->count[1], g->count[0]), delta(g)};
     }
     qsort(rows, nrows, sizeof *rows, cmp_rows);
     int64_t best_bytes = 0;
@@ -244,10 +245,10 @@ diff_owner *diff_owners(const diff_gtab *t, uint64_t threshold, uint32_t max, ui
         size_t b = a;
         int64_t c = 0, by = 0;
         while (b < nrows && rows[b].owner == rows[a].owner && rows[b].type_hash == rows[a].type_hash)
-            c += rows[b].count, by += rows[b].bytes, b++;
+            c = diff_add(c, rows[b].count), by = diff_add(by, rows[b].bytes), b++;
         diff_owner *o = &out[rows[a].owner];
         bool first = a == 0 || rows[a - 1].owner != rows[a].owner;
-        o->children_added += c;
+        o->children_added = diff_add(o->children_added, c);
         /* the type with the largest change in members; ties: more bytes */
         if (first || c > o->entries || (c == o->entries && by > best_bytes)) {
             o->entries = c;

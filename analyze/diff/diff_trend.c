@@ -117,7 +117,7 @@ static void fill_entries(diff_trend *t, const diff_gtab *own, uint32_t snap, uin
         diff_trend_owner *o = trend_find(t, g->parent_sig);
         if (!o || o->dead || !o->entries_type || o->entries_type != g->type_hash) continue;
         if (only_first != UINT32_MAX && o->first != only_first) continue;
-        o->entries[snap] += (int64_t)g->count[0];
+        o->entries[snap] = diff_add(o->entries[snap], diff_i64(g->count[0]));
     }
 }
 
@@ -158,8 +158,8 @@ static int trend_step(diff_trend *t, uint32_t k, diff_gtab *cur, const diff_gtab
             continue;
         }
         const diff_group *g = diff_gtab_find(cur, o->sig);
-        if (g && g->count[0]) o->retained[k] = (int64_t)g->retained[0];
-        if (g && g->count[1]) o->retained[k + 1] = (int64_t)g->retained[1];
+        if (g && g->count[0]) o->retained[k] = diff_i64(g->retained[0]);
+        if (g && g->count[1]) o->retained[k + 1] = diff_i64(g->retained[1]);
     }
     free(listed);
     /* late starters: their figures before step k from the early tables */
@@ -167,7 +167,7 @@ static int trend_step(diff_trend *t, uint32_t k, diff_gtab *cur, const diff_gtab
         for (uint32_t j = 0; j < k; j++) {
             for (uint32_t i = before; i < t->no; i++) {
                 const diff_group *g = diff_gtab_find(&early[j], t->o[i].sig);
-                if (!t->o[i].dead && g && g->count[0]) t->o[i].retained[j] = (int64_t)g->retained[0];
+                if (!t->o[i].dead && g && g->count[0]) t->o[i].retained[j] = diff_i64(g->retained[0]);
             }
             fill_entries(t, &early[j], j, k);
         }
@@ -240,10 +240,11 @@ int diff_trend_build(diff_trend *t, char *const *paths, uint32_t n, uint64_t noi
         if (w->dead || w->grew < t->need) continue;
         w->net = 0;
         for (uint32_t k = 0; k + 1 < t->n; k++) {
-            if (w->growth[k]) w->net += w->growth[k];
+            /* checked: retained figures are >= 0 (saturated by diff_i64), sums saturate */
+            if (w->growth[k]) w->net = diff_add(w->net, w->growth[k]);
             else if (w->retained[k] != DIFF_TREND_UNKNOWN && w->retained[k + 1] != DIFF_TREND_UNKNOWN &&
                      w->retained[k + 1] < w->retained[k])
-                w->net += w->retained[k + 1] - w->retained[k];
+                w->net = diff_add(w->net, w->retained[k + 1] - w->retained[k]);
         }
         if (w->net > 0 && (uint64_t)w->net >= t->thr) t->rank[t->nrank++] = w;
     }
@@ -252,8 +253,9 @@ int diff_trend_build(diff_trend *t, char *const *paths, uint32_t n, uint64_t noi
     bool timed = true;
     for (uint32_t i = 0; i < t->n; i++)
         if (!t->time_us[i]) timed = false;
+    /* the span of two int64 times fits in uint64: the subtraction is exact mod 2^64 and the later is larger */
     if (timed && t->time_us[t->n - 1] > t->time_us[0])
-        t->seconds = (double)(t->time_us[t->n - 1] - t->time_us[0]) / 1e6;
+        t->seconds = (double)((uint64_t)t->time_us[t->n - 1] - (uint64_t)t->time_us[0]) / 1e6;
     rc = 0;
 done:
     gtab_release(&prev);

@@ -194,6 +194,16 @@ static inline bool graph_reachable(const graph *g, uint32_t v)
 /* "module.Name" of a type into buf (truncated to cap); "<type N>" when the
  * reader (may be NULL) has no such type (graph_names.c). */
 const char *graph_type_name(const hs_reader *r, uint32_t type_id, char *buf, size_t cap);
+/* Names are C strings inside the analyzer, but a dump's names are counted
+ * bytes and may hold a NUL. graph_name_put() copies `len` bytes of `s` into
+ * buf (at most cap - 1, NUL-terminated, never splitting the pair) with each
+ * NUL carried as the two bytes C0 80 — never valid UTF-8, and the reader
+ * accepts only valid UTF-8, so it cannot be confused with a real name — and
+ * returns the bytes written. out_text_safe() prints the pair as \x00 and
+ * out_json_string() as \u0000, the same as a NUL given with its length. */
+#define GRAPH_NUL_0 0xC0
+#define GRAPH_NUL_1 0x80
+size_t graph_name_put(char *buf, size_t cap, const char *s, size_t len);
 
 /* ---- building (graph_csr.c) ---- */
 typedef struct graph_builder graph_builder;

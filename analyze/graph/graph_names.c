@@ -2,12 +2,32 @@
 /*
  * analyze/graph/graph_names.c — graph_type_name(): the display name of a
  * type, "module.Name" (or "Name" without a module), from the reader's type
- * and string tables; "<type N>" when the type is unknown. Names keep their
- * bytes as the dump has them: printing escapes them (out/out_text.c).
+ * and string tables; "<type N>" when the type is unknown; and
+ * graph_name_put(), which copies a counted name into a C string with each
+ * NUL carried as C0 80. Names keep their bytes as the dump has them
+ * otherwise: printing escapes them (out/out_text.c).
  */
 #include "graph/graph.h"
 
 #include <stdio.h>
+
+size_t graph_name_put(char *buf, size_t cap, const char *s, size_t len)
+{
+    size_t o = 0;
+    if (!cap) return 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i]) {
+            if (o + 1 >= cap) break;
+            buf[o++] = s[i];
+        } else {
+            if (o + 2 >= cap) break;
+            buf[o++] = (char)GRAPH_NUL_0;
+            buf[o++] = (char)GRAPH_NUL_1;
+        }
+    }
+    buf[o] = 0;
+    return o;
+}
 
 const char *graph_type_name(const hs_reader *r, uint32_t type_id, char *buf, size_t cap)
 {
@@ -16,11 +36,16 @@ const char *graph_type_name(const hs_reader *r, uint32_t type_id, char *buf, siz
         snprintf(buf, cap, "<type %u>", type_id);
         return buf;
     }
-    size_t nlen = 0, mlen = 0;
+    size_t nlen = 0, mlen = 0, o = 0;
     const char *name = hs_reader_string(r, t->name, &nlen);
     const char *mod = t->module == HS_NONE ? NULL : hs_reader_string(r, t->module, &mlen);
     if (!name) name = "", nlen = 0;
-    if (mod && mlen) snprintf(buf, cap, "%.*s.%.*s", (int)mlen, mod, (int)nlen, name);
-    else snprintf(buf, cap, "%.*s", (int)nlen, name);
+    if (!cap) return buf;
+    if (mod && mlen) {
+        o = graph_name_put(buf, cap, mod, mlen);
+        if (o + 1 < cap) buf[o++] = '.';
+        buf[o] = 0;
+    }
+    graph_name_put(buf + o, cap - o, name, nlen);
     return buf;
 }

@@ -28,6 +28,11 @@ const char *fmt_bytes(uint64_t n, char buf[32]);  /* "1.5 MiB" */
 const char *fmt_count(uint64_t n, char buf[32]);  /* "1,234,567" */
 const char *fmt_sbytes(int64_t n, char buf[32]);  /* "+1.50 MiB" / "-24 B" / "0 B" */
 const char *fmt_scount(int64_t n, char buf[32]);  /* "+1,234" */
+/* after - before of two unsigned totals, exactly (a sign and a magnitude,
+ * never a signed cast that turns 0 -> 2^64-1 into "-1 B"). */
+const char *fmt_dbytes(uint64_t before, uint64_t after, char buf[32]); /* "+16.0 EiB" */
+const char *fmt_dcount(uint64_t before, uint64_t after, char buf[32]); /* "-3" */
+void out_json_delta(FILE *f, uint64_t before, uint64_t after);         /* a JSON integer, -2^64+1 .. 2^64-1 */
 /* A JSON string literal: quotes, escapes, and '<', '>', '&' as \u escapes
  * (safe inside the report's <script>). */
 void out_json_string(FILE *f, const char *s, size_t len);

@@ -28,7 +28,9 @@ void out_diff_ba_json(json_writer *j, const char *key, uint64_t before, uint64_t
     json_kv_object(j, key, JSON_INLINE);
     json_kv_u64(j, "before", before);
     json_kv_u64(j, "after", after);
-    json_kv_i64(j, "delta", (int64_t)(after - before));
+    json_key(j, "delta"); /* exact: a sign and a 64-bit magnitude */
+    out_json_delta(json_raw_begin(j), before, after);
+    json_raw_end(j);
     json_end(j);
 }
 

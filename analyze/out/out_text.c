@@ -56,7 +56,10 @@ void out_json_string(FILE *f, const char *s, size_t len)
         default:
             /* control characters, and '<' '>' '&' so the JSON is safe to embed in HTML */
             if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') fprintf(f, "\\u%04x", c);
-            else fputc(c, f);
+            else if (c == GRAPH_NUL_0 && i + 1 < len && (unsigned char)s[i + 1] == GRAPH_NUL_1) {
+                fputs("\\u0000", f); /* a NUL carried in a C string (graph_name_put) */
+                i++;
+            } else fputc(c, f);
         }
     }
     fputc('"', f);
@@ -67,7 +70,10 @@ void out_text_safe(FILE *f, const char *s, size_t len)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c < 0x20 || c == 0x7f) fprintf(f, "\\x%02x", c);
-        else fputc(c, f);
+        else if (c == GRAPH_NUL_0 && i + 1 < len && (unsigned char)s[i + 1] == GRAPH_NUL_1) {
+            fputs("\\x00", f); /* a NUL carried in a C string (graph_name_put) */
+            i++;
+        } else fputc(c, f);
     }
 }
 
@@ -77,6 +83,28 @@ const char *fmt_sbytes(int64_t n, char buf[32])
     buf[0] = n > 0 ? '+' : '-';
     fmt_bytes(m, buf + (n != 0));
     return buf;
+}
+
+const char *fmt_dbytes(uint64_t before, uint64_t after, char buf[32])
+{
+    uint64_t m = after >= before ? after - before : before - after;
+    buf[0] = after > before ? '+' : '-';
+    fmt_bytes(m, buf + (m != 0));
+    return buf;
+}
+
+const char *fmt_dcount(uint64_t before, uint64_t after, char buf[32])
+{
+    uint64_t m = after >= before ? after - before : before - after;
+    buf[0] = after > before ? '+' : '-';
+    fmt_count(m, buf + (m != 0));
+    return buf;
+}
+
+void out_json_delta(FILE *f, uint64_t before, uint64_t after)
+{
+    if (after >= before) fprintf(f, "%llu", (unsigned long long)(after - before));
+    else fprintf(f, "-%llu", (unsigned long long)(before - after));
 }
 
 const char *fmt_scount(int64_t n, char buf[32])

@@ -40,8 +40,7 @@ static void types_json(json_writer *j, const report_base *b, const diff_type *ty
     uint32_t shown = 0;
     json_array_begin(j, JSON_TIGHT);
     for (uint32_t i = 0; i < nt && shown < b->rows; i++) {
-        int64_t d = (int64_t)(ty[i].shallow[1] - ty[i].shallow[0]);
-        if (d <= 0 || (uint64_t)d < b->noise) continue;
+        if (ty[i].shallow[1] <= ty[i].shallow[0] || ty[i].shallow[1] - ty[i].shallow[0] < b->noise) continue;
         shown++;
         out_diff_type_json(j, &ty[i]);
     }

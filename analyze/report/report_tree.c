@@ -212,8 +212,12 @@ static graph_status tree_labels(const graph *g, const report_tree *t, report_str
             } else if (lt == HS_LABEL_STRING) {
                 size_t len = 0;
                 const char *s = g->reader ? hs_reader_string(g->reader, graph_label(g, e), &len) : NULL;
-                n = s ? snprintf(buf, sizeof buf, ".%.*s", (int)(len > 400 ? 400 : len), s)
-                      : snprintf(buf, sizeof buf, ".<string %u>", graph_label(g, e));
+                if (s) {
+                    buf[0] = '.';
+                    n = 1 + (int)graph_name_put(buf + 1, sizeof buf - 1, s, len > 400 ? 400 : len);
+                } else {
+                    n = snprintf(buf, sizeof buf, ".<string %u>", graph_label(g, e));
+                }
             } else {
                 continue;
             }
@@ -228,8 +232,12 @@ static graph_status tree_labels(const graph *g, const report_tree *t, report_str
         size_t len = 0;
         const char *name = rt->name == HS_NONE || !g->reader ? NULL : hs_reader_string(g->reader, rt->name, &len);
         const char *kn = out_root_kind_name(rt->kind);
-        int n = name ? snprintf(buf, sizeof buf, "%s root '%.*s'", kn, (int)(len > 400 ? 400 : len), name)
-                     : snprintf(buf, sizeof buf, "%s root", kn);
+        int n = snprintf(buf, sizeof buf, name ? "%s root '" : "%s root", kn);
+        if (name) {
+            n += (int)graph_name_put(buf + n, sizeof buf - (size_t)n - 1, name, len > 400 ? 400 : len);
+            buf[n++] = '\'';
+            buf[n] = 0;
+        }
         if ((label[w] = report_strs_add(strs, buf, (size_t)n)) == GRAPH_NONE) return GRAPH_ERR_NOMEM;
     }
     return GRAPH_OK;

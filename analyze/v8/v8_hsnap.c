@@ -2,9 +2,9 @@
 /*
  * analyze/v8/v8_hsnap.c — v8_encode(), v8_convert_file():
  * turn a read V8 heap snapshot (v8_read.c) into the .hsnap record stream
- * through the codec's encoder (formats/hs_format.h), and a small atomic
- * file sink (temp file beside the target, fsync, rename, fsync the
- * directory — Redis' rdbSave). Mapping: node → block (address = V8 id,
+ * through the codec's encoder (formats/hs_format.h), written through the
+ * codec's atomic private output file (hs_outfile: O_EXCL|O_NOFOLLOW temp
+ * file beside the target, 0600, fsync, rename, fsync the directory). Mapping: node → block (address = V8 id,
  * size = self_size, type "object Foo" / "closure bar" / "string"), edge →
  * reference (label: property/context name or element index; kind from
  * v8_map_kinds), synthetic root → the one root, allocation trace and
@@ -15,6 +15,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "v8/v8_read.h"
+
+#include "graph/graph.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +47,29 @@ static char *join(const v8_names *n)
             goto out;                                                                                          \
         }                                                                                                      \
     } while (0)
+
+/* A V8 string or type name into the .hsnap string table: the analyzer
+ * carries a NUL of the JSON (\u0000) as C0 80 (graph_name_put); the file
+ * gets the NUL back, counted. */
+static hs_status encode_name(hs_encoder *e, const char *s, size_t len, uint32_t *id)
+{
+    const char *c = memchr(s, GRAPH_NUL_0, len);
+    if (!c || (size_t)(c - s) + 1 >= len) return hs_encoder_string(e, s, len, id);
+    char *copy = malloc(len ? len : 1);
+    if (!copy) return HS_ERR_NOMEM;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)s[i] == GRAPH_NUL_0 && i + 1 < len && (unsigned char)s[i + 1] == GRAPH_NUL_1) {
+            copy[o++] = 0;
+            i++;
+        } else {
+            copy[o++] = s[i];
+        }
+    }
+    hs_status st = hs_encoder_string(e, copy, o, id);
+    free(copy);
+    return st;
+}
 
 int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const v8_sites *sites,
               const uint8_t *kind, const uint32_t *orphans, uint32_t norphans, bool names_only, hs_sink_fn sink,
@@ -85,7 +110,7 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
         if (sm->remap[i] == UINT32_MAX) continue;
         const char *str = s->sbuf + s->soff[i];
         uint32_t id;
-        ENC(hs_encoder_string(e, str, strlen(str), &id));
+        ENC(encode_name(e, str, strlen(str), &id));
         if (id != sm->remap[i]) {
             snprintf(err, V8_ERR_MAX, "writing .hsnap: string ids out of step");
             goto out;
@@ -98,7 +123,7 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
         size_t len = v8_type_name(s, t->first[i], tname, sizeof tname);
         hs_type ty = {0, HS_NONE, 0};
         uint32_t tid;
-        ENC(hs_encoder_string(e, tname, len, &ty.name));
+        ENC(encode_name(e, tname, len, &ty.name));
         ENC(hs_encoder_type(e, &ty, &tid));
         if (tid != i) {
             snprintf(err, V8_ERR_MAX, "writing .hsnap: type ids out of step");
@@ -194,64 +219,25 @@ out:
     return rc;
 }
 
-/* ---- a file sink ---- */
-static hs_status file_sink(void *ud, const void *data, size_t len)
-{
-    return fwrite(data, 1, len, (FILE *)ud) == len ? HS_OK : HS_ERR_IO;
-}
-
-static int encode_to(v8_snapshot *s, FILE *f, const char *tmp, char err[V8_ERR_MAX])
-{
-    if (encode_all(s, file_sink, f, err)) return -1;
-    if (fflush(f) || fsync(fileno(f))) {
-        snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 int v8_convert_file(const char *in, const char *out, char err[V8_ERR_MAX])
 {
     v8_snapshot s;
     if (v8_read_file_ex(in, &s, V8_READ_SITES, err)) return -1;
-    size_t n = strlen(out) + 32;
-    char *tmp = malloc(n);
-    if (!tmp) {
-        v8_snapshot_release(&s);
-        snprintf(err, V8_ERR_MAX, "out of memory");
-        return -1;
-    }
-    snprintf(tmp, n, "%s.tmp-%ld", out, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    int rc = -1;
-    if (!f) {
-        snprintf(err, V8_ERR_MAX, "cannot create '%s': %s", tmp, strerror(errno));
+    hs_outfile *f;
+    hs_error e;
+    int rc = -2;
+    if (hs_outfile_open(out, 0, 0, &f, &e) != HS_OK) {
+        snprintf(err, V8_ERR_MAX, "%s", e.message);
+    } else if (encode_all(&s, hs_outfile_write, f, err)) {
+        const hs_error *we = hs_outfile_error(f); /* the write failed, or the input did not map */
+        if (we) snprintf(err, V8_ERR_MAX, "%s", we->message);
+        else rc = -1;
+        hs_outfile_discard(f);
+    } else if (hs_outfile_commit(f, &e) != HS_OK) {
+        snprintf(err, V8_ERR_MAX, "%s", e.message);
     } else {
-        rc = encode_to(&s, f, tmp, err);
-        if (fclose(f) && !rc) {
-            snprintf(err, V8_ERR_MAX, "cannot write '%s': %s", tmp, strerror(errno));
-            rc = -1;
-        }
-        if (!rc && rename(tmp, out)) {
-            snprintf(err, V8_ERR_MAX, "cannot rename to '%s': %s", out, strerror(errno));
-            rc = -1;
-        }
-        if (rc) unlink(tmp);
+        rc = 0;
     }
-    if (!rc) { /* make the rename durable */
-        char *dir = strdup(out);
-        if (dir) {
-            char *slash = strrchr(dir, '/');
-            if (slash) slash[slash == dir ? 1 : 0] = 0;
-            int fd = open(slash ? dir : ".", O_RDONLY);
-            if (fd >= 0) {
-                (void)fsync(fd);
-                close(fd);
-            }
-            free(dir);
-        }
-    }
-    free(tmp);
     v8_snapshot_release(&s);
     return rc;
 }

@@ -7,6 +7,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "v8/v8_json.h"
 
+#include "graph/graph.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +92,33 @@ static int jr_hex4(jr *r, unsigned *out)
     return 0;
 }
 
-/* A JSON string, decoded into b (NULL: skipped). */
-int jr_string(jr *r, sbuf *b)
+/* Append up to what `max` leaves room for. */
+static int sb_put_max(sbuf *b, const void *d, size_t n, size_t max)
 {
+    if (b->n >= max) return 0;
+    return sb_put(b, d, n < max - b->n ? n : max - b->n);
+}
+
+/* Drop a character cut in two by `max` at the end of b. */
+static void sb_trim_utf8(sbuf *b)
+{
+    size_t j = b->n, back = 0;
+    while (j > 0 && back < 3 && ((unsigned char)b->p[j - 1] & 0xC0) == 0x80) j--, back++;
+    if (!j) return;
+    unsigned char lead = (unsigned char)b->p[j - 1];
+    size_t len = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (j - 1 + len > b->n) {
+        b->n = j - 1;
+        b->p[b->n] = 0;
+    }
+}
+
+int jr_string(jr *r, sbuf *b) { return jr_string_max(r, b, SIZE_MAX); }
+
+/* A JSON string, decoded into b (NULL: skipped), at most `max` bytes kept. */
+int jr_string_max(jr *r, sbuf *b, size_t max)
+{
+    bool cut = false;
     if (jr_expect(r, '"', "a string")) return -1;
     if (b) {
         b->n = 0;
@@ -102,11 +128,15 @@ int jr_string(jr *r, sbuf *b)
         /* copy a run of plain bytes straight from the buffer */
         size_t start = r->pos;
         while (r->pos < r->len && r->buf[r->pos] != '"' && r->buf[r->pos] != '\\' && r->buf[r->pos] >= 0x20) r->pos++;
-        if (b && r->pos > start && sb_put(b, r->buf + start, r->pos - start)) return jr_fail(r, "out of memory");
+        if (b && r->pos > start) {
+            if (b->n + (r->pos - start) > max) cut = true;
+            if (sb_put_max(b, r->buf + start, r->pos - start, max)) return jr_fail(r, "out of memory");
+        }
         int c = jr_peek(r);
         if (c < 0) return jr_fail(r, "truncated JSON: end of file inside a string");
         if (c == '"') {
             r->pos++;
+            if (b && cut) sb_trim_utf8(b);
             return 0;
         }
         if (c < 0x20) return jr_fail(r, "bad JSON: control character in a string");
@@ -136,7 +166,8 @@ int jr_string(jr *r, sbuf *b)
             }
             unsigned char o[4];
             size_t n;
-            if (u < 0x80) o[0] = (unsigned char)u, n = 1;
+            if (u == 0) o[0] = GRAPH_NUL_0, o[1] = GRAPH_NUL_1, n = 2; /* a NUL, carried (graph_name_put) */
+            else if (u < 0x80) o[0] = (unsigned char)u, n = 1;
             else if (u < 0x800) o[0] = (unsigned char)(0xC0 | u >> 6), o[1] = (unsigned char)(0x80 | (u & 0x3F)), n = 2;
             else if (u < 0x10000)
                 o[0] = (unsigned char)(0xE0 | u >> 12), o[1] = (unsigned char)(0x80 | (u >> 6 & 0x3F)),
@@ -144,13 +175,15 @@ int jr_string(jr *r, sbuf *b)
             else
                 o[0] = (unsigned char)(0xF0 | u >> 18), o[1] = (unsigned char)(0x80 | (u >> 12 & 0x3F)),
                 o[2] = (unsigned char)(0x80 | (u >> 6 & 0x3F)), o[3] = (unsigned char)(0x80 | (u & 0x3F)), n = 4;
-            if (b && sb_put(b, o, n)) return jr_fail(r, "out of memory");
+            if (b && b->n + n > max) cut = true;
+            if (b && sb_put_max(b, o, n, max)) return jr_fail(r, "out of memory");
             continue;
         }
         case -1: return jr_fail(r, "truncated JSON: end of file inside a string");
         default: return jr_fail(r, "bad JSON: bad escape in a string");
         }
-        if (b && sb_put(b, &ch, 1)) return jr_fail(r, "out of memory");
+        if (b && b->n + 1 > max) cut = true;
+        if (b && sb_put_max(b, &ch, 1, max)) return jr_fail(r, "out of memory");
     }
 }
 

@@ -73,6 +73,9 @@ int jr_fail_at(jr *r, uint64_t at, const char *fmt, ...) __attribute__((format(p
 int jr_expect(jr *r, int want, const char *what);
 /* A JSON string, decoded into b (NULL: skipped). */
 int jr_string(jr *r, sbuf *b);
+/* The same, keeping at most `max` bytes of it (cut at a character
+ * boundary); the rest is read and dropped, so memory stays at `max`. */
+int jr_string_max(jr *r, sbuf *b, size_t max);
 /* A non-negative integer. */
 int jr_uint(jr *r, uint64_t *out);
 /* Skip one value of any shape. */

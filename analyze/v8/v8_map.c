@@ -16,17 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* V8 node types whose name is a value (string contents, a number, a regexp
- * source), not a class: the type is the V8 type alone. */
-static bool plain_type(const char *t)
-{
-    static const char *const plain[] = {"string", "concatenated string", "sliced string", "number",
-                                        "heap number", "symbol", "bigint", "regexp"};
-    for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
-        if (!strcmp(t, plain[i])) return true;
-    return false;
-}
-
 void v8_types_release(v8_types *t)
 {
     free(t->node_type);
@@ -38,7 +27,7 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
 {
     memset(t, 0, sizeof *t);
     bool plain[256] = {0};
-    for (uint32_t i = 0; i < s->node_types.n && i < 256; i++) plain[i] = plain_type(s->node_types.v[i]);
+    for (uint32_t i = 0; i < s->node_types.n && i < 256; i++) plain[i] = v8_type_is_value(s->node_types.v[i]);
     size_t n = 0, fcap = 256;
     graph_map map = {0};
     t->node_type = malloc(((size_t)s->node_count + 1) * sizeof *t->node_type);
@@ -74,7 +63,7 @@ nomem:
 size_t v8_type_name(const v8_snapshot *s, uint32_t node, char *buf, size_t cap)
 {
     const char *vt = s->node_types.v[s->ntype[node]];
-    const char *nm = plain_type(vt) ? "" : s->sbuf + s->soff[s->nname[node]];
+    const char *nm = v8_type_is_value(vt) ? "" : s->sbuf + s->soff[s->nname[node]];
     int len = snprintf(buf, cap, "%s%s%s", vt, *nm ? " " : "", nm);
     return len < 0 ? 0 : (size_t)len < cap ? (size_t)len : cap - 1;
 }

@@ -130,6 +130,12 @@ typedef struct v8_parse {
     int l_node, l_script, l_line; /* location field positions */
     uint64_t tinfos_at, ttree_at, locs_at;
     size_t ticap, tncap, lcap;
+    /* duplicate node ids: none while ids only increase (the usual V8 order);
+     * after the first that does not, a set of node indexes keyed by id */
+    bool ids_unsorted;
+    uint64_t last_id;
+    uint32_t *idset; /* node + 1, 0 = empty */
+    uint32_t idset_cap, idset_n;
 } v8_parse;
 
 static int parse_meta(v8_parse *p)
@@ -270,6 +276,64 @@ static size_t planned(const v8_parse *p, uint64_t have_count, uint32_t fields)
     return (size_t)want;
 }
 
+static uint32_t id_slot(uint64_t id, uint32_t cap) { return (uint32_t)((id * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1); }
+
+/* Add `node` (whose id is already stored) to the id set; the node already
+ * holding its id, or UINT32_MAX. Grows the set (capacity a power of two,
+ * at most half full); -1 in *nomem when that fails. */
+static uint32_t idset_add(v8_parse *p, uint32_t node, int *nomem)
+{
+    const uint64_t *nid = p->s->nid;
+    if ((uint64_t)(p->idset_n + 1) * 2 > p->idset_cap) {
+        uint32_t cap = p->idset_cap ? p->idset_cap * 2 : 1024;
+        uint32_t *t = cap ? calloc(cap, sizeof *t) : NULL;
+        if (!t) {
+            *nomem = -1;
+            return UINT32_MAX;
+        }
+        for (uint32_t i = 0; i < p->idset_cap; i++) {
+            if (!p->idset[i]) continue;
+            uint32_t k = id_slot(nid[p->idset[i] - 1], cap);
+            while (t[k]) k = (k + 1) & (cap - 1);
+            t[k] = p->idset[i];
+        }
+        free(p->idset);
+        p->idset = t;
+        p->idset_cap = cap;
+    }
+    uint32_t k = id_slot(nid[node], p->idset_cap);
+    while (p->idset[k]) {
+        if (nid[p->idset[k] - 1] == nid[node]) return p->idset[k] - 1;
+        k = (k + 1) & (p->idset_cap - 1);
+    }
+    p->idset[k] = node + 1;
+    p->idset_n++;
+    return UINT32_MAX;
+}
+
+/* Node ids must be unique (they become block addresses): checked as the
+ * nodes arrive, so the error names the byte of the second id. */
+static int check_node_id(v8_parse *p, uint32_t node, uint64_t at)
+{
+    uint64_t id = p->s->nid[node];
+    if (!p->ids_unsorted) {
+        if (node == 0 || id > p->last_id) {
+            p->last_id = id;
+            return 0;
+        }
+        p->ids_unsorted = true; /* index the strictly increasing prefix: no duplicates in it */
+        int nomem = 0;
+        for (uint32_t i = 0; i < node && !nomem; i++) (void)idset_add(p, i, &nomem);
+        if (nomem) return jr_fail(&p->r, "out of memory");
+    }
+    int nomem = 0;
+    uint32_t other = idset_add(p, node, &nomem);
+    if (nomem) return jr_fail(&p->r, "out of memory");
+    if (other != UINT32_MAX)
+        return jr_fail_at(&p->r, at, "duplicate node id %llu (nodes %u and %u)", (unsigned long long)id, other, node);
+    return 0;
+}
+
 /* Store one complete node record (vals[0..nf-1]); at[] are the values' offsets. */
 static inline int put_node(v8_parse *p, uint32_t node, const uint64_t *vals, const uint64_t *at)
 {
@@ -284,6 +348,7 @@ static inline int put_node(v8_parse *p, uint32_t node, const uint64_t *vals, con
     s->ntype[node] = (uint8_t)t;
     s->nname[node] = (uint32_t)nm;
     s->nid[node] = vals[p->f_id];
+    if (check_node_id(p, node, at[p->f_id])) return -1;
     s->nsize[node] = vals[p->f_size];
     s->first[node] = (uint32_t)ec; /* made a prefix sum once the edges are read */
     if (p->f_trace >= 0 && vals[p->f_trace] && put_trace_id(p, node, vals[p->f_trace], at[p->f_trace])) return -1;
@@ -466,6 +531,9 @@ static int parse_nodes(v8_parse *p)
         return jr_fail(r, "snapshot.node_count is %llu but the nodes array holds %u nodes", (unsigned long long)s->meta_node_count, node);
     if (!node) return jr_fail(r, "the nodes array is empty (no synthetic root)");
     p->have_nodes = true;
+    free(p->idset); /* the id check is done: before the edges allocate */
+    p->idset = NULL;
+    p->idset_cap = p->idset_n = 0;
     return 0;
 }
 
@@ -501,14 +569,67 @@ static int parse_edges(v8_parse *p)
     return 0;
 }
 
+/* Which strings the snapshot uses, when the strings come after everything
+ * that refers to them (V8 writes them last): names of nodes whose name is
+ * not a value, edge names, trace function names and script names. NULL
+ * (keep all) when not known yet, or on out of memory. Indexes past what
+ * the file could hold are left to check_indexes. */
+static uint8_t *used_strings(v8_parse *p, uint64_t *nbits)
+{
+    const v8_snapshot *s = p->s;
+    if (!p->have_nodes || !p->have_edges || !p->file_size) return NULL;
+    if ((p->flags & V8_READ_SITES) && p->tif.n && !p->have_tinfos) return NULL;
+    uint64_t n = p->file_size / 3 + 1; /* "", is three bytes */
+    uint8_t *u = calloc((size_t)(n / 8 + 1), 1);
+    if (!u) return NULL;
+    bool value[256] = {0};
+    for (uint32_t i = 0; i < s->node_types.n && i < 256; i++) value[i] = v8_type_is_value(s->node_types.v[i]);
+#define USE(i) do { uint64_t i_ = (i); if (i_ < n) u[i_ >> 3] |= (uint8_t)(1u << (i_ & 7)); } while (0)
+    for (uint32_t v = 0; v < s->node_count; v++)
+        if (!value[s->ntype[v]]) USE(s->nname[v]);
+    for (uint32_t e = 0; e < s->edge_count; e++)
+        if (!v8_edge_is_index(s, e)) USE(s->ename[e]);
+    for (uint32_t i = 0; i < s->ntrace_infos; i++) {
+        USE(s->trace_infos[i].name);
+        USE(s->trace_infos[i].script_name);
+    }
+#undef USE
+    *nbits = n;
+    return u;
+}
+
 static int parse_strings(v8_parse *p)
 {
     jr *r = &p->r;
     v8_snapshot *s = p->s;
     sbuf arena = {0};
+    uint64_t nbits = 0;
+    uint8_t *used = used_strings(p, &nbits);
     int k = jr_open(r, '[', "'[' (strings)");
+    if (k > 0 && sb_put(&arena, "", 1)) k = jr_fail(r, "out of memory"); /* offset 0: every string not kept */
     while (k > 0) {
-        if (jr_string(r, &p->tmp)) break;
+        uint64_t i = s->nstrings;
+        if (used && (i >= nbits || !(used[i >> 3] & (1u << (i & 7))))) {
+            if (jr_string(r, NULL)) break; /* nothing refers to it: read, not kept */
+            if (s->nstrings >= V8_MAX_COUNT) {
+                jr_fail(r, "too many strings");
+                break;
+            }
+            if (s->nstrings + 1 > p->socap) {
+                size_t cap = p->socap ? p->socap * 2 : 1024;
+                uint64_t *q = realloc(s->soff, cap * sizeof *q);
+                if (!q) {
+                    jr_fail(r, "out of memory");
+                    break;
+                }
+                s->soff = q;
+                p->socap = cap;
+            }
+            s->soff[s->nstrings++] = 0;
+            k = jr_more(r, ']');
+            continue;
+        }
+        if (jr_string_max(r, &p->tmp, V8_STRING_MAX)) break;
         if (s->nstrings >= V8_MAX_COUNT) {
             jr_fail(r, "too many strings");
             break;
@@ -530,6 +651,7 @@ static int parse_strings(v8_parse *p)
         }
         k = jr_more(r, ']');
     }
+    free(used);
     s->sbuf = arena.p;
     if (r->failed || k < 0) return -1;
     p->have_strings = true;
@@ -822,6 +944,15 @@ void v8_snapshot_release(v8_snapshot *s)
     memset(s, 0, sizeof *s);
 }
 
+bool v8_type_is_value(const char *t)
+{
+    static const char *const value[] = {"string", "concatenated string", "sliced string", "number",
+                                        "heap number", "symbol", "bigint", "regexp"};
+    for (size_t i = 0; i < sizeof value / sizeof value[0]; i++)
+        if (!strcmp(t, value[i])) return true;
+    return false;
+}
+
 bool v8_edge_is_index(const v8_snapshot *s, uint32_t e)
 {
     uint8_t c = s->edge_class[s->etype[e]];
@@ -931,6 +1062,7 @@ int v8_read_stream_ex(FILE *f, v8_snapshot *s, unsigned flags, char err[V8_ERR_M
 out:
     free(p.r.buf);
     free(p.tmp.p);
+    free(p.idset);
     typelists_free(&p.ntl);
     typelists_free(&p.etl);
     names_free(&p.tif);

@@ -120,6 +120,13 @@ int v8_read_stream_ex(FILE *f, v8_snapshot *s /* OUT */, unsigned flags, char er
 
 /* Element and hidden edges carry an index, the others a string index. */
 bool v8_edge_is_index(const v8_snapshot *s, uint32_t e);
+/* V8 node types whose name is a value (string contents, a number, a regexp
+ * source), not a class: the type is the V8 type alone, and the reader does
+ * not keep those names when the strings come after the nodes. */
+bool v8_type_is_value(const char *type_name);
+/* Longest V8 string the reader keeps; longer names are cut (at a character
+ * boundary), so memory follows the graph, not the longest string. */
+#define V8_STRING_MAX (1u << 20)
 
 /* ---- the mapping (v8_map.c) ---- */
 
@@ -248,8 +255,10 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
               const uint8_t *kind, const uint32_t *orphans, uint32_t norphans, bool names_only, hs_sink_fn sink,
               void *sink_ud, char err[V8_ERR_MAX]);
 
-/* Read `in` (a .heapsnapshot) and write `out` (.hsnap) atomically: a temp
- * file beside it, fsync, rename. Returns 0, or -1 with a one-line message. */
+/* Read `in` (a .heapsnapshot) and write `out` (.hsnap) through hs_outfile
+ * (atomic, 0600, links never followed). Returns 0; -1 when `in` is bad, or
+ * -2 when `out` cannot be written (the message then names `out`, and
+ * nothing is left at `out` or beside it), each with a one-line message. */
 int v8_convert_file(const char *in, const char *out, char err[V8_ERR_MAX]);
 
 #endif /* HS_V8_READ_H */

@@ -402,7 +402,7 @@ int main(int argc, char **argv)
         }
         free(zeros);
         b = frame(&s, 1, 0, 0);
-        bad("bomb", &b, HS_ERR_LIMIT, "decompressed size exceeds 250 times the compressed size");
+        bad("bomb", &b, HS_ERR_LIMIT, "skipped data exceeds 250 times the compressed size");
     }
 
     /* found by review: a frame without its content checksum */

@@ -17,10 +17,40 @@
   var T = D.tree, S = D.strs;
 
   // ---- helpers ----
+  // What a name from the dump may cost on the page: TEXT_MAX characters.
+  // Longer text is cut, with a button that shows the whole of it in a
+  // scrolling block (a 20,000-character name used to stop the page: long
+  // unbreakable words under overflow-wrap make layout quadratic).
+  var TEXT_MAX = 200;
+  function cutAt(s) { // TEXT_MAX, or one less so as not to split a surrogate pair
+    var c = s.charCodeAt(TEXT_MAX - 1);
+    return c >= 0xD800 && c < 0xDC00 ? TEXT_MAX - 1 : TEXT_MAX;
+  }
+  function short(s) { return s.length > TEXT_MAX ? s.slice(0, cutAt(s)) + '\u2026' : s; }
+  function setText(e, s) {
+    if (s.length <= TEXT_MAX) { e.textContent = s; return; }
+    if (e.tagName === 'BUTTON' || e.tagName === 'OPTION') { e.textContent = short(s); return; }
+    var k = cutAt(s);
+    e.textContent = s.slice(0, k);
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'link cut';
+    b.textContent = '\u2026 ' + count(s.length - k) + ' more characters';
+    b.addEventListener('click', function (ev) {
+      ev.stopPropagation();
+      var f = document.createElement('span');
+      f.className = 'full';
+      f.textContent = s;
+      e.textContent = '';
+      e.appendChild(f);
+    });
+    e.appendChild(document.createTextNode(' '));
+    e.appendChild(b);
+  }
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (text !== undefined && text !== null) setText(e, String(text));
     return e;
   }
   function add(parent) {
@@ -436,7 +466,7 @@
         ctx.fillRect(r.x, y + ROW - 4, Math.max(r.w - 1, 0.5), 3);
       }
       if (r.w > 36) {
-        var text = (growOf[r.node] >= 0 ? sbytes(G.owners[growOf[r.node]].growth) + ' ' : '') + nodeType(r.node) + ' ' + bytes(T.r[r.node]);
+        var text = (growOf[r.node] >= 0 ? sbytes(G.owners[growOf[r.node]].growth) + ' ' : '') + short(nodeType(r.node)) + ' ' + bytes(T.r[r.node]);
         ctx.save();
         ctx.beginPath();
         ctx.rect(r.x + 3, y, r.w - 6, ROW);

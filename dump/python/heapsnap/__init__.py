@@ -70,7 +70,9 @@ def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=T
 
 
 def _expand(template, n):
-    return template.format(pid=os.getpid(), n=n, time=time.strftime("%Y%m%d-%H%M%S"))
+    from .postmortem import fill_template  # only {pid}, {n}, {time}: never str.format
+
+    return fill_template(template, pid=os.getpid(), n=n, time=time.strftime("%Y%m%d-%H%M%S"))
 
 
 def dump_on_signal(signum, path_template="heapsnap-{pid}-{n}.hsnap", **options):

@@ -20,6 +20,7 @@ with the end tag ``partial=out-of-memory`` instead of failing.
 """
 
 import os
+import re
 import sys
 import threading
 import time
@@ -68,10 +69,34 @@ def parse_size(v):
     return n
 
 
+_TEMPLATE_PART = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+def fill_template(template, **fields):
+    """`template` with each {name} replaced by str(fields[name]) and {{, }}
+    as literal braces. Only the names given are fields: no attribute, index
+    or format spec, so {pid.__class__} is an error, not an evaluation (as
+    str.format would do it)."""
+
+    def part(m):
+        t = m.group(0)
+        if t in ("{{", "}}"):
+            return t[0]
+        name = m.group(1)
+        if name is None:
+            raise ValueError("heapsnap: unmatched %r in path template %r" % (t, template))
+        if name not in fields:
+            raise ValueError("heapsnap: unknown field {%s} in path template %r (fields: %s)"
+                             % (name, template, ", ".join("{%s}" % f for f in fields)))
+        return str(fields[name])
+
+    return _TEMPLATE_PART.sub(part, template)
+
+
 def expand(template, n, trigger):
     """The path for dump number `n`: {pid}, {n}, {time} (YYYYmmdd-HHMMSS)
     and {trigger} filled in."""
-    return template.format(pid=os.getpid(), n=n, time=time.strftime("%Y%m%d-%H%M%S"), trigger=trigger)
+    return fill_template(template, pid=os.getpid(), n=n, time=time.strftime("%Y%m%d-%H%M%S"), trigger=trigger)
 
 
 def _say(quiet, msg):
