@@ -109,7 +109,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     }
     module_state *ms = PyModule_GetState(module);
     PyInterpreterState *interp = PyInterpreterState_Get();
-    if (ms->busy || interp->gc.collecting) {
+    if (ms->busy || hspy_cpy_gc_collecting(interp)) {
         Py_DECREF(pathb);
         PyErr_SetString(PyExc_RuntimeError,
                         "heapsnap: cannot dump during a garbage collection or another dump");
@@ -215,7 +215,9 @@ static int hs_exec(PyObject *module)
     if (!cls) return -1;
     ms->subtype_traverse = ((PyTypeObject *)cls)->tp_traverse;
     Py_DECREF(cls);
-    if (Py_Version >> 16 != PY_VERSION_HEX >> 16) {
+    char built[16];
+    snprintf(built, sizeof built, "%d.%d.", PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    if (strncmp(Py_GetVersion(), built, strlen(built)) != 0) {
         PyErr_Format(PyExc_ImportError, "heapsnap._heapsnap was built for CPython %d.%d, this is %s",
                      PY_MAJOR_VERSION, PY_MINOR_VERSION, Py_GetVersion());
         return -1;
@@ -249,7 +251,7 @@ static void hs_free(void *module)
 }
 
 static struct PyModuleDef hs_module = {
-    PyModuleDef_HEAD_INIT, "heapsnap._heapsnap", "C heap walker of heapsnap (CPython 3.11).",
+    PyModuleDef_HEAD_INIT, "heapsnap._heapsnap", "C heap walker of heapsnap (CPython " PY_VERSION ").",
     sizeof(module_state), hs_methods, hs_slots, NULL, NULL, hs_free,
 };
 
