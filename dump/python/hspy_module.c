@@ -201,7 +201,7 @@ static int hs_exec(PyObject *module)
     module_state *ms = PyModule_GetState(module);
     PyObject *s = PyUnicode_InternFromString("__sizeof__");
     if (!s) return -1;
-    PyObject *m = PyDict_GetItemWithError(PyBaseObject_Type.tp_dict, s);
+    PyObject *m = PyDict_GetItemWithError(hspy_cpy_type_dict(&PyBaseObject_Type), s);
     Py_DECREF(s);
     if (!m || !Py_IS_TYPE(m, &PyMethodDescr_Type)) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ImportError, "heapsnap: object.__sizeof__ not found");
