@@ -19,6 +19,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <frameobject.h> /* PyFrame_Type: not in Python.h on 3.10 */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -52,6 +53,10 @@ typedef struct hspy_named {
     PyObject *obj;
 } hspy_named;
 #define HSPY_NAMED_MAX 40 /* enough for every list below */
+
+/* Once, at module exec (Python objects may be made here): learn what the
+ * layer must find out from a live interpreter. 0, or -1 with an exception. */
+int hspy_cpy_init(void);
 
 /* ---- GC and the interpreter ---- */
 /* The heads of the GC lists to walk (generations, then permanent); returns
@@ -93,7 +98,7 @@ typedef struct hspy_frame {
     PyCodeObject *code;
     PyObject *func, *locals, *globals, *builtins, *frame_obj;
     PyObject *const *localsplus; /* locals, cells and free variables, then the value stack */
-    int nlocals;          /* slots of localsplus named by hspy_cpy_code_localnames */
+    int nlocals;          /* slots of localsplus named by hspy_cpy_code_localname */
     int nstack;           /* value-stack slots known to be exact (0 when not known) */
     int line;             /* line being run, or the first line */
 } hspy_frame;
@@ -116,9 +121,12 @@ size_t hspy_cpy_frameobj_refs(PyObject *frame, hspy_named *out /* OUT */, size_t
 /* ---- code objects ---- */
 /* The references a code object holds, named as its Python attributes. */
 size_t hspy_cpy_code_refs(PyCodeObject *co, hspy_named *out /* OUT */, size_t cap);
-/* Names of the localsplus slots (a tuple; locals, cells, free variables)
- * and where the free variables start in it; NULL if unknown. */
-PyObject *hspy_cpy_code_localnames(PyCodeObject *co, Py_ssize_t *nlocals /* OUT */, Py_ssize_t *free_start /* OUT */);
+/* The name of local slot i (locals, then cells, then free variables: the
+ * localsplus order) and of free variable i (a closure tuple's cell i);
+ * NULL if out of range. */
+PyObject *hspy_cpy_code_localname(PyCodeObject *co, Py_ssize_t i);
+PyObject *hspy_cpy_code_freename(PyCodeObject *co, Py_ssize_t i);
+Py_ssize_t hspy_cpy_code_nfree(PyCodeObject *co);
 PyObject *hspy_cpy_code_qualname(PyCodeObject *co);
 
 /* ---- types and instances ---- */

@@ -222,6 +222,7 @@ static int hs_exec(PyObject *module)
                      PY_MAJOR_VERSION, PY_MINOR_VERSION, Py_GetVersion());
         return -1;
     }
+    if (hspy_cpy_init() < 0) return -1;
     if (PyModule_AddStringConstant(module, "FORMAT_LIB_VERSION", HS_LIB_VERSION_STRING) < 0) return -1;
     return 0;
 }

@@ -42,6 +42,8 @@ _Static_assert(_PyGC_PREV_MASK_FINALIZED == HSPY_GC_FINALIZED && _PyGC_PREV_SHIF
 
 /* ---- GC and the interpreter ---- */
 
+int hspy_cpy_init(void) { return 0; }
+
 int hspy_cpy_gc_lists(PyInterpreterState *in, hspy_gc **heads, int cap)
 {
     int n = 0;
@@ -225,12 +227,18 @@ size_t hspy_cpy_code_refs(PyCodeObject *co, hspy_named *out, size_t cap)
     return k;
 }
 
-PyObject *hspy_cpy_code_localnames(PyCodeObject *co, Py_ssize_t *nlocals, Py_ssize_t *free_start)
+PyObject *hspy_cpy_code_localname(PyCodeObject *co, Py_ssize_t i)
 {
-    *nlocals = co->co_nlocalsplus;
-    *free_start = co->co_nlocalsplus - co->co_nfreevars;
-    return co->co_localsplusnames;
+    PyObject *names = co->co_localsplusnames;
+    return names && PyTuple_Check(names) && i >= 0 && i < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, i) : NULL;
 }
+
+PyObject *hspy_cpy_code_freename(PyCodeObject *co, Py_ssize_t i)
+{
+    return i >= 0 && i < co->co_nfreevars ? hspy_cpy_code_localname(co, co->co_nlocalsplus - co->co_nfreevars + i) : NULL;
+}
+
+Py_ssize_t hspy_cpy_code_nfree(PyCodeObject *co) { return co->co_nfreevars; }
 
 PyObject *hspy_cpy_code_qualname(PyCodeObject *co) { return co->co_qualname; }
 

@@ -68,13 +68,9 @@ static void frame_block(hspy_dump *d, const hspy_frame *f, const char *thread)
     named(d, a, f->frame_obj, "frame_obj");
     hspy_ref_obj(d, a, f->globals, HS_REF_OTHER, hspy_intern(d, "f_globals")); /* borrowed */
     hspy_ref_obj(d, a, f->builtins, HS_REF_OTHER, hspy_intern(d, "f_builtins"));
-    Py_ssize_t nl = 0, fs = 0;
-    PyObject *names = hspy_cpy_code_localnames(f->code, &nl, &fs);
     for (int i = 0; i < f->nlocals; i++) {
         PyObject *v = f->localsplus[i];
-        if (!v) continue;
-        uint32_t sid = names && i < PyTuple_GET_SIZE(names) ? hspy_label_sid(d, PyTuple_GET_ITEM(names, i)) : HS_NONE;
-        hspy_ref_obj(d, a, v, HS_REF_STRONG, sid);
+        if (v) hspy_ref_obj(d, a, v, HS_REF_STRONG, hspy_label_sid(d, hspy_cpy_code_localname(f->code, i)));
     }
     /* the value stack, where the family file knows it to be exact */
     for (int i = 0; i < f->nstack; i++)

@@ -79,15 +79,11 @@ static void cand_s(hspy_dump *d, PyObject *o, const char *name)
 /* Locals of a frame, by variable name (cells and free variables included). */
 static void cand_frame_locals(hspy_dump *d, const hspy_frame *f)
 {
-    Py_ssize_t nl = 0, fs = 0;
-    PyObject *names = f->code ? hspy_cpy_code_localnames(f->code, &nl, &fs) : NULL;
-    if (!names || !PyTuple_Check(names)) return;
-    int n = f->nlocals;
-    if (n > (int)PyTuple_GET_SIZE(names)) n = (int)PyTuple_GET_SIZE(names);
+    if (!f->code) return;
     d->cursor = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < f->nlocals; i++) {
         PyObject *v = f->localsplus[i];
-        if (v) cand(d, v, LBL_STR(hspy_label_sid(d, PyTuple_GET_ITEM(names, i))));
+        if (v) cand(d, v, LBL_STR(hspy_label_sid(d, hspy_cpy_code_localname(f->code, i))));
     }
 }
 
@@ -339,17 +335,11 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(o); i++) hspy_ref_obj_index(d, a, PyList_GET_ITEM(o, i), (uint64_t)i);
         break;
     case HK_TUPLE: {
-        PyObject *fv = NULL;
-        Py_ssize_t base = 0;
-        Py_ssize_t nl = 0;
-        if (names && (fv = hspy_cpy_code_localnames(names, &nl, &base)) && PyTuple_Check(fv)) {
-            if (base < 0 || base + PyTuple_GET_SIZE(o) > PyTuple_GET_SIZE(fv)) fv = NULL;
-        } else {
-            fv = NULL;
-        }
+        /* a closure tuple: its cells are named by the code's free variables */
+        int named = names && hspy_cpy_code_nfree(names) == PyTuple_GET_SIZE(o);
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); i++) {
             PyObject *item = PyTuple_GET_ITEM(o, i);
-            if (fv) hspy_ref_obj(d, a, item, HS_REF_STRONG, hspy_label_sid(d, PyTuple_GET_ITEM(fv, base + i)));
+            if (named) hspy_ref_obj(d, a, item, HS_REF_STRONG, hspy_label_sid(d, hspy_cpy_code_freename(names, i)));
             else hspy_ref_obj_index(d, a, item, (uint64_t)i);
         }
         break;
