@@ -124,6 +124,10 @@ typedef struct hspy_dump {
     /* label cache: str object -> string id or HS_NONE (direct mapped) */
     uintptr_t *lc_key;
     uint32_t *lc_sid;
+    /* names from C (literals, member names): char pointer -> string id
+     * (direct mapped; the strings do not move while the GIL is held) */
+    const char *nc_key[256];
+    uint32_t nc_sid[256];
     /* closures: closure tuple -> code object; deferred cell tuples */
     hspy_map closures;
     PyObject **deferred;
@@ -164,8 +168,17 @@ void hspy_types_release(hspy_dump *d);
 int hspy_emit_init(hspy_dump *d);
 void hspy_nomem(hspy_dump *d);
 /* Note a reference to `o`: count it if strong, queue `o` if untracked and
- * new (tracked objects are all met on the GC lists). */
-void hspy_seen(hspy_dump *d, PyObject *o, int strong);
+ * new (tracked objects are all met on the GC lists, and count in their GC
+ * header: the fast path, inline). */
+void hspy_seen_untracked(hspy_dump *d, PyObject *o, int strong);
+static inline void hspy_seen(hspy_dump *d, PyObject *o, int strong)
+{
+    if (hspy_is_tracked(o)) {
+        if (strong) HSPY_GC(o)->prev += (uintptr_t)1 << HSPY_GC_SHIFT;
+        return;
+    }
+    hspy_seen_untracked(d, o, strong);
+}
 /* Write the edge from -> to with a label in the HSPY_LBL_ encoding. */
 void hspy_write_ref(hspy_dump *d, uint64_t from, PyObject *to, hs_ref_kind kind, uint64_t label);
 /* hspy_seen + hspy_write_ref: a reference counted towards the target's
@@ -175,6 +188,8 @@ void hspy_ref_obj_index(hspy_dump *d, uint64_t from, PyObject *to, uint64_t inde
 /* Strong references from a list of named fields. */
 void hspy_ref_named(hspy_dump *d, uint64_t from, const hspy_named *f, size_t n);
 uint32_t hspy_label_sid(hspy_dump *d, PyObject *str);
+/* The string id of a C name: `s` must not change during the dump (a
+ * literal, a PyMemberDef name); ids are cached by pointer. */
 uint32_t hspy_intern(hspy_dump *d, const char *s);
 
 /* hspy_walk.c */

@@ -36,12 +36,8 @@ static void push(hspy_dump *d, PyObject *o)
     d->stack[d->nstack++] = o;
 }
 
-void hspy_seen(hspy_dump *d, PyObject *o, int strong)
+void hspy_seen_untracked(hspy_dump *d, PyObject *o, int strong)
 {
-    if (hspy_is_tracked(o)) {
-        if (strong) HSPY_GC(o)->prev += (uintptr_t)1 << HSPY_GC_SHIFT;
-        return;
-    }
     if (d->nomem) return; /* the walk is ending; do not retry a failed growth per reference */
     int r = hspy_set_add(&d->set, o, strong);
     if (r < 0) hspy_nomem(d);
@@ -50,9 +46,14 @@ void hspy_seen(hspy_dump *d, PyObject *o, int strong)
 
 uint32_t hspy_intern(hspy_dump *d, const char *s)
 {
+    size_t i = ((uintptr_t)s >> 3) & 255;
+    if (d->nc_key[i] == s) return d->nc_sid[i];
     uint32_t sid = HS_NONE;
     HSPY_W(d, hs_writer_intern(d->w, s, strlen(s), &sid));
-    return d->st == HS_OK ? sid : HS_NONE;
+    if (d->st != HS_OK) return HS_NONE;
+    d->nc_key[i] = s;
+    d->nc_sid[i] = sid;
+    return sid;
 }
 
 /* The label a str may carry (docs/python.md#privacy): by default only an

@@ -95,12 +95,18 @@ static int user_tags(PyObject *dict, hs_tag *tags /* OUT */, size_t *n /* OUT */
 
 static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"path", "values", "tracebacks", "collect", "level", "fsync", "tags", "partial_ok", NULL};
+    static char *kwlist[] = {"path", "values", "tracebacks", "collect", "level", "fsync", "tags", "partial_ok",
+                             "threads", NULL};
     PyObject *pathb = NULL, *tagdict = NULL;
-    int values = 0, tracebacks = 0, collect = 0, level = 3, fsync = 1, partial_ok = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|$pppipOp", kwlist + 0, PyUnicode_FSConverter, &pathb, &values,
-                                     &tracebacks, &collect, &level, &fsync, &tagdict, &partial_ok))
+    int values = 0, tracebacks = 0, collect = 0, level = 3, fsync = 1, partial_ok = 0, threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|$pppipOpi", kwlist + 0, PyUnicode_FSConverter, &pathb, &values,
+                                     &tracebacks, &collect, &level, &fsync, &tagdict, &partial_ok, &threads))
         return NULL;
+    if (threads < 0 || threads > 8) {
+        Py_DECREF(pathb);
+        PyErr_SetString(PyExc_ValueError, "heapsnap: threads must be 0 to 8");
+        return NULL;
+    }
     hs_tag tags[2 + HSPY_MAX_USER_TAGS] = {{"values", values ? "on" : "off"}, {"tracebacks", tracebacks ? "on" : "off"}};
     size_t nuser = 0;
     if (user_tags(tagdict, tags + 2, &nuser) < 0) {
@@ -122,7 +128,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     char *sp = strchr(runtime, ' ');
     if (sp && (sp = strchr(sp + 1, ' '))) *sp = 0;
     hs_writer_options opt = {.producer = "heapsnap-python", .runtime = runtime, .tags = tags, .ntags = 2 + nuser,
-                             .level = level, .no_fsync = !fsync};
+                             .level = level, .no_fsync = !fsync, .threads = threads};
     hspy_dump d;
     memset(&d, 0, sizeof d);
     hs_error err;
@@ -230,7 +236,7 @@ static int hs_exec(PyObject *module)
 static PyMethodDef hs_methods[] = {
     {"dump", (PyCFunction)(void (*)(void))hs_dump, METH_VARARGS | METH_KEYWORDS,
      "dump(path, *, values=False, tracebacks=False, collect=False, level=3, fsync=True, tags=None,\n"
-     "     partial_ok=False) -> dict\n\n"
+     "     partial_ok=False, threads=0) -> dict\n\n"
      "Write a .hsnap snapshot of every live object of this interpreter. See heapsnap.dump()."},
     {"reserve", (PyCFunction)(void (*)(void))hspy_py_reserve, METH_VARARGS | METH_KEYWORDS,
      "reserve(nbytes=None) -> int\n\n"

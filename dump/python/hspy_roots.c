@@ -136,13 +136,14 @@ int hspy_is_runtime_object(hspy_dump *d, PyObject *o, const char **why)
 void hspy_root_external(hspy_dump *d, PyObject *o, uint64_t found)
 {
     const char *why;
-    if (hspy_is_runtime_object(d, o, &why)) return;
     uint64_t rc = (uint64_t)Py_REFCNT(o);
+    if (rc == found) return; /* the usual case: every reference accounted for */
+    if (hspy_is_runtime_object(d, o, &why)) return;
     if (rc > found) {
         HSPY_W(d, hs_writer_add_root(d->w, (uint64_t)(uintptr_t)o, HS_ROOT_EXTERNAL, NULL, rc - found));
         d->nroots++;
         d->nexternal++;
-    } else if (rc < found) {
+    } else {
         d->novercount++;
     }
 }
