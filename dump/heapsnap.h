@@ -48,6 +48,7 @@ typedef struct hs_writer_options {
     size_t ntags;
     int level;                    /* zstd level, default 3 */
     int no_fsync;                 /* skip fsync (tests, scratch files) */
+    int threads;                  /* zstd worker threads; default 0: compress on the calling thread */
 } hs_writer_options;
 
 /* Open a snapshot to be written at `path`. On failure *out is NULL and, if

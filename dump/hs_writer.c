@@ -182,7 +182,7 @@ static hs_status writer_new(const hs_writer_options *opt, hs_sink_fn sink, void 
                         (o.hostname && !w->opt.hostname)))
         st = HS_ERR_NOMEM;
     if (st == HS_OK) {
-        hs_encoder_options eo = {.level = o.level};
+        hs_encoder_options eo = {.level = o.level, .threads = o.threads};
         st = hs_encoder_new(&eo, sink, ud, &w->enc);
     }
     if (st != HS_OK) {

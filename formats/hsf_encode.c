@@ -180,8 +180,13 @@ hs_status hs_encoder_new(const hs_encoder_options *opt, hs_sink_fn sink, void *s
     int level = opt && opt->level ? opt->level : 3;
     size_t r = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel, level);
     if (!ZSTD_isError(r)) r = ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 1);
-    if (!ZSTD_isError(r) && opt && opt->threads > 0)
-        (void)ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_nbWorkers, opt->threads); /* optional */
+    if (!ZSTD_isError(r) && opt && opt->threads > 0) {
+        /* optional (a libzstd without threads compresses inline); 1 MiB jobs
+         * keep the workers' buffers near 4 MiB instead of ~26 at the level's
+         * default job size */
+        if (!ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_nbWorkers, opt->threads)))
+            (void)ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_jobSize, 1 << 20);
+    }
     if (ZSTD_isError(r)) {
         hs_encoder_free(e);
         return HS_ERR_ARG;

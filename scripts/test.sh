@@ -39,6 +39,46 @@ run_suite "release" build-ci "${py[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite "asan+ubsan" build-ci-asan -DHS_SANITIZE=ON -DHS_BENCH=OFF "${py[@]}"
 
+# ---- The Python writer on every supported CPython (docs/python.md#versions) ----
+# Debian's python3 ran in the two suites above. Here each supported family
+# (3.10-3.13) found under `pyenv root`/versions gets a small build of its
+# own (-DHS_PYTHON=ON -DPython3_EXECUTABLE=…; only the extension, the
+# analyzer and hsjson) and runs the python suite there (ctest -L python).
+# A family with no interpreter on this machine, or no pyenv at all, is
+# named in the summary as not tested: never a silent pass.
+py_families=(3.10 3.11 3.12 3.13)
+py_ran=() py_missing=()
+py_suite() { # family, interpreter
+  local fam=$1 exe=$2 dir=build-ci-py${1/./}
+  echo "== python $fam: $exe ($($exe -c 'import sys; print(sys.version.split()[0])' 2>&1))"
+  if ! cmake -S . -B "$dir" -G Ninja -DHS_WERROR=ON -DHS_BENCH=OFF -DHS_PYTHON=ON -DPython3_EXECUTABLE="$exe" \
+        >"$dir.configure.log" 2>&1; then
+    cat "$dir.configure.log"; failed=$((failed+1)); py_ran+=("$fam:configure-failed"); return
+  fi
+  if ! cmake --build "$dir" -j "$jobs" --target hs_python_ext heapsnap_cli hsjson >"$dir.build.log" 2>&1; then
+    tail -50 "$dir.build.log"; echo "python $fam: build failed"; failed=$((failed+1)); py_ran+=("$fam:build-failed"); return
+  fi
+  (cd "$dir" && ctest -j "$jobs" -L python --timeout 900) | tee "$dir.ctest.log"
+  local line p t
+  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$dir.ctest.log" | tail -1)
+  if [ -z "$line" ]; then failed=$((failed+1)); py_ran+=("$fam:no-result"); return; fi
+  t=$(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/')
+  p=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed.*/\1/')
+  passed=$((passed + t - p)); failed=$((failed + p))
+  py_ran+=("$fam:$((t - p))/$t")
+}
+if command -v pyenv >/dev/null 2>&1 && pyroot=$(pyenv root 2>/dev/null) && [ -d "$pyroot/versions" ]; then
+  for fam in "${py_families[@]}"; do
+    exe=$(ls -d "$pyroot"/versions/"$fam".*/bin/python"$fam" 2>/dev/null | sort -V | tail -1)
+    if [ -n "$exe" ] && [ -x "$exe" ]; then py_suite "$fam" "$exe"; else py_missing+=("$fam"); fi
+  done
+else
+  echo "== python: pyenv not found; only Debian's python3 was tested"
+  py_missing=("${py_families[@]}")
+fi
+echo "python: Debian python3 $(/usr/bin/python3 -c 'import sys; print(sys.version.split()[0])') in the suites above;" \
+     "pyenv: ${py_ran[*]:-none}; NOT TESTED here: ${py_missing[*]:-none}"
+
 # Bounded fuzzing with clang's libFuzzer (ASan+UBSan on). A crash fails CI and
 # leaves the input in build-ci-fuzz/artifacts/ (add it to tests/fuzz/corpus_<target>/).
 secs=${HS_FUZZ_SECONDS:-60}

@@ -1,9 +1,12 @@
 # tests/python/: the Python writer's acceptance scenarios (unittest), each a
-# real child program run by /usr/bin/python3 against the CMake-built package
+# real child program run by Python3_EXECUTABLE (any supported CPython, one
+# per build: scripts/test.sh makes one small build per interpreter and runs
+# `ctest -L python` there) against the CMake-built package
 # in ${CMAKE_BINARY_DIR}/python; the dumps are diagnosed by the analyzer
 # (HEAPSNAP, `heapsnap <command> --json`) and decoded by tests/helpers/hsjson.
-# test_pip.py installs the package with pip into a venv (needs python3-pip
-# and python3-venv). Only with -DHS_PYTHON=ON.
+# test_pip.py installs the package with pip, offline, into fresh venvs of
+# that interpreter (Debian's needs python3-pip and python3-venv). Only with
+# -DHS_PYTHON=ON.
 add_executable(hsjson helpers/hsjson.c)
 target_link_libraries(hsjson PRIVATE libheapsnap)
 
@@ -24,6 +27,7 @@ if(HS_PYTHON)
              WORKING_DIRECTORY ${HS_TEST_DIR}/python)
     set_tests_properties(python/${name} PROPERTIES
       ENVIRONMENT "${HS_PY_ENV}"
-      TIMEOUT 300)
+      LABELS python
+      TIMEOUT 900)
   endforeach()
 endif()

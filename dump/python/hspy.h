@@ -6,53 +6,26 @@
  * is public API; the Python-facing surface is dump/python/hspy_module.c.
  * See docs/python.md.
  *
- * The extension reads CPython 3.11 internals (GC generation lists, the
- * interpreter-frame stack, dict keys, inline instance values), so it is
- * built for exactly one minor version and checks it at import.
+ * The CPython internals it reads (GC lists, frames, dict layouts, inline
+ * values, code objects) are behind the version layer hspy_cpy.h, one file
+ * per CPython family; the extension is built for exactly one minor
+ * version and checks it at import.
  */
 #ifndef HSPY_H
 #define HSPY_H
 
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
-
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030C0000
-#error "heapsnap._heapsnap reads CPython 3.11 internals; build it with a 3.11 python3-dev"
-#endif
-
-#ifndef Py_BUILD_CORE
-#define Py_BUILD_CORE 1
-#define HSPY_UNDEF_BUILD_CORE
-#endif
-#include <internal/pycore_dict.h>
-#include <internal/pycore_frame.h>
-#include <internal/pycore_gc.h>
-#include <internal/pycore_interp.h>
-#include <internal/pycore_runtime.h>
-#ifdef HSPY_UNDEF_BUILD_CORE
-#undef Py_BUILD_CORE
-#endif
+#include "hspy_cpy.h"
 
 #include <structmember.h>
 
 #include "heapsnap.h"
 
-/* Small 3.11 layout helpers, written here rather than taken from
- * pycore_object.h (which cannot be included after Python.h). */
 static inline int hspy_is_gc(PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
     return PyType_IS_GC(tp) && (tp->tp_is_gc == NULL || tp->tp_is_gc(o));
 }
-/* Bytes before the object that sys.getsizeof counts: GC header, and the
- * managed-dict pre-header (values pointer, dict pointer). */
-static inline size_t hspy_preheader(PyTypeObject *tp)
-{
-    return (PyType_IS_GC(tp) ? sizeof(PyGC_Head) : 0) +
-           ((tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) ? 2 * sizeof(PyObject *) : 0);
-}
-static inline PyDictValues **hspy_values_ptr(PyObject *o) { return ((PyDictValues **)o) - 4; }
-static inline PyObject **hspy_managed_dict_ptr(PyObject *o) { return ((PyObject **)o) - 3; }
+static inline int hspy_is_tracked(PyObject *o) { return hspy_is_gc(o) && HSPY_GC(o)->next != 0; }
 static inline PyMemberDef *hspy_heaptype_members(PyHeapTypeObject *ht)
 {
     return (PyMemberDef *)((char *)ht + Py_TYPE(ht)->tp_basicsize);
@@ -151,6 +124,10 @@ typedef struct hspy_dump {
     /* label cache: str object -> string id or HS_NONE (direct mapped) */
     uintptr_t *lc_key;
     uint32_t *lc_sid;
+    /* names from C (literals, member names): char pointer -> string id
+     * (direct mapped; the strings do not move while the GIL is held) */
+    const char *nc_key[256];
+    uint32_t nc_sid[256];
     /* closures: closure tuple -> code object; deferred cell tuples */
     hspy_map closures;
     PyObject **deferred;
@@ -183,15 +160,40 @@ hspy_type *hspy_type_of(hspy_dump *d, PyTypeObject *tp);
 uint64_t hspy_size_of(hspy_dump *d, PyObject *o, const hspy_type *t);
 void hspy_types_release(hspy_dump *d);
 
-/* hspy_walk.c */
-int hspy_walk(hspy_dump *d);
-/* A reference found from a synthetic block (frame, thread, interpreter):
- * counted towards the target's in-degree when `strong`. */
+/* hspy_emit.c: the edge emitters the walk and the roots share.
+ * Labels of a kid: 0 none, LBL_STR(sid) a string, LBL_IDX(i) an index. */
+#define HSPY_LBL_NONE 0
+#define HSPY_LBL_STR(sid) ((UINT64_C(1) << 62) | (uint64_t)(sid))
+#define HSPY_LBL_IDX(i) ((UINT64_C(2) << 62) | (uint64_t)(i))
+int hspy_emit_init(hspy_dump *d);
+void hspy_nomem(hspy_dump *d);
+/* Note a reference to `o`: count it if strong, queue `o` if untracked and
+ * new (tracked objects are all met on the GC lists, and count in their GC
+ * header: the fast path, inline). */
+void hspy_seen_untracked(hspy_dump *d, PyObject *o, int strong);
+static inline void hspy_seen(hspy_dump *d, PyObject *o, int strong)
+{
+    if (hspy_is_tracked(o)) {
+        if (strong) HSPY_GC(o)->prev += (uintptr_t)1 << HSPY_GC_SHIFT;
+        return;
+    }
+    hspy_seen_untracked(d, o, strong);
+}
+/* Write the edge from -> to with a label in the HSPY_LBL_ encoding. */
+void hspy_write_ref(hspy_dump *d, uint64_t from, PyObject *to, hs_ref_kind kind, uint64_t label);
+/* hspy_seen + hspy_write_ref: a reference counted towards the target's
+ * in-degree when `strong`. */
 void hspy_ref_obj(hspy_dump *d, uint64_t from, PyObject *to, hs_ref_kind kind, uint32_t label_sid);
 void hspy_ref_obj_index(hspy_dump *d, uint64_t from, PyObject *to, uint64_t index);
+/* Strong references from a list of named fields. */
+void hspy_ref_named(hspy_dump *d, uint64_t from, const hspy_named *f, size_t n);
 uint32_t hspy_label_sid(hspy_dump *d, PyObject *str);
+/* The string id of a C name: `s` must not change during the dump (a
+ * literal, a PyMemberDef name); ids are cached by pointer. */
 uint32_t hspy_intern(hspy_dump *d, const char *s);
-int hspy_is_tracked(PyObject *o);
+
+/* hspy_walk.c */
+int hspy_walk(hspy_dump *d);
 
 /* hspy_roots.c */
 void hspy_roots_synthetic(hspy_dump *d);

@@ -95,12 +95,18 @@ static int user_tags(PyObject *dict, hs_tag *tags /* OUT */, size_t *n /* OUT */
 
 static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"path", "values", "tracebacks", "collect", "level", "fsync", "tags", "partial_ok", NULL};
+    static char *kwlist[] = {"path", "values", "tracebacks", "collect", "level", "fsync", "tags", "partial_ok",
+                             "threads", NULL};
     PyObject *pathb = NULL, *tagdict = NULL;
-    int values = 0, tracebacks = 0, collect = 0, level = 3, fsync = 1, partial_ok = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|$pppipOp", kwlist + 0, PyUnicode_FSConverter, &pathb, &values,
-                                     &tracebacks, &collect, &level, &fsync, &tagdict, &partial_ok))
+    int values = 0, tracebacks = 0, collect = 0, level = 3, fsync = 1, partial_ok = 0, threads = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|$pppipOpi", kwlist + 0, PyUnicode_FSConverter, &pathb, &values,
+                                     &tracebacks, &collect, &level, &fsync, &tagdict, &partial_ok, &threads))
         return NULL;
+    if (threads < 0 || threads > 8) {
+        Py_DECREF(pathb);
+        PyErr_SetString(PyExc_ValueError, "heapsnap: threads must be 0 to 8");
+        return NULL;
+    }
     hs_tag tags[2 + HSPY_MAX_USER_TAGS] = {{"values", values ? "on" : "off"}, {"tracebacks", tracebacks ? "on" : "off"}};
     size_t nuser = 0;
     if (user_tags(tagdict, tags + 2, &nuser) < 0) {
@@ -109,7 +115,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     }
     module_state *ms = PyModule_GetState(module);
     PyInterpreterState *interp = PyInterpreterState_Get();
-    if (ms->busy || interp->gc.collecting) {
+    if (ms->busy || hspy_cpy_gc_collecting(interp)) {
         Py_DECREF(pathb);
         PyErr_SetString(PyExc_RuntimeError,
                         "heapsnap: cannot dump during a garbage collection or another dump");
@@ -122,7 +128,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     char *sp = strchr(runtime, ' ');
     if (sp && (sp = strchr(sp + 1, ' '))) *sp = 0;
     hs_writer_options opt = {.producer = "heapsnap-python", .runtime = runtime, .tags = tags, .ntags = 2 + nuser,
-                             .level = level, .no_fsync = !fsync};
+                             .level = level, .no_fsync = !fsync, .threads = threads};
     hspy_dump d;
     memset(&d, 0, sizeof d);
     hs_error err;
@@ -201,7 +207,7 @@ static int hs_exec(PyObject *module)
     module_state *ms = PyModule_GetState(module);
     PyObject *s = PyUnicode_InternFromString("__sizeof__");
     if (!s) return -1;
-    PyObject *m = PyDict_GetItemWithError(PyBaseObject_Type.tp_dict, s);
+    PyObject *m = PyDict_GetItemWithError(hspy_cpy_type_dict(&PyBaseObject_Type), s);
     Py_DECREF(s);
     if (!m || !Py_IS_TYPE(m, &PyMethodDescr_Type)) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ImportError, "heapsnap: object.__sizeof__ not found");
@@ -215,11 +221,14 @@ static int hs_exec(PyObject *module)
     if (!cls) return -1;
     ms->subtype_traverse = ((PyTypeObject *)cls)->tp_traverse;
     Py_DECREF(cls);
-    if (Py_Version >> 16 != PY_VERSION_HEX >> 16) {
+    char built[16];
+    snprintf(built, sizeof built, "%d.%d.", PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    if (strncmp(Py_GetVersion(), built, strlen(built)) != 0) {
         PyErr_Format(PyExc_ImportError, "heapsnap._heapsnap was built for CPython %d.%d, this is %s",
                      PY_MAJOR_VERSION, PY_MINOR_VERSION, Py_GetVersion());
         return -1;
     }
+    if (hspy_cpy_init() < 0) return -1;
     if (PyModule_AddStringConstant(module, "FORMAT_LIB_VERSION", HS_LIB_VERSION_STRING) < 0) return -1;
     return 0;
 }
@@ -227,7 +236,7 @@ static int hs_exec(PyObject *module)
 static PyMethodDef hs_methods[] = {
     {"dump", (PyCFunction)(void (*)(void))hs_dump, METH_VARARGS | METH_KEYWORDS,
      "dump(path, *, values=False, tracebacks=False, collect=False, level=3, fsync=True, tags=None,\n"
-     "     partial_ok=False) -> dict\n\n"
+     "     partial_ok=False, threads=0) -> dict\n\n"
      "Write a .hsnap snapshot of every live object of this interpreter. See heapsnap.dump()."},
     {"reserve", (PyCFunction)(void (*)(void))hspy_py_reserve, METH_VARARGS | METH_KEYWORDS,
      "reserve(nbytes=None) -> int\n\n"
@@ -249,7 +258,7 @@ static void hs_free(void *module)
 }
 
 static struct PyModuleDef hs_module = {
-    PyModuleDef_HEAD_INIT, "heapsnap._heapsnap", "C heap walker of heapsnap (CPython 3.11).",
+    PyModuleDef_HEAD_INIT, "heapsnap._heapsnap", "C heap walker of heapsnap (CPython " PY_VERSION ").",
     sizeof(module_state), hs_methods, hs_slots, NULL, NULL, hs_free,
 };
 

@@ -7,13 +7,14 @@
  * heapsnap._heapsnap.pending_call() (hspy_py_pending_call). See
  * docs/python.md#postmortem.
  *
- * CPython 3.11 recomputes its "eval breaker" in the calling thread when a
- * call is added, and only the main thread may run pending calls, so a call
- * added from another thread would wait until something else (a signal, a
- * GIL switch request) trips the main thread's check. We trip it at once,
- * as the signal path does (SIGNAL_PENDING_SIGNALS with force): the main
- * thread runs the call at its next check; other threads that meet the
- * flag first find the call is not theirs and carry on.
+ * CPython 3.10-3.12 recompute their "eval breaker" in the calling thread
+ * when a call is added, and only the main thread may run pending calls, so
+ * a call added from another thread would wait until something else (a
+ * signal, a GIL switch request) trips the main thread's check. We trip it
+ * at once (hspy_cpy_wake_main), as the signal path does: the main thread
+ * runs the call at its next check; other threads that meet the flag first
+ * find the call is not theirs and carry on. 3.13 sets the main thread's
+ * own flag in Py_AddPendingCall.
  *
  * The call never raises into the interrupted code: an exception from the
  * callable is reported as unraisable and the pending call returns 0. A call
@@ -62,6 +63,6 @@ PyObject *hspy_py_pending_call(PyObject *module, PyObject *fn)
         PyErr_SetString(PyExc_RuntimeError, "heapsnap: the queue of pending calls is full");
         return NULL;
     }
-    _Py_atomic_store_relaxed(&PyInterpreterState_Get()->ceval.eval_breaker, 1);
+    hspy_cpy_wake_main(PyInterpreterState_Get());
     Py_RETURN_NONE;
 }

@@ -3,8 +3,8 @@
  * dump/python/hspy_roots.c — what holds the heap: a block for the
  * interpreter state (sys.modules, the sys and builtins dicts, codec and
  * warning registries, atexit callbacks), one per thread state, one per
- * thread-owned interpreter frame with its locals by name (on 3.11 most
- * frames have no frame object), the named module roots, the runtime roots
+ * thread-owned interpreter frame with its locals by name (on 3.11+ most
+ * frames have no frame object; on 3.10 every frame is one), the named module roots, the runtime roots
  * for static, interned and immortal objects, and external roots for
  * reference counts the dump cannot account for. Entry points:
  * hspy_roots_synthetic, hspy_roots_modules, hspy_is_runtime_object,
@@ -14,8 +14,6 @@
 
 #include <stdio.h>
 #include <string.h>
-
-#define IMMORTAL_REFCNT (999999999 / 2)
 
 static void named(hspy_dump *d, uint64_t from, PyObject *to, const char *label)
 {
@@ -33,111 +31,65 @@ static void interp_block(hspy_dump *d)
 {
     PyInterpreterState *in = d->interp;
     uint64_t a = (uint64_t)(uintptr_t)in;
-    block(d, a, sizeof *in, d->t_interp, HS_ROOT_RUNTIME, "interpreter");
-    named(d, a, in->modules, "modules");
-    named(d, a, in->modules_by_index, "modules_by_index");
-    named(d, a, in->sysdict, "sysdict");
-    named(d, a, in->builtins, "builtins");
-    named(d, a, in->importlib, "importlib");
-    named(d, a, in->codec_search_path, "codec_search_path");
-    named(d, a, in->codec_search_cache, "codec_search_cache");
-    named(d, a, in->codec_error_registry, "codec_error_registry");
-    named(d, a, in->dict, "dict");
-    named(d, a, in->builtins_copy, "builtins_copy");
-    named(d, a, in->import_func, "import_func");
-#ifdef HAVE_FORK
-    named(d, a, in->before_forkers, "before_forkers");
-    named(d, a, in->after_forkers_parent, "after_forkers_parent");
-    named(d, a, in->after_forkers_child, "after_forkers_child");
-#endif
-    named(d, a, in->audit_hooks, "audit_hooks");
-    named(d, a, in->warnings.filters, "warnings.filters");
-    named(d, a, in->warnings.once_registry, "warnings.once_registry");
-    named(d, a, in->warnings.default_action, "warnings.default_action");
-    named(d, a, in->gc.garbage, "gc.garbage");
-    named(d, a, in->gc.callbacks, "gc.callbacks");
-    for (int i = 0; i < in->atexit.ncallbacks; i++) {
-        atexit_callback *cb = in->atexit.callbacks[i];
-        if (!cb) continue;
-        named(d, a, cb->func, "atexit.func");
-        named(d, a, cb->args, "atexit.args");
-        named(d, a, cb->kwargs, "atexit.kwargs");
-    }
+    hspy_named f[HSPY_NAMED_MAX];
+    block(d, a, hspy_cpy_interp_size(), d->t_interp, HS_ROOT_RUNTIME, "interpreter");
+    hspy_ref_named(d, a, f, hspy_cpy_interp_refs(in, f, HSPY_NAMED_MAX));
 }
 
-static void frame_name(hspy_dump *d, _PyInterpreterFrame *f, const char *thread, char *buf, size_t cap)
+static void frame_name(const hspy_frame *f, const char *thread, char *buf, size_t cap)
 {
-    PyCodeObject *co = f->f_code;
     char fn[256], file[256];
     int trunc;
-    hspy_utf8(co->co_qualname, 80, fn, sizeof fn, &trunc);
-    hspy_utf8(co->co_filename, 60, file, sizeof file, &trunc);
+    PyObject *qn = hspy_cpy_code_qualname(f->code);
+    if (qn) hspy_utf8(qn, 80, fn, sizeof fn, &trunc);
+    else snprintf(fn, sizeof fn, "?");
+    hspy_utf8(f->code->co_filename, 60, file, sizeof file, &trunc);
     const char *base = strrchr(file, '/');
-    int lasti = _PyInterpreterFrame_LASTI(f);
-    int line = lasti >= 0 ? PyCode_Addr2Line(co, lasti * (int)sizeof(_Py_CODEUNIT)) : co->co_firstlineno;
-    snprintf(buf, cap, "%.60s: %.200s (%.200s:%d)", thread, fn, base ? base + 1 : file, line);
-    (void)d;
+    snprintf(buf, cap, "%.60s: %.200s (%.200s:%d)", thread, fn, base ? base + 1 : file, f->line);
 }
 
-static void frame_block(hspy_dump *d, _PyInterpreterFrame *f, _PyInterpreterFrame *inner, const char *thread)
+static void frame_block(hspy_dump *d, const hspy_frame *f, const char *thread)
 {
     char name[640];
-    frame_name(d, f, thread, name, sizeof name);
-    if (f->owner == FRAME_OWNED_BY_GENERATOR) {
-        /* the generator owns this frame and reports its locals itself */
-        PyObject *gen = (PyObject *)((char *)f - offsetof(PyGenObject, gi_iframe));
-        HSPY_W(d, hs_writer_add_root(d->w, (uint64_t)(uintptr_t)gen, HS_ROOT_STACK, name, 0));
+    if (f->owner == HSPY_FRAME_SKIP || !f->code) return;
+    frame_name(f, thread, name, sizeof name);
+    if (f->owner == HSPY_FRAME_GENERATOR || f->owner == HSPY_FRAME_OBJECT) {
+        /* the generator or frame object owns this frame and reports its
+         * locals itself */
+        HSPY_W(d, hs_writer_add_root(d->w, (uint64_t)(uintptr_t)f->owner_obj, HS_ROOT_STACK, name, 0));
         d->nroots++;
         return;
     }
-    if (f->owner != FRAME_OWNED_BY_THREAD) return;
-    PyCodeObject *co = f->f_code;
-    uint64_t a = (uint64_t)(uintptr_t)f;
-    block(d, a, (uint64_t)(FRAME_SPECIALS_SIZE + co->co_nlocalsplus + co->co_stacksize) * sizeof(PyObject *), d->t_frame, HS_ROOT_STACK, name);
-    named(d, a, (PyObject *)f->f_func, "f_func");
-    named(d, a, (PyObject *)co, "f_code");
-    named(d, a, f->f_locals, "f_locals");
-    named(d, a, (PyObject *)f->frame_obj, "frame_obj");
-    hspy_ref_obj(d, a, f->f_globals, HS_REF_OTHER, hspy_intern(d, "f_globals")); /* borrowed */
-    hspy_ref_obj(d, a, f->f_builtins, HS_REF_OTHER, hspy_intern(d, "f_builtins"));
-    int nl = co->co_nlocalsplus;
-    PyObject *names = co->co_localsplusnames;
-    for (int i = 0; i < nl; i++) {
+    uint64_t a = (uint64_t)(uintptr_t)f->addr;
+    block(d, a, f->size, d->t_frame, HS_ROOT_STACK, name);
+    named(d, a, f->func, "f_func");
+    named(d, a, (PyObject *)f->code, "f_code");
+    named(d, a, f->locals, "f_locals");
+    named(d, a, f->frame_obj, "frame_obj");
+    hspy_ref_obj(d, a, f->globals, HS_REF_OTHER, hspy_intern(d, "f_globals")); /* borrowed */
+    hspy_ref_obj(d, a, f->builtins, HS_REF_OTHER, hspy_intern(d, "f_builtins"));
+    for (int i = 0; i < f->nlocals; i++) {
         PyObject *v = f->localsplus[i];
-        if (!v) continue;
-        uint32_t sid = i < PyTuple_GET_SIZE(names) ? hspy_label_sid(d, PyTuple_GET_ITEM(names, i)) : HS_NONE;
-        hspy_ref_obj(d, a, v, HS_REF_STRONG, sid);
+        if (v) hspy_ref_obj(d, a, v, HS_REF_STRONG, hspy_label_sid(d, hspy_cpy_code_localname(f->code, i)));
     }
-    /* The value stack is exact only where this frame called another Python
-     * frame inline (stacktop saved); where it called C, or is the innermost
-     * frame, stacktop is stale and the slots above are not read. */
-    if (inner && !inner->is_entry && f->stacktop >= nl && f->stacktop <= nl + co->co_stacksize) {
-        for (int i = nl; i < f->stacktop; i++)
-            if (f->localsplus[i]) hspy_ref_obj_index(d, a, f->localsplus[i], (uint64_t)(i - nl));
-    }
+    /* the value stack, where the family file knows it to be exact */
+    for (int i = 0; i < f->nstack; i++)
+        if (f->localsplus[f->nlocals + i]) hspy_ref_obj_index(d, a, f->localsplus[f->nlocals + i], (uint64_t)i);
 }
 
 static void thread_blocks(hspy_dump *d, PyThreadState *ts)
 {
     char thread[64];
-    snprintf(thread, sizeof thread, "thread %lu%s", ts->native_thread_id, ts == d->tstate ? " (dumping)" : "");
+    snprintf(thread, sizeof thread, "thread %lu%s", hspy_cpy_thread_id(ts), ts == d->tstate ? " (dumping)" : "");
     uint64_t a = (uint64_t)(uintptr_t)ts;
-    block(d, a, sizeof *ts, d->t_thread, HS_ROOT_STACK, thread);
-    named(d, a, ts->dict, "dict");
-    named(d, a, ts->curexc_type, "curexc_type");
-    named(d, a, ts->curexc_value, "curexc_value");
-    named(d, a, ts->curexc_traceback, "curexc_traceback");
-    named(d, a, ts->exc_state.exc_value, "exc_value");
-    named(d, a, ts->async_exc, "async_exc");
-    named(d, a, ts->c_profileobj, "c_profileobj");
-    named(d, a, ts->c_traceobj, "c_traceobj");
-    named(d, a, ts->context, "context");
-    named(d, a, ts->async_gen_firstiter, "async_gen_firstiter");
-    named(d, a, ts->async_gen_finalizer, "async_gen_finalizer");
-    _PyInterpreterFrame *inner = NULL;
-    for (_PyInterpreterFrame *f = ts->cframe ? ts->cframe->current_frame : NULL; f; f = f->previous) {
-        frame_block(d, f, inner, thread);
-        inner = f;
+    hspy_named f[HSPY_NAMED_MAX];
+    block(d, a, hspy_cpy_thread_size(), d->t_thread, HS_ROOT_STACK, thread);
+    hspy_ref_named(d, a, f, hspy_cpy_thread_refs(ts, f, HSPY_NAMED_MAX));
+    void *inner = NULL;
+    for (void *fp = hspy_cpy_frame_first(ts); fp; fp = hspy_cpy_frame_next(fp)) {
+        hspy_frame fr;
+        if (hspy_cpy_frame_read(fp, inner, &fr)) frame_block(d, &fr, thread);
+        inner = fp;
     }
 }
 
@@ -154,7 +106,7 @@ void hspy_roots_synthetic(hspy_dump *d)
 
 void hspy_roots_modules(hspy_dump *d)
 {
-    PyObject *mods = d->interp->modules;
+    PyObject *mods = hspy_cpy_modules(d->interp);
     if (!mods || !PyDict_Check(mods)) return;
     Py_ssize_t pos = 0;
     PyObject *k, *v;
@@ -171,26 +123,27 @@ void hspy_roots_modules(hspy_dump *d)
 int hspy_is_runtime_object(hspy_dump *d, PyObject *o, const char **why)
 {
     (void)d;
-    *why = NULL;
-    if ((char *)o >= (char *)&_PyRuntime && (char *)o < (char *)(&_PyRuntime + 1)) *why = "static";
+    const char *layer = hspy_cpy_runtime_why(o); /* "static", "immortal" or NULL */
+    if (layer && !strcmp(layer, "static")) *why = layer;
     else if (o == Py_None || o == Py_True || o == Py_False || o == Py_Ellipsis || o == Py_NotImplemented)
         *why = "singleton";
     else if (PyType_Check(o) && !(((PyTypeObject *)o)->tp_flags & Py_TPFLAGS_HEAPTYPE)) *why = "static type";
     else if (PyUnicode_CheckExact(o) && PyUnicode_CHECK_INTERNED(o)) *why = "interned";
-    else if (Py_REFCNT(o) >= IMMORTAL_REFCNT) *why = "immortal";
+    else *why = layer;
     return *why != NULL;
 }
 
 void hspy_root_external(hspy_dump *d, PyObject *o, uint64_t found)
 {
     const char *why;
-    if (hspy_is_runtime_object(d, o, &why)) return;
     uint64_t rc = (uint64_t)Py_REFCNT(o);
+    if (rc == found) return; /* the usual case: every reference accounted for */
+    if (hspy_is_runtime_object(d, o, &why)) return;
     if (rc > found) {
         HSPY_W(d, hs_writer_add_root(d->w, (uint64_t)(uintptr_t)o, HS_ROOT_EXTERNAL, NULL, rc - found));
         d->nroots++;
         d->nexternal++;
-    } else if (rc < found) {
+    } else {
         d->novercount++;
     }
 }

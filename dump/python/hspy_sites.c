@@ -4,7 +4,7 @@
  * tracing, each object's allocation traceback becomes a writer site (frames
  * innermost first), deduplicated through C maps so each distinct traceback
  * is written once. The only Python objects the dumper creates during a walk
- * are the temporary tuples _PyTraceMalloc_GetTraceback() returns; they are
+ * are the temporary tuples hspy_cpy_traceback() returns; they are
  * freed at once and never reach the dump (hspy_walk.c stops at the list
  * ends it recorded). Entry point: hspy_site_of(). See docs/python.md#sites.
  */
@@ -37,8 +37,8 @@ static uint32_t frame_id(hspy_dump *d, PyObject *file, int line)
 
 uint32_t hspy_site_of(hspy_dump *d, PyObject *o)
 {
-    uintptr_t ptr = (uintptr_t)o - hspy_preheader(Py_TYPE(o));
-    PyObject *tb = _PyTraceMalloc_GetTraceback(0, ptr);
+    uintptr_t ptr = (uintptr_t)o - hspy_cpy_preheader(Py_TYPE(o));
+    PyObject *tb = hspy_cpy_traceback(ptr);
     if (!tb) {
         PyErr_Clear();
         return HS_NONE;

@@ -4,7 +4,8 @@
  * PyTypeObject met (named module + qualified name, read from the type's own
  * fields, never through attribute lookup), its walk kind, and the size rule
  * of its instances: what sys.getsizeof would report without running any
- * Python-level __sizeof__, plus 3.11 inline attribute values. Entry points:
+ * Python-level __sizeof__, plus the inline attribute values it does not
+ * see (hspy_cpy_values_extra). Entry points:
  * hspy_types_release, hspy_type_of, hspy_size_of.
  * See docs/python.md#sizes.
  */
@@ -70,8 +71,9 @@ static void resolve_sizer(hspy_dump *d, PyTypeObject *tp, hspy_type *t)
     if (!mro || !PyTuple_Check(mro)) return;
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); i++) {
         PyObject *b = PyTuple_GET_ITEM(mro, i);
-        if (!PyType_Check(b) || !((PyTypeObject *)b)->tp_dict) continue;
-        PyObject *m = PyDict_GetItemWithError(((PyTypeObject *)b)->tp_dict, d->s_sizeof);
+        PyObject *bd = PyType_Check(b) ? hspy_cpy_type_dict((PyTypeObject *)b) : NULL;
+        if (!bd) continue;
+        PyObject *m = PyDict_GetItemWithError(bd, d->s_sizeof);
         if (!m) {
             PyErr_Clear();
             continue;
@@ -126,7 +128,7 @@ hspy_type *hspy_type_of(hspy_dump *d, PyTypeObject *tp)
     memset(t, 0, sizeof *t);
     t->kind = (uint8_t)kind_of(d, tp, &t->subclass);
     t->finalizer = tp->tp_finalize != NULL || tp->tp_del != NULL;
-    t->preheader = (uint16_t)hspy_preheader(tp);
+    t->preheader = (uint16_t)hspy_cpy_preheader(tp);
     resolve_sizer(d, tp, t);
     char name[1024], mod[1024];
     type_names(d, tp, name, sizeof name, mod, sizeof mod);
@@ -142,59 +144,26 @@ hspy_type *hspy_type_of(hspy_dump *d, PyTypeObject *tp)
     return t;
 }
 
-static uint64_t keys_bytes(PyDictKeysObject *k)
-{
-    size_t es = k->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry) : sizeof(PyDictUnicodeEntry);
-    uint64_t n = (uint64_t)1 << k->dk_log2_size;
-    return sizeof(PyDictKeysObject) + ((uint64_t)1 << k->dk_log2_index_bytes) + ((n << 1) / 3) * es;
-}
-
-static uint64_t str_bytes(PyObject *o, const hspy_type *t)
-{
-    PyASCIIObject *a = (PyASCIIObject *)o;
-    if (!a->state.ready || !a->state.compact) return 0; /* legacy layout: ask str.__sizeof__ */
-    uint64_t len = (uint64_t)a->length, size;
-    if (a->state.ascii) size = sizeof(PyASCIIObject) + len + 1;
-    else {
-        PyCompactUnicodeObject *c = (PyCompactUnicodeObject *)o;
-        size = sizeof(PyCompactUnicodeObject) + (len + 1) * a->state.kind;
-        if (c->utf8 && (void *)c->utf8 != PyUnicode_DATA(o)) size += (uint64_t)c->utf8_length + 1;
-        if (a->wstr && (void *)a->wstr != PyUnicode_DATA(o)) size += ((uint64_t)c->wstr_length + 1) * sizeof(wchar_t);
-        return size;
-    }
-    if (a->wstr && (void *)a->wstr != PyUnicode_DATA(o)) size += (len + 1) * sizeof(wchar_t);
-    (void)t;
-    return size;
-}
-
 uint64_t hspy_size_of(hspy_dump *d, PyObject *o, const hspy_type *t)
 {
     PyTypeObject *tp = Py_TYPE(o);
     uint64_t size = 0;
     switch ((hspy_sizer)t->sizer) {
     case HZ_STR:
-        size = str_bytes(o, t);
+        size = hspy_cpy_str_size(o);
         break;
-    case HZ_INT: {
-        Py_ssize_t n = Py_SIZE(o);
-        if (n < 0) n = -n;
-        size = offsetof(PyLongObject, ob_digit) + (uint64_t)(n ? n : 1) * sizeof(digit);
+    case HZ_INT:
+        size = hspy_cpy_int_size(o);
         break;
-    }
     case HZ_BYTES:
         size = offsetof(PyBytesObject, ob_sval) + 1 + (uint64_t)Py_SIZE(o);
         break;
     case HZ_LIST:
         size = (uint64_t)tp->tp_basicsize + (uint64_t)((PyListObject *)o)->allocated * sizeof(PyObject *);
         break;
-    case HZ_DICT: {
-        PyDictObject *mp = (PyDictObject *)o;
-        size = (uint64_t)tp->tp_basicsize;
-        if (mp->ma_values)
-            size += (uint64_t)(mp->ma_keys->dk_nentries + mp->ma_keys->dk_usable) * sizeof(PyObject *);
-        if (mp->ma_keys->dk_refcnt == 1) size += keys_bytes(mp->ma_keys);
+    case HZ_DICT:
+        size = hspy_cpy_dict_size(o);
         break;
-    }
     case HZ_SET: {
         PySetObject *so = (PySetObject *)o;
         size = (uint64_t)tp->tp_basicsize;
@@ -221,22 +190,7 @@ uint64_t hspy_size_of(hspy_dump *d, PyObject *o, const hspy_type *t)
         size = (uint64_t)tp->tp_basicsize + (uint64_t)n * (uint64_t)tp->tp_itemsize;
     }
     size += t->preheader;
-    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
-        /* 3.11 inline values: a separate array that getsizeof does not see */
-        PyDictValues *values = *hspy_values_ptr(o);
-        PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
-        if (values && keys) {
-            /* The array was sized when the object was made: the prefix byte
-             * (round_up(slots + 2, 8)) bounds its slot count to 8 values;
-             * the keys' usable size now is exact for recent objects. */
-            uint8_t prefix = ((uint8_t *)values)[-1];
-            int64_t slots = (int64_t)(keys->dk_nentries + keys->dk_usable);
-            if (slots > (int64_t)prefix - 2) slots = (int64_t)prefix - 2;
-            if (slots < (int64_t)prefix - 9) slots = (int64_t)prefix - 9;
-            if (slots < 0) slots = 0;
-            size += prefix + (uint64_t)slots * sizeof(PyObject *);
-        }
-    }
+    if (HSPY_MANAGED_DICT(tp)) size += hspy_cpy_values_extra(o);
     (void)d;
     return size;
 }

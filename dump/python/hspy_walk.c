@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * dump/python/hspy_walk.c — the heap walk: every object the cyclic GC tracks
- * (read straight off the four generation lists) plus every untracked object
+ * (read straight off the GC lists, hspy_cpy_gc_lists) plus every untracked object
  * reachable from them, each written once as a block with its labeled
  * references. Iterative: untracked objects wait on an explicit stack, so a
  * million-deep nested list needs no C recursion. Entry point: hspy_walk().
@@ -24,94 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LBL_NONE 0
-#define LBL_STR(sid) ((UINT64_C(1) << 62) | (uint64_t)(sid))
-#define LBL_IDX(i) ((UINT64_C(2) << 62) | (uint64_t)(i))
-#define LC_SIZE 4096u
+#define LBL_NONE HSPY_LBL_NONE
+#define LBL_STR HSPY_LBL_STR
+#define LBL_IDX HSPY_LBL_IDX
 
-int hspy_is_tracked(PyObject *o) { return hspy_is_gc(o) && _PyObject_GC_IS_TRACKED(o); }
-
-static void nomem(hspy_dump *d) { d->nomem = 1; }
-
-static void push(hspy_dump *d, PyObject *o)
-{
-    if (d->nstack == d->stack_cap) {
-        size_t cap = d->stack_cap ? d->stack_cap * 2 : 4096;
-        PyObject **v = realloc(d->stack, cap * sizeof *v);
-        if (!v) return nomem(d);
-        d->stack = v;
-        d->stack_cap = cap;
-    }
-    d->stack[d->nstack++] = o;
-}
-
-/* Note a reference to `o`: count it if strong, queue `o` if untracked and
- * new (tracked objects are all met on the generation lists). */
-static inline void seen(hspy_dump *d, PyObject *o, int strong)
-{
-    if (hspy_is_tracked(o)) {
-        if (strong) _Py_AS_GC(o)->_gc_prev += 4;
-        return;
-    }
-    if (d->nomem) return; /* the walk is ending; do not retry a failed growth per reference */
-    int r = hspy_set_add(&d->set, o, strong);
-    if (r < 0) nomem(d);
-    else if (r == 1) push(d, o);
-}
-
-uint32_t hspy_intern(hspy_dump *d, const char *s)
-{
-    uint32_t sid = HS_NONE;
-    HSPY_W(d, hs_writer_intern(d->w, s, strlen(s), &sid));
-    return d->st == HS_OK ? sid : HS_NONE;
-}
-
-/* The label a str may carry (docs/python.md#privacy): by default only an
- * interned identifier (names from code: attributes, globals, keywords);
- * with values=True any str, cut to HSPY_LABEL_MAX characters. */
-uint32_t hspy_label_sid(hspy_dump *d, PyObject *s)
-{
-    if (!s || !PyUnicode_CheckExact(s)) return HS_NONE;
-    size_t i = ((uintptr_t)s >> 4) & (LC_SIZE - 1);
-    if (d->lc_key[i] == (uintptr_t)s) return d->lc_sid[i];
-    uint32_t sid = HS_NONE;
-    if (d->values || (PyUnicode_CHECK_INTERNED(s) && hspy_is_identifier(s))) {
-        char buf[4 * HSPY_LABEL_MAX + 8];
-        int trunc;
-        size_t n = hspy_utf8(s, HSPY_LABEL_MAX, buf, sizeof buf - 4, &trunc);
-        if (trunc) {
-            memcpy(buf + n, "\xE2\x80\xA6", 3); /* … */
-            n += 3;
-        }
-        HSPY_W(d, hs_writer_intern(d->w, buf, n, &sid));
-        if (d->st != HS_OK) sid = HS_NONE;
-    }
-    d->lc_key[i] = (uintptr_t)s;
-    d->lc_sid[i] = sid;
-    return sid;
-}
-
-static void write_ref(hspy_dump *d, uint64_t from, PyObject *to, hs_ref_kind kind, uint64_t label)
-{
-    uint64_t tag = label >> 62, v = label & ((UINT64_C(1) << 62) - 1);
-    if (tag == 2) HSPY_W(d, hs_writer_add_ref_index(d->w, from, (uint64_t)(uintptr_t)to, kind, v));
-    else HSPY_W(d, hs_writer_add_ref_sid(d->w, from, (uint64_t)(uintptr_t)to, kind, tag == 1 ? (uint32_t)v : HS_NONE));
-    d->nrefs++;
-}
-
-void hspy_ref_obj(hspy_dump *d, uint64_t from, PyObject *to, hs_ref_kind kind, uint32_t label_sid)
-{
-    if (!to) return;
-    seen(d, to, kind == HS_REF_STRONG);
-    write_ref(d, from, to, kind, label_sid == HS_NONE ? LBL_NONE : LBL_STR(label_sid));
-}
-
-void hspy_ref_obj_index(hspy_dump *d, uint64_t from, PyObject *to, uint64_t index)
-{
-    if (!to) return;
-    seen(d, to, 1);
-    write_ref(d, from, to, HS_REF_STRONG, LBL_IDX(index));
-}
+static void nomem(hspy_dump *d) { hspy_nomem(d); }
 
 /* ---- children through tp_traverse, labeled by matching ---- */
 
@@ -159,20 +76,20 @@ static void cand_s(hspy_dump *d, PyObject *o, const char *name)
     if (o) cand(d, o, LBL_STR(hspy_intern(d, name)));
 }
 
-/* Locals of an interpreter frame, by variable name (cells and free
- * variables included). */
-static void cand_frame_locals(hspy_dump *d, _PyInterpreterFrame *f)
+/* Locals of a frame, by variable name (cells and free variables included). */
+static void cand_frame_locals(hspy_dump *d, const hspy_frame *f)
 {
-    PyCodeObject *co = f->f_code;
-    if (!co || !PyTuple_Check(co->co_localsplusnames)) return;
-    int n = co->co_nlocalsplus;
-    if (n > (int)PyTuple_GET_SIZE(co->co_localsplusnames)) n = (int)PyTuple_GET_SIZE(co->co_localsplusnames);
-    if (f->stacktop < n) n = f->stacktop;
+    if (!f->code) return;
     d->cursor = 0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < f->nlocals; i++) {
         PyObject *v = f->localsplus[i];
-        if (v) cand(d, v, LBL_STR(hspy_label_sid(d, PyTuple_GET_ITEM(co->co_localsplusnames, i))));
+        if (v) cand(d, v, LBL_STR(hspy_label_sid(d, hspy_cpy_code_localname(f->code, i))));
     }
+}
+
+static void cand_named(hspy_dump *d, const hspy_named *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) cand_s(d, f[i].obj, f[i].name);
 }
 
 static void cand_dict_values(hspy_dump *d, PyObject *dict)
@@ -189,8 +106,7 @@ static void cand_dict_values(hspy_dump *d, PyObject *dict)
  * form cycles), yet the dict owns them: add them by hand. */
 static void dict_str_keys(hspy_dump *d, uint64_t from, PyObject *dict)
 {
-    PyDictObject *mp = (PyDictObject *)dict;
-    if (mp->ma_values || !DK_IS_UNICODE(mp->ma_keys)) return;
+    if (!hspy_cpy_dict_keys_hidden(dict)) return;
     Py_ssize_t pos = 0;
     PyObject *k, *v;
     while (PyDict_Next(dict, &pos, &k, &v)) hspy_ref_obj(d, from, k, HS_REF_STRONG, HS_NONE);
@@ -209,20 +125,20 @@ static void cand_slots(hspy_dump *d, PyObject *o)
     }
 }
 
+static void cand_attr(void *ctx, PyObject *name, PyObject *value)
+{
+    hspy_dump *d = ctx;
+    cand(d, value, LBL_STR(hspy_label_sid(d, name)));
+}
+
 static void cand_instance(hspy_dump *d, PyObject *o)
 {
     PyTypeObject *tp = Py_TYPE(o);
     d->cursor = 0;
     cand_s(d, (PyObject *)tp, "__class__");
-    if (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
-        PyDictValues *values = *hspy_values_ptr(o);
-        PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
-        if (values && keys) {
-            PyDictUnicodeEntry *ent = DK_UNICODE_ENTRIES(keys);
-            for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
-                if (values->values[i]) cand(d, values->values[i], LBL_STR(hspy_label_sid(d, ent[i].me_key)));
-        }
-        cand_s(d, *hspy_managed_dict_ptr(o), "__dict__");
+    if (HSPY_MANAGED_DICT(tp)) {
+        hspy_cpy_inline_values(o, cand_attr, d);
+        cand_s(d, hspy_cpy_managed_dict(o), "__dict__");
     } else if (tp->tp_dictoffset > 0) {
         cand_s(d, *(PyObject **)((char *)o + tp->tp_dictoffset), "__dict__");
     }
@@ -279,23 +195,14 @@ static void cand_kind(hspy_dump *d, PyObject *o, const hspy_type *t, uint64_t ad
         cand_s(d, ht->ht_module, "__module__");
         break;
     }
-    case HK_FRAME: {
-        PyFrameObject *f = (PyFrameObject *)o;
-        cand_s(d, (PyObject *)f->f_back, "f_back");
-        cand_s(d, f->f_trace, "f_trace");
-        if (f->f_frame && f->f_frame->owner == FRAME_OWNED_BY_FRAME_OBJECT) {
-            cand_s(d, f->f_frame->f_locals, "f_locals");
-            cand_s(d, (PyObject *)f->f_frame->f_code, "f_code");
-            cand_frame_locals(d, f->f_frame);
-        }
-        break;
-    }
+    case HK_FRAME:
     case HK_GEN: {
-        PyGenObject *g = (PyGenObject *)o;
-        cand_s(d, (PyObject *)g->gi_code, "gi_code");
-        cand_s(d, g->gi_name, "__name__");
-        cand_s(d, g->gi_qualname, "__qualname__");
-        if (g->gi_frame_state < FRAME_CLEARED) cand_frame_locals(d, (_PyInterpreterFrame *)g->gi_iframe);
+        hspy_named f[HSPY_NAMED_MAX];
+        hspy_frame fr;
+        int live = t->kind == HK_FRAME ? hspy_cpy_frameobj_frame(o, &fr) : hspy_cpy_gen_frame(o, &fr);
+        cand_named(d, f, t->kind == HK_FRAME ? hspy_cpy_frameobj_refs(o, f, HSPY_NAMED_MAX)
+                                             : hspy_cpy_gen_refs(o, f, HSPY_NAMED_MAX));
+        if (live) cand_frame_locals(d, &fr);
         break;
     }
     case HK_WEAKREF: {
@@ -325,27 +232,14 @@ static void cand_kind(hspy_dump *d, PyObject *o, const hspy_type *t, uint64_t ad
 
 static void refs_code(hspy_dump *d, PyObject *o, uint64_t a)
 {
-    PyCodeObject *co = (PyCodeObject *)o;
-    struct { PyObject *v; const char *name; } f[] = {
-        {co->co_consts, "co_consts"}, {co->co_names, "co_names"},
-        {co->co_exceptiontable, "co_exceptiontable"}, {co->co_localsplusnames, "co_localsplusnames"},
-        {co->co_localspluskinds, "co_localspluskinds"}, {co->co_filename, "co_filename"},
-        {co->co_name, "co_name"}, {co->co_qualname, "co_qualname"},
-        {co->co_linetable, "co_linetable"}, {co->_co_code, "co_code"},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (f[i].v) hspy_ref_obj(d, a, f[i].v, HS_REF_STRONG, hspy_intern(d, f[i].name));
+    hspy_named f[HSPY_NAMED_MAX];
+    hspy_ref_named(d, a, f, hspy_cpy_code_refs((PyCodeObject *)o, f, HSPY_NAMED_MAX));
 }
 
 static void refs_static_type(hspy_dump *d, PyTypeObject *tp, uint64_t a)
 {
-    struct { PyObject *v; const char *name; } f[] = {
-        {tp->tp_dict, "__dict__"}, {tp->tp_mro, "__mro__"}, {tp->tp_bases, "__bases__"},
-        {(PyObject *)tp->tp_base, "__base__"}, {tp->tp_subclasses, "__subclasses__"},
-        {tp->tp_cache, "tp_cache"},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        if (f[i].v) hspy_ref_obj(d, a, f[i].v, HS_REF_STRONG, hspy_intern(d, f[i].name));
+    hspy_named f[HSPY_NAMED_MAX];
+    hspy_ref_named(d, a, f, hspy_cpy_static_type_refs(tp, f, HSPY_NAMED_MAX));
 }
 
 /* ---- one object ---- */
@@ -441,16 +335,11 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
         for (Py_ssize_t i = 0; i < PyList_GET_SIZE(o); i++) hspy_ref_obj_index(d, a, PyList_GET_ITEM(o, i), (uint64_t)i);
         break;
     case HK_TUPLE: {
-        PyObject *fv = NULL;
-        Py_ssize_t base = 0;
-        if (names && PyTuple_Check(names->co_localsplusnames)) {
-            fv = names->co_localsplusnames;
-            base = names->co_nlocalsplus - names->co_nfreevars;
-            if (base < 0 || base + PyTuple_GET_SIZE(o) > PyTuple_GET_SIZE(fv)) fv = NULL;
-        }
+        /* a closure tuple: its cells are named by the code's free variables */
+        int named = names && hspy_cpy_code_nfree(names) == PyTuple_GET_SIZE(o);
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); i++) {
             PyObject *item = PyTuple_GET_ITEM(o, i);
-            if (fv) hspy_ref_obj(d, a, item, HS_REF_STRONG, hspy_label_sid(d, PyTuple_GET_ITEM(fv, base + i)));
+            if (named) hspy_ref_obj(d, a, item, HS_REF_STRONG, hspy_label_sid(d, hspy_cpy_code_freename(names, i)));
             else hspy_ref_obj_index(d, a, item, (uint64_t)i);
         }
         break;
@@ -480,8 +369,8 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
         Py_TYPE(o)->tp_traverse(o, collect, d);
         cand_kind(d, o, t, a);
         for (size_t i = 0; i < d->nkids; i++) {
-            seen(d, d->kids[i], 1);
-            write_ref(d, a, d->kids[i], HS_REF_STRONG, d->klabel[i]);
+            hspy_seen(d, d->kids[i], 1);
+            hspy_write_ref(d, a, d->kids[i], HS_REF_STRONG, d->klabel[i]);
         }
         if (PyDict_Check(o)) dict_str_keys(d, a, o);
         if (t->kind == HK_WEAKREF) {
@@ -501,17 +390,11 @@ static void drain(hspy_dump *d)
     }
 }
 
-static PyGC_Head *gen_head(hspy_dump *d, int g)
-{
-    struct _gc_runtime_state *gc = &d->interp->gc;
-    return g < NUM_GENERATIONS ? &gc->generations[g].head : &gc->permanent_generation.head;
-}
-
-#define NLISTS (NUM_GENERATIONS + 1)
+#define NLISTS_MAX 8
 
 static void load_garbage(hspy_dump *d)
 {
-    PyObject *g = d->interp->gc.garbage;
+    PyObject *g = hspy_cpy_gc_garbage(d->interp);
     if (!g || !PyList_Check(g) || !PyList_GET_SIZE(g)) return;
     size_t n = (size_t)PyList_GET_SIZE(g);
     d->garbage = malloc(n * sizeof *d->garbage);
@@ -530,19 +413,17 @@ static void load_garbage(hspy_dump *d)
 
 int hspy_walk(hspy_dump *d)
 {
-    PyGC_Head *tail[NLISTS];
+    hspy_gc *head[NLISTS_MAX], *tail[NLISTS_MAX];
+    int nlists = hspy_cpy_gc_lists(d->interp, head, NLISTS_MAX);
     size_t ntracked = 0;
-    d->lc_key = calloc(LC_SIZE, sizeof *d->lc_key);
-    d->lc_sid = calloc(LC_SIZE, sizeof *d->lc_sid);
-    if (!d->lc_key || !d->lc_sid) return -1;
+    if (hspy_emit_init(d) < 0) return -1;
     load_garbage(d);
 
     /* 1. zero the in-degree of every tracked object; remember list ends */
-    for (int g = 0; g < NLISTS; g++) {
-        PyGC_Head *head = gen_head(d, g);
-        tail[g] = (PyGC_Head *)head->_gc_prev;
-        for (PyGC_Head *p = (PyGC_Head *)head->_gc_next; p != head; p = (PyGC_Head *)p->_gc_next) {
-            p->_gc_prev &= _PyGC_PREV_MASK_FINALIZED;
+    for (int g = 0; g < nlists; g++) {
+        tail[g] = (hspy_gc *)head[g]->prev;
+        for (hspy_gc *p = (hspy_gc *)head[g]->next; p != head[g]; p = (hspy_gc *)p->next) {
+            p->prev &= HSPY_GC_FINALIZED;
             ntracked++;
         }
     }
@@ -554,11 +435,10 @@ int hspy_walk(hspy_dump *d)
         hspy_roots_synthetic(d);
         drain(d);
     }
-    for (int g = 0; g < NLISTS && !d->nomem && d->st == HS_OK; g++) {
-        PyGC_Head *head = gen_head(d, g);
-        if (tail[g] == head) continue;
-        for (PyGC_Head *p = (PyGC_Head *)head->_gc_next;; p = (PyGC_Head *)p->_gc_next) {
-            PyObject *o = (PyObject *)(p + 1);
+    for (int g = 0; g < nlists && !d->nomem && d->st == HS_OK; g++) {
+        if (tail[g] == head[g]) continue;
+        for (hspy_gc *p = (hspy_gc *)head[g]->next;; p = (hspy_gc *)p->next) {
+            PyObject *o = HSPY_GC_OBJ(p);
             if (PyTuple_CheckExact(o) && is_cell_tuple(o)) {
                 if (d->ndeferred == d->deferred_cap) {
                     size_t cap = d->deferred_cap ? d->deferred_cap * 2 : 256;
@@ -591,14 +471,14 @@ int hspy_walk(hspy_dump *d)
                     (d->closures.cap + d->type_map.cap) * 16 + d->deferred_cap * sizeof(PyObject *);
 
     /* 4. external holders, and the GC back pointers put back */
-    for (int g = 0; g < NLISTS; g++) {
-        PyGC_Head *head = gen_head(d, g), *prev = head;
-        int counting = tail[g] != head;
-        for (PyGC_Head *p = (PyGC_Head *)head->_gc_next; p != head; p = (PyGC_Head *)p->_gc_next) {
-            uint64_t found = (uint64_t)(p->_gc_prev >> 2);
-            p->_gc_prev = (uintptr_t)prev | (p->_gc_prev & _PyGC_PREV_MASK_FINALIZED);
+    for (int g = 0; g < nlists; g++) {
+        hspy_gc *prev = head[g];
+        int counting = tail[g] != head[g];
+        for (hspy_gc *p = (hspy_gc *)head[g]->next; p != head[g]; p = (hspy_gc *)p->next) {
+            uint64_t found = (uint64_t)(p->prev >> HSPY_GC_SHIFT);
+            p->prev = (uintptr_t)prev | (p->prev & HSPY_GC_FINALIZED);
             prev = p;
-            if (counting && !d->nomem && d->st == HS_OK) hspy_root_external(d, (PyObject *)(p + 1), found);
+            if (counting && !d->nomem && d->st == HS_OK) hspy_root_external(d, HSPY_GC_OBJ(p), found);
             if (p == tail[g]) counting = 0;
         }
     }

@@ -8,6 +8,18 @@ medians of objects/s, pause seconds, file bytes/object and extra peak memory
 gc.get_referents() walk of the same heap.
 
     PYTHONPATH=build-py/python /usr/bin/python3 tests/bench/bench_python.py [N ...] [--runs R] [--no-python-walk]
+    PYTHONPATH=build-py/python /usr/bin/python3 tests/bench/bench_python.py --real [N] [--runs R]
+    (either: --threads T, zstd worker threads of the dump, default 1)
+
+--real builds an application-like heap of about N objects (default
+700000) instead, from Debian's python3-numpy, python3-pandas, python3-sympy
+and python3-sqlalchemy (scripts/deps.sh): a pandas frame with object
+columns, sympy expressions, SQLAlchemy tables, ORM classes and a session
+full of instances, plus the modules they import. On an interpreter other
+than Debian's python3, the pure-Python ones (sympy, mpmath, SQLAlchemy) are
+taken from /usr/lib/python3/dist-packages through a directory of links, and
+numpy and pandas (built for Debian's 3.11) are left out; the first output
+line names what the heap holds.
 
 Targets (docs/python.md#performance): >= 2M objects/s, <= 6 bytes/object on
 disk (values off), <= 24 bytes/object extra peak memory."""
@@ -68,24 +80,86 @@ def python_walk():
 def measure(fn):
     reset_peak()
     rss = status("VmRSS")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.thread_time()
     out = fn()
-    dt = time.perf_counter() - t
+    dt, dc = time.perf_counter() - t, time.thread_time() - c
+    measure.cpu = dc  # CPU seconds of the calling (dumping) thread: what the pause is on an idle core
     return out, dt, max(0, status("VmHWM") - rss)
 
 
-def bench(n, runs, pywalk):
-    heap = [Rec(i) for i in range(n // 4)]
+DIST = "/usr/lib/python3/dist-packages"
+
+
+def import_real():
+    """Import what the real heap is made of; return the names that loaded."""
+    if sys.version_info[:2] != (3, 11) or not sys.executable.startswith("/usr/bin/"):
+        links = tempfile.mkdtemp(prefix="hsbench-pkgs-")
+        for name in ("sympy", "mpmath", "sqlalchemy"):
+            if os.path.isdir(os.path.join(DIST, name)):
+                os.symlink(os.path.join(DIST, name), os.path.join(links, name))
+        sys.path.append(links)
+    elif DIST not in sys.path:
+        sys.path.append(DIST)
+    got = []
+    for name in ("numpy", "pandas", "sympy", "sqlalchemy"):
+        try:
+            __import__(name)
+            got.append(name)
+        except ImportError:
+            pass
+    return got
+
+
+def real_heap(n, got):
+    """An application-like heap of about n objects (whole process)."""
+    keep = []
+    scale = max(1, n // 7000)
+    if "pandas" in got:
+        import numpy
+        import pandas
+        rows = 40 * scale
+        keep.append(pandas.DataFrame({"name": ["row-%d" % i for i in range(rows)],
+                                      "value": numpy.arange(rows, dtype=float),
+                                      "meta": [{"id": i, "tags": ["t%d" % (i % 7)]} for i in range(rows)]}))
+        keep.append([numpy.arange(i % 50 + 1) for i in range(4 * scale)])
+    if "sympy" in got:
+        import sympy
+        xs = sympy.symbols("x0:%d" % 20)
+        keep.append([sympy.expand((xs[i % 20] + xs[(i + 3) % 20] + i) ** 3) for i in range(scale)])
+    if "sqlalchemy" in got:
+        import sqlalchemy as sa
+        from sqlalchemy import orm
+        base = orm.declarative_base()
+        classes = []
+        for t in range(20):
+            classes.append(type("Model%d" % t, (base,), {
+                "__tablename__": "model_%d" % t, "id": sa.Column(sa.Integer, primary_key=True),
+                "name": sa.Column(sa.String(50)), "score": sa.Column(sa.Float)}))
+        orm.configure_mappers()
+        objs = [classes[i % 20](id=i, name="n%d" % i, score=i / 3) for i in range(10 * scale)]
+        keep.append((base, classes, objs))
+    keep.append([Rec(i) for i in range(scale)])
+    return keep
+
+
+def bench(n, runs, pywalk, real=False, threads=1):
+    if real:
+        got = import_real()
+        heap = real_heap(n, got)
+        print("real heap: CPython %s, %s; %d GC-tracked objects" % (sys.version.split()[0], " + ".join(got) or "no packages",
+                                                                    len(gc.get_objects())))
+    else:
+        heap = [Rec(i) for i in range(n // 4)]
     gc.collect()
     gc.disable()  # keep collections out of the timings
     d = tempfile.mkdtemp(prefix="hsbench-")
     path = os.path.join(d, "b.hsnap")
     rows = []
     for _ in range(runs):
-        r, dt, extra = measure(lambda: heapsnap.dump(path, fsync=False))
+        r, dt, extra = measure(lambda: heapsnap.dump(path, fsync=False, threads=threads))
         size = os.path.getsize(path)
         rows.append((r.objects / r.seconds, r.seconds, size / r.objects, extra / r.objects, r.objects, dt,
-                     r.extra_bytes / r.objects))
+                     r.extra_bytes / r.objects, measure.cpu))
         os.unlink(path)
     os.rmdir(d)
     med = [statistics.median(c) for c in zip(*rows)]
@@ -94,6 +168,10 @@ def bench(n, runs, pywalk):
     print("heapsnap.dump  N=%-9d objects=%-9d %6.2fM objects/s  pause %.3fs  total %.3fs  %.2f bytes/object on disk"
           "  extra peak %.1f bytes/object (RSS, first run), walker tables %.1f bytes/object"
           % (n, med[4], med[0] / 1e6, med[1], med[5], med[2], rows[0][3], med[6]))
+    # the wall pause includes waiting for a CPU on a loaded machine; the
+    # dumping thread's CPU time is the pause on an idle core
+    print("               dumping thread CPU %.3fs = %.2fM objects/s of CPU (threads=%d, load average %.1f)"
+          % (med[7], med[4] / med[7] / 1e6, threads, os.getloadavg()[0]))
     if pywalk:
         prow = []
         for _ in range(max(1, runs // 2)):
@@ -108,20 +186,25 @@ def bench(n, runs, pywalk):
 
 
 def main(argv):
-    runs, pywalk, sizes = 3, True, []
+    runs, pywalk, sizes, real, threads = 3, True, [], False, 1
     i = 0
     while i < len(argv):
-        if argv[i] == "--runs":
-            runs = int(argv[i + 1])
+        if argv[i] in ("--runs", "--threads"):
+            if argv[i] == "--runs":
+                runs = int(argv[i + 1])
+            else:
+                threads = int(argv[i + 1])
             i += 2
             continue
         if argv[i] == "--no-python-walk":
             pywalk = False
+        elif argv[i] == "--real":
+            real = True
         else:
             sizes.append(int(float(argv[i])))
         i += 1
-    for n in sizes or [1_000_000, 5_000_000]:
-        bench(n, runs, pywalk)
+    for n in sizes or ([700_000] if real else [1_000_000, 5_000_000]):
+        bench(n, runs, pywalk, real, threads)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ to $HS_REPORT. Environment: HS_PYTHON, HSJSON, HEAPSNAP, PYTHONPATH."""
 import json
 import os
 import subprocess
+import sys
 import tempfile
 import textwrap
 import unittest
@@ -18,6 +19,14 @@ import unittest
 PYTHON = os.environ.get("HS_PYTHON", "/usr/bin/python3")
 HSJSON = os.environ.get("HSJSON")
 HEAPSNAP = os.environ.get("HEAPSNAP")
+
+# What differs per CPython family (docs/python.md#versions). The tests run
+# under the interpreter their children run under (ctest passes the same).
+# On 3.10 an instance keeps its attributes in a __dict__ of its own (3.11+:
+# inline values, no dict block unless one is materialized), and every frame
+# is a frame object (3.11+: a synthetic _PyInterpreterFrame block).
+OWN_DICT = sys.version_info < (3, 11)
+FRAME_TYPE = "builtins.frame" if sys.version_info < (3, 11) else "cpython._PyInterpreterFrame"
 
 STRONG, WEAK, OTHER = 0, 1, 2
 ROOT_OTHER, ROOT_GLOBAL, ROOT_STACK, ROOT_EXTERNAL, ROOT_RUNTIME = range(5)
@@ -70,6 +79,13 @@ class Snapshot:
             raise AssertionError("block %#x has %d references labeled %r: %r"
                                  % (addr, len(rs), label, self.blocks[addr]["refs"][:20]))
         return rs[0]["to"]
+
+    def attr(self, addr, name):
+        """The value of instance attribute `name` of `addr`: its reference
+        so labeled, through the instance's own __dict__ on 3.10."""
+        if OWN_DICT and not self.refs(addr, name):
+            return self.child(self.child(addr, "__dict__"), name)
+        return self.child(addr, name)
 
     def referrers(self, addr, kind=STRONG):
         if self._rev is None:

@@ -7,9 +7,11 @@ labels and their privacy default, values, flags, the heap left undisturbed,
 a million-deep list, and tracemalloc sites."""
 
 import subprocess
+import sys
 import unittest
 
-from hstest import (FINALIZER, GC_TRACKED, HEAPSNAP, IMMORTAL, ROOT_RUNTIME, ROOT_STACK, UNCOLLECTABLE, child)
+from hstest import (FINALIZER, FRAME_TYPE, GC_TRACKED, HEAPSNAP, OWN_DICT, IMMORTAL, ROOT_EXTERNAL, ROOT_RUNTIME, ROOT_STACK, UNCOLLECTABLE,
+                    child)
 
 
 class Dump(unittest.TestCase):
@@ -34,12 +36,12 @@ class Dump(unittest.TestCase):
         dangling = [(b["type_name"], r) for b in snap.blocks.values() for r in b["refs"] if r["to"] not in snap.blocks]
         self.assertEqual(dangling, [])
         self.assertEqual([r for r in snap.roots if r["addr"] not in snap.blocks], [])
-        self.assertTrue(snap.header["runtime"].startswith("CPython 3.11"))
+        self.assertTrue(snap.header["runtime"].startswith("CPython %d.%d." % sys.version_info[:2]), snap.header)
         self.assertEqual(snap.trailer["end_tags"].get("complete"), "yes")
 
     def test_sizes(self):
         snap, info, _ = child(self, """
-            import json, sys, heapsnap
+            import collections, json, sys, heapsnap
             class Eight:
                 def __init__(self):
                     for i in range(8):
@@ -52,15 +54,26 @@ class Dump(unittest.TestCase):
             class BigList(list):
                 def __sizeof__(self):
                     return 1
+            class PlainList(list):
+                pass
+            def cell_of(v):
+                return (lambda: v).__closure__[0]
             objs = {
                 "list": [1, 2, 3] * 50, "dict": {"k%d" % i: i for i in range(40)}, "str": "abc" * 30,
                 "ustr": "\u00e9t\u00e9" * 10, "wide": "\U0001F600" * 3, "int": 2 ** 200, "bytes": b"x" * 77,
                 "tuple": tuple(range(9)), "set": set(range(33)), "float": 1.5, "frozenset": frozenset("abc"),
                 "bytearray": bytearray(1000), "slotted": Slotted(), "weird": Weird(), "function": json.dumps,
-                "biglist": BigList(range(100)),
+                "biglist": BigList(range(100)), "negint": -(2 ** 100), "zero": 0, "code": json.dumps.__code__,
+                "class": Slotted, "module": json, "complex": 1j, "range": range(5),
+                "deque": collections.deque(range(50)), "emptydict": {}, "intdict": {i: i for i in range(1000)},
+                "method": Slotted().__init_subclass__, "cell": cell_of([7]),
             }
             sizes = {k: sys.getsizeof(v) for k, v in objs.items() if k not in ("weird", "biglist")}
-            sizes["biglist"] = list.__sizeof__(objs["biglist"]) + 32  # GC header + managed dict
+            # list's own rule plus the pre-header getsizeof adds for this kind of
+            # subclass (GC header; managed dict and weakref on 3.11+)
+            pl, pw = PlainList(), Eight()
+            sizes["biglist"] = list.__sizeof__(objs["biglist"]) + sys.getsizeof(pl) - pl.__sizeof__()
+            sizes["weird"] = object.__sizeof__(objs["weird"]) + sys.getsizeof(pw) - pw.__sizeof__()
             e = Eight()
             heapsnap.dump(sys.argv[1])
             print(json.dumps({"ids": {k: id(v) for k, v in objs.items()}, "sizes": sizes,
@@ -69,15 +82,54 @@ class Dump(unittest.TestCase):
         for k, a in info["ids"].items():
             if k != "weird":
                 self.assertEqual(snap.blocks[a]["size"], info["sizes"][k], k)
-        # a user __sizeof__ is not run: object's rule, plus its inline values
-        self.assertGreaterEqual(snap.blocks[info["ids"]["weird"]]["size"], 56)
-        # an 8-attribute instance: getsizeof's 56 plus the inline values array
+        # a user __sizeof__ is not run: object's rule (plus, on 3.11 and
+        # 3.12, the inline values array getsizeof does not see)
+        if sys.version_info[:2] in ((3, 11), (3, 12)):
+            self.assertGreaterEqual(snap.blocks[info["ids"]["weird"]]["size"], info["sizes"]["weird"])
+        else:
+            self.assertEqual(snap.blocks[info["ids"]["weird"]]["size"], info["sizes"]["weird"])
         e = snap.blocks[info["eight"]]
-        self.assertEqual(info["eight_getsizeof"], 56)
-        self.assertGreaterEqual(e["size"], 56 + 16 + 9 * 8)  # prefix + 9 slots: the issue's 144
-        self.assertLessEqual(e["size"], 56 + 32 + 30 * 8)
+        base = info["eight_getsizeof"]
+        if sys.version_info[:2] in ((3, 11), (3, 12)):
+            # an 8-attribute instance: getsizeof's plus the inline values
+            # array it does not see (allocated apart from the object)
+            self.assertEqual(base, {(3, 11): 56, (3, 12): 48}[sys.version_info[:2]])
+            self.assertGreaterEqual(e["size"], base + 16 + 9 * 8)  # prefix + 9 slots: the issue's 144
+            self.assertLessEqual(e["size"], base + 32 + 30 * 8)
+        else:
+            # 3.10: the attributes are in a dict of their own; 3.13: the
+            # values are inside the object and getsizeof counts them
+            self.assertEqual(e["size"], base)
         for i in range(8):
-            snap.child(info["eight"], "a%d" % i)
+            snap.attr(info["eight"], "a%d" % i)
+
+    def test_external_holders_and_immortal_objects(self):
+        # references leaked through the C API are external holders with the
+        # exact surplus; on 3.12+ immortal objects (None, small ints,
+        # interned str, static types, ()) ignore the increments and are
+        # never external holders, whatever their refcount says
+        snap, info, _ = child(self, """
+            import ctypes, json, sys, heapsnap
+            class Leaky:
+                pass
+            leaked, held = Leaky(), Leaky()
+            imm = [None, True, 5, "abc", (), int, b""]
+            inc = ctypes.pythonapi.Py_IncRef
+            for o in [leaked] * 3 + imm * 2:
+                inc(ctypes.py_object(o))
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"leaked": id(leaked), "held": id(held), "imm": [id(o) for o in imm],
+                              "immortal": sys.getrefcount(None) > 2 ** 29}))
+        """)
+        ext = {r["addr"]: r["count"] for r in snap.roots if r["root_kind"] == ROOT_EXTERNAL}
+        self.assertEqual(ext.get(info["leaked"]), 3)
+        self.assertNotIn(info["held"], ext)
+        self.assertEqual(info["immortal"], sys.version_info >= (3, 12))
+        for a in info["imm"]:
+            self.assertNotIn(a, ext)
+            self.assertTrue(snap.blocks[a]["flags"] & IMMORTAL, snap.blocks[a])
+            self.assertEqual([r["root_kind"] for r in snap.roots_of(a)], [ROOT_RUNTIME])
+        self.assertEqual(snap.trailer["end_tags"].get("overcounted"), None)
 
     def test_no_user_code_runs(self):
         snap, info, _ = child(self, """
@@ -133,14 +185,17 @@ class Dump(unittest.TestCase):
         self.assertEqual(len(frames), 1, [r["name"] for r in snap.roots if r["root_kind"] == ROOT_STACK])
         self.assertIn("(dumping)", frames[0]["name"])
         self.assertEqual(snap.child(frames[0]["addr"], "request_rows"), info["rows"])
-        self.assertEqual(snap.blocks[frames[0]["addr"]]["type_name"], "cpython._PyInterpreterFrame")
+        self.assertEqual(snap.blocks[frames[0]["addr"]]["type_name"], FRAME_TYPE)
         wf = [r for r in snap.roots if r["root_kind"] == ROOT_STACK and ": worker (" in (r["name"] or "")]
         self.assertEqual(len(wf), 1)
         self.assertNotIn("(dumping)", wf[0]["name"])
         buf = snap.child(wf[0]["addr"], "worker_buffer")
         self.assertEqual(len(snap.blocks[buf]["refs"]), 777)
-        # a suspended generator names its own locals
-        snap.child(info["gen"], "gen_state")
+        # a suspended generator names its own locals (on 3.10, its frame object does)
+        if OWN_DICT:
+            snap.child(snap.child(info["gen"], "gi_frame"), "gen_state")
+        else:
+            snap.child(info["gen"], "gen_state")
         self.assertGreaterEqual(len([r for r in snap.roots if r["root_kind"] == ROOT_STACK and ":" not in r["name"]]), 2)
 
     def test_labels_privacy_default_and_values(self):
@@ -159,7 +214,7 @@ class Dump(unittest.TestCase):
         self.assertNotIn("alice@example.com", labels)
         self.assertNotIn("token_40846", labels)  # identifier-like, but data: not interned
         self.assertEqual(snap.values, {})
-        self.assertEqual(snap.child(info["c"], "secret_name"), info["pw"])  # attribute names are code
+        self.assertEqual(snap.attr(info["c"], "secret_name"), info["pw"])  # attribute names are code
         self.assertEqual(snap.header["tags"]["values"], "off")
         snap, info, _ = child(self, src % "True")
         snap.child(info["users"], "alice@example.com")
@@ -204,9 +259,10 @@ class Dump(unittest.TestCase):
         """)
         self.assertTrue(info["alive"])           # no gc.collect() unless asked
         self.assertFalse(info["enabled"])        # the collector's state is restored
-        # no __dict__ was materialized on an inline-values instance
-        self.assertEqual(snap.refs(info["p"], "__dict__"), [])
-        snap.child(info["p"], "a")
+        # no __dict__ was materialized on an inline-values instance (3.11+)
+        if not OWN_DICT:
+            self.assertEqual(snap.refs(info["p"], "__dict__"), [])
+        snap.attr(info["p"], "a")
 
     def test_gc_state_restored_when_enabled(self):
         snap, info, _ = child(self, """
@@ -232,6 +288,9 @@ class Dump(unittest.TestCase):
         self.assertEqual(snap.size(snap.retained(info["top"])), 1000000 * 64)
 
     def test_tracemalloc_sites(self):
+        # tracemalloc itself is the oracle: the list may come from a free
+        # list (allocated before tracing started, so no traceback on 3.12+),
+        # the object() instances are fresh allocations
         snap, info, _ = child(self, """
             import json, sys, tracemalloc
             tracemalloc.start(5)
@@ -240,15 +299,24 @@ class Dump(unittest.TestCase):
                 return [object() for _ in range(10)]
             kept = alloc_here()
             heapsnap.dump(sys.argv[1])
-            print(json.dumps({"kept": id(kept), "line": alloc_here.__code__.co_firstlineno + 1}))
+            def tb(o):
+                t = tracemalloc.get_object_traceback(o)
+                return [(f.filename, f.lineno) for f in t] if t else None
+            print(json.dumps({"ids": [id(kept), id(kept[0]), id(kept[9])], "tbs": [tb(kept), tb(kept[0]), tb(kept[9])],
+                              "line": alloc_here.__code__.co_firstlineno + 1}))
         """)
         self.assertEqual(snap.header["tags"]["tracebacks"], "on")
-        site = snap.blocks[info["kept"]]["site"]
-        self.assertIsNotNone(site)
-        inner = snap.sites[site][0]  # innermost first
-        self.assertTrue(inner["file"].endswith("prog.py"))
-        self.assertEqual(inner["line"], info["line"])
-
+        self.assertIsNotNone(info["tbs"][1])
+        for a, tb in zip(info["ids"], info["tbs"]):
+            site = snap.blocks[a]["site"]
+            if tb is None:
+                self.assertIsNone(site)
+                continue
+            self.assertIsNotNone(site)
+            frames = snap.sites[site]  # innermost first; a Traceback is oldest first
+            self.assertEqual([(f["file"], f["line"]) for f in frames], [tuple(x) for x in reversed(tb)])
+            self.assertTrue(frames[0]["file"].endswith("prog.py"))
+            self.assertEqual(frames[0]["line"], info["line"])
 
 if __name__ == "__main__":
     unittest.main()

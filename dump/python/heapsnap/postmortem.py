@@ -286,6 +286,8 @@ class PostMortem:
             return
         self._memory_dumps += 1
         had = _heapsnap.reserve(0) if self.reserve else 0  # give the dump room, first of all
+        if thread_name is None:  # looked up only now: it allocates (3.10 had no room for it before)
+            thread_name = threading.current_thread().name
         tags = {"thread": thread_name, "rss": str(rss())}
         if had:
             tags["reserve"] = str(had)
@@ -299,7 +301,7 @@ class PostMortem:
     def _excepthook(self, exc_type, exc, tb):
         # `tb` keeps the failing frames (and their locals) alive in the dump.
         try:
-            self._memory_error(exc_type, threading.current_thread().name)
+            self._memory_error(exc_type, None)
         finally:
             (self._prev_excepthook or sys.__excepthook__)(exc_type, exc, tb)
 

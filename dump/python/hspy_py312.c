@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dump/python/hspy_py312.c — the version layer (hspy_cpy.h) for CPython
+ * 3.12. What differs from 3.11 (hspy_py311.c): immortal objects (PEP 683:
+ * a refcount that never moves, _Py_IsImmortal) — they are runtime objects,
+ * never external holders, and every other refcount stays exact; the
+ * import state in interp->imports; one current_exception instead of
+ * curexc_*; C-stack entry frames (FRAME_OWNED_BY_CSTACK) in the frame
+ * chain; generators without gi_code (the code is their frame's); code
+ * objects without _co_code (a lazily made cache, _co_cached); managed
+ * dicts as one tagged dict-or-values word at -3 words, with a managed
+ * weakref slot in the pre-header; static builtin types keeping their
+ * __dict__ and __subclasses__ per interpreter (interp->types.builtins);
+ * str without wstr or the "ready" state; ints as long_value (digit count
+ * in lv_tag). See docs/python.md#versions.
+ */
+/* The public headers in their core shape, as the internal ones expect
+ * (this file only: the shared walker sees the ordinary API). */
+#define Py_BUILD_CORE 1
+#include "hspy.h"
+
+#if PY_VERSION_HEX < 0x030C0000 || PY_VERSION_HEX >= 0x030D0000
+#error "hspy_py312.c is the CPython 3.12 layer"
+#endif
+
+#include <internal/pycore_dict.h>
+#include <internal/pycore_frame.h>
+#include <internal/pycore_gc.h>
+#include <internal/pycore_interp.h>
+#include <internal/pycore_object.h>
+#include <internal/pycore_runtime.h>
+#include <internal/pycore_typeobject.h>
+
+#include <string.h>
+
+_Static_assert(sizeof(PyGC_Head) == sizeof(hspy_gc), "PyGC_Head is two words");
+_Static_assert(offsetof(PyGC_Head, _gc_next) == offsetof(hspy_gc, next), "PyGC_Head._gc_next");
+_Static_assert(offsetof(PyGC_Head, _gc_prev) == offsetof(hspy_gc, prev), "PyGC_Head._gc_prev");
+_Static_assert(_PyGC_PREV_MASK_FINALIZED == HSPY_GC_FINALIZED && _PyGC_PREV_SHIFT == HSPY_GC_SHIFT, "GC flag bits");
+
+#define PUT(n_, o_) do { if (k < cap) out[k++] = (hspy_named){(n_), (PyObject *)(o_)}; } while (0)
+
+/* ---- GC and the interpreter ---- */
+
+int hspy_cpy_init(void) { return 0; }
+
+int hspy_cpy_gc_lists(PyInterpreterState *in, hspy_gc **heads, int cap)
+{
+    int n = 0;
+    for (int g = 0; g < NUM_GENERATIONS && n < cap; g++) heads[n++] = (hspy_gc *)&in->gc.generations[g].head;
+    if (n < cap) heads[n++] = (hspy_gc *)&in->gc.permanent_generation.head;
+    return n;
+}
+
+int hspy_cpy_gc_collecting(PyInterpreterState *in) { return in->gc.collecting; }
+PyObject *hspy_cpy_gc_garbage(PyInterpreterState *in) { return in->gc.garbage; }
+PyObject *hspy_cpy_modules(PyInterpreterState *in) { return in->imports.modules; }
+/* The interpreter struct without the object allocator's pool tables it
+ * embeds on 3.12 only (3.11 keeps them in static storage, 3.13 behind a
+ * pointer): they are the allocator's, not the heap's. */
+size_t hspy_cpy_interp_size(void) { return sizeof(PyInterpreterState) - sizeof(((PyInterpreterState *)0)->obmalloc); }
+size_t hspy_cpy_thread_size(void) { return sizeof(PyThreadState); }
+unsigned long hspy_cpy_thread_id(PyThreadState *ts) { return ts->native_thread_id; }
+
+size_t hspy_cpy_interp_refs(PyInterpreterState *in, hspy_named *out, size_t cap)
+{
+    size_t k = 0;
+    PUT("modules", in->imports.modules);
+    PUT("modules_by_index", in->imports.modules_by_index);
+    PUT("sysdict", in->sysdict);
+    PUT("builtins", in->builtins);
+    PUT("importlib", in->imports.importlib);
+    PUT("codec_search_path", in->codec_search_path);
+    PUT("codec_search_cache", in->codec_search_cache);
+    PUT("codec_error_registry", in->codec_error_registry);
+    PUT("dict", in->dict);
+    PUT("builtins_copy", in->builtins_copy);
+    PUT("import_func", in->imports.import_func);
+#ifdef HAVE_FORK
+    PUT("before_forkers", in->before_forkers);
+    PUT("after_forkers_parent", in->after_forkers_parent);
+    PUT("after_forkers_child", in->after_forkers_child);
+#endif
+    PUT("audit_hooks", in->audit_hooks);
+    PUT("warnings.filters", in->warnings.filters);
+    PUT("warnings.once_registry", in->warnings.once_registry);
+    PUT("warnings.default_action", in->warnings.default_action);
+    PUT("gc.garbage", in->gc.garbage);
+    PUT("gc.callbacks", in->gc.callbacks);
+    for (int i = 0; i < in->atexit.ncallbacks; i++) {
+        atexit_py_callback *cb = in->atexit.callbacks[i];
+        if (!cb) continue;
+        PUT("atexit.func", cb->func);
+        PUT("atexit.args", cb->args);
+        PUT("atexit.kwargs", cb->kwargs);
+    }
+    return k;
+}
+
+size_t hspy_cpy_thread_refs(PyThreadState *ts, hspy_named *out, size_t cap)
+{
+    size_t k = 0;
+    PUT("dict", ts->dict);
+    PUT("current_exception", ts->current_exception);
+    PUT("exc_value", ts->exc_state.exc_value);
+    PUT("async_exc", ts->async_exc);
+    PUT("c_profileobj", ts->c_profileobj);
+    PUT("c_traceobj", ts->c_traceobj);
+    PUT("context", ts->context);
+    PUT("async_gen_firstiter", ts->async_gen_firstiter);
+    PUT("async_gen_finalizer", ts->async_gen_finalizer);
+    return k;
+}
+
+void hspy_cpy_wake_main(PyInterpreterState *in) { _Py_atomic_store_relaxed(&in->ceval.eval_breaker, 1); }
+
+/* ---- frames ---- */
+
+void *hspy_cpy_frame_first(PyThreadState *ts) { return ts->cframe ? ts->cframe->current_frame : NULL; }
+void *hspy_cpy_frame_next(void *f) { return ((_PyInterpreterFrame *)f)->previous; }
+
+static void frame_fill(_PyInterpreterFrame *f, hspy_frame *out)
+{
+    PyCodeObject *co = f->f_code;
+    memset(out, 0, sizeof *out);
+    out->addr = f;
+    out->code = co;
+    out->func = f->f_funcobj;
+    out->locals = f->f_locals;
+    out->globals = f->f_globals;
+    out->builtins = f->f_builtins;
+    out->frame_obj = (PyObject *)f->frame_obj;
+    out->localsplus = f->localsplus;
+    out->nlocals = co->co_nlocalsplus;
+    if (f->stacktop < out->nlocals) out->nlocals = f->stacktop < 0 ? 0 : f->stacktop;
+    out->size = (uint64_t)(FRAME_SPECIALS_SIZE + co->co_nlocalsplus + co->co_stacksize) * sizeof(PyObject *);
+    out->line = PyUnstable_InterpreterFrame_GetLine(f);
+    if (out->line < 0) out->line = co->co_firstlineno;
+}
+
+int hspy_cpy_frame_read(void *fp, void *innerp, hspy_frame *out)
+{
+    _PyInterpreterFrame *f = fp, *inner = innerp;
+    if (!f->f_code) return 0;
+    if (f->owner == FRAME_OWNED_BY_CSTACK) {
+        memset(out, 0, sizeof *out);
+        out->owner = HSPY_FRAME_SKIP; /* the entry shim of a C call into Python */
+        return 1;
+    }
+    frame_fill(f, out);
+    if (f->owner == FRAME_OWNED_BY_GENERATOR) {
+        out->owner = HSPY_FRAME_GENERATOR;
+        out->owner_obj = (PyObject *)((char *)f - offsetof(PyGenObject, gi_iframe));
+        return 1;
+    }
+    if (f->owner != FRAME_OWNED_BY_THREAD) return 0; /* its frame object reports it */
+    out->owner = HSPY_FRAME_THREAD;
+    /* The value stack is exact only where this frame called another Python
+     * frame inline (stacktop saved); where it called C, or is the innermost
+     * frame, stacktop is stale and the slots above are not read. */
+    int nl = f->f_code->co_nlocalsplus;
+    if (inner && inner->owner != FRAME_OWNED_BY_CSTACK && f->stacktop >= nl && f->stacktop <= nl + f->f_code->co_stacksize)
+        out->nstack = f->stacktop - nl;
+    out->nlocals = nl;
+    return 1;
+}
+
+int hspy_cpy_gen_frame(PyObject *o, hspy_frame *out)
+{
+    PyGenObject *g = (PyGenObject *)o;
+    if (g->gi_frame_state >= FRAME_CLEARED) return 0;
+    frame_fill((_PyInterpreterFrame *)g->gi_iframe, out);
+    return 1;
+}
+
+int hspy_cpy_frameobj_frame(PyObject *o, hspy_frame *out)
+{
+    PyFrameObject *f = (PyFrameObject *)o;
+    if (!f->f_frame || f->f_frame->owner != FRAME_OWNED_BY_FRAME_OBJECT) return 0;
+    frame_fill(f->f_frame, out);
+    return 1;
+}
+
+size_t hspy_cpy_gen_refs(PyObject *o, hspy_named *out, size_t cap)
+{
+    PyGenObject *g = (PyGenObject *)o;
+    size_t k = 0;
+    if (g->gi_frame_state < FRAME_CLEARED) PUT("gi_code", ((_PyInterpreterFrame *)g->gi_iframe)->f_code);
+    PUT("__name__", g->gi_name);
+    PUT("__qualname__", g->gi_qualname);
+    return k;
+}
+
+size_t hspy_cpy_frameobj_refs(PyObject *o, hspy_named *out, size_t cap)
+{
+    PyFrameObject *f = (PyFrameObject *)o;
+    size_t k = 0;
+    PUT("f_back", f->f_back);
+    PUT("f_trace", f->f_trace);
+    if (f->f_frame && f->f_frame->owner == FRAME_OWNED_BY_FRAME_OBJECT) {
+        PUT("f_locals", f->f_frame->f_locals);
+        PUT("f_code", f->f_frame->f_code);
+    }
+    return k;
+}
+
+/* ---- code objects ---- */
+
+size_t hspy_cpy_code_refs(PyCodeObject *co, hspy_named *out, size_t cap)
+{
+    size_t k = 0;
+    PUT("co_consts", co->co_consts);
+    PUT("co_names", co->co_names);
+    PUT("co_exceptiontable", co->co_exceptiontable);
+    PUT("co_localsplusnames", co->co_localsplusnames);
+    PUT("co_localspluskinds", co->co_localspluskinds);
+    PUT("co_filename", co->co_filename);
+    PUT("co_name", co->co_name);
+    PUT("co_qualname", co->co_qualname);
+    PUT("co_linetable", co->co_linetable);
+    if (co->_co_cached) {
+        PUT("co_code", co->_co_cached->_co_code);
+        PUT("co_varnames", co->_co_cached->_co_varnames);
+        PUT("co_cellvars", co->_co_cached->_co_cellvars);
+        PUT("co_freevars", co->_co_cached->_co_freevars);
+    }
+    return k;
+}
+
+PyObject *hspy_cpy_code_localname(PyCodeObject *co, Py_ssize_t i)
+{
+    PyObject *names = co->co_localsplusnames;
+    return names && PyTuple_Check(names) && i >= 0 && i < PyTuple_GET_SIZE(names) ? PyTuple_GET_ITEM(names, i) : NULL;
+}
+
+PyObject *hspy_cpy_code_freename(PyCodeObject *co, Py_ssize_t i)
+{
+    return i >= 0 && i < co->co_nfreevars ? hspy_cpy_code_localname(co, co->co_nlocalsplus - co->co_nfreevars + i) : NULL;
+}
+
+Py_ssize_t hspy_cpy_code_nfree(PyCodeObject *co) { return co->co_nfreevars; }
+
+PyObject *hspy_cpy_code_qualname(PyCodeObject *co) { return co->co_qualname; }
+
+/* ---- types and instances ---- */
+
+size_t hspy_cpy_preheader(PyTypeObject *tp)
+{
+    return (PyType_IS_GC(tp) ? sizeof(PyGC_Head) : 0) +
+           ((tp->tp_flags & (Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_MANAGED_WEAKREF)) ? 2 * sizeof(PyObject *) : 0);
+}
+
+/* A static builtin type's per-interpreter part (its index + 1 is kept in
+ * tp_subclasses), checked against the type it names. */
+static static_builtin_state *builtin_state(PyTypeObject *tp)
+{
+    if (!(tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN)) return NULL;
+    PyInterpreterState *in = PyInterpreterState_Get();
+    size_t i = (size_t)tp->tp_subclasses - 1;
+    if (i >= in->types.num_builtins_initialized || i >= _Py_MAX_STATIC_BUILTIN_TYPES) return NULL;
+    static_builtin_state *st = &in->types.builtins[i];
+    return st->type == tp ? st : NULL;
+}
+
+PyObject *hspy_cpy_type_dict(PyTypeObject *tp)
+{
+    if (tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN) {
+        static_builtin_state *st = builtin_state(tp);
+        return st ? st->tp_dict : NULL;
+    }
+    return tp->tp_dict;
+}
+
+size_t hspy_cpy_static_type_refs(PyTypeObject *tp, hspy_named *out, size_t cap)
+{
+    size_t k = 0;
+    static_builtin_state *st = builtin_state(tp);
+    PUT("__dict__", hspy_cpy_type_dict(tp));
+    PUT("__mro__", tp->tp_mro);
+    PUT("__bases__", tp->tp_bases);
+    PUT("__base__", tp->tp_base);
+    if (st) PUT("__subclasses__", st->tp_subclasses);
+    else if (!(tp->tp_flags & _Py_TPFLAGS_STATIC_BUILTIN)) PUT("__subclasses__", tp->tp_subclasses);
+    PUT("tp_cache", tp->tp_cache);
+    return k;
+}
+
+static PyDictValues *values_of(PyObject *o)
+{
+    PyDictOrValues dv = *_PyObject_DictOrValuesPointer(o);
+    return _PyDictOrValues_IsValues(dv) ? _PyDictOrValues_GetValues(dv) : NULL;
+}
+
+PyObject *hspy_cpy_managed_dict(PyObject *o)
+{
+    PyDictOrValues dv = *_PyObject_DictOrValuesPointer(o);
+    return _PyDictOrValues_IsValues(dv) ? NULL : _PyDictOrValues_GetDict(dv);
+}
+
+void hspy_cpy_inline_values(PyObject *o, hspy_attr_fn fn, void *ctx)
+{
+    PyDictValues *values = values_of(o);
+    PyDictKeysObject *keys = ((PyHeapTypeObject *)Py_TYPE(o))->ht_cached_keys;
+    if (!values || !keys) return;
+    PyDictUnicodeEntry *ent = DK_UNICODE_ENTRIES(keys);
+    for (Py_ssize_t i = 0; i < keys->dk_nentries; i++)
+        if (values->values[i]) fn(ctx, ent[i].me_key, values->values[i]);
+}
+
+uint64_t hspy_cpy_values_extra(PyObject *o)
+{
+    PyTypeObject *tp = Py_TYPE(o);
+    if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT)) return 0;
+    PyDictValues *values = values_of(o);
+    PyDictKeysObject *keys = ((PyHeapTypeObject *)tp)->ht_cached_keys;
+    if (!values || !keys) return 0;
+    /* The array was sized when the object was made: the prefix byte
+     * (round_up(slots + 2, 8)) bounds its slot count to 8 values; the
+     * keys' usable size now is exact for recent objects. */
+    uint8_t prefix = ((uint8_t *)values)[-1];
+    int64_t slots = (int64_t)(keys->dk_nentries + keys->dk_usable);
+    if (slots > (int64_t)prefix - 2) slots = (int64_t)prefix - 2;
+    if (slots < (int64_t)prefix - 9) slots = (int64_t)prefix - 9;
+    if (slots < 0) slots = 0;
+    return prefix + (uint64_t)slots * sizeof(PyObject *);
+}
+
+int hspy_cpy_dict_keys_hidden(PyObject *dict)
+{
+    PyDictObject *mp = (PyDictObject *)dict;
+    return !mp->ma_values && DK_IS_UNICODE(mp->ma_keys);
+}
+
+/* ---- sizes ---- */
+
+uint64_t hspy_cpy_str_size(PyObject *o)
+{
+    PyASCIIObject *a = (PyASCIIObject *)o;
+    if (!a->state.compact) return 0; /* legacy layout: ask str.__sizeof__ */
+    uint64_t len = (uint64_t)a->length;
+    if (a->state.ascii) return sizeof(PyASCIIObject) + len + 1;
+    PyCompactUnicodeObject *c = (PyCompactUnicodeObject *)o;
+    uint64_t size = sizeof(PyCompactUnicodeObject) + (len + 1) * a->state.kind;
+    if (c->utf8 && (void *)c->utf8 != PyUnicode_DATA(o)) size += (uint64_t)c->utf8_length + 1;
+    return size;
+}
+
+uint64_t hspy_cpy_int_size(PyObject *o)
+{
+    uint64_t n = (uint64_t)(((PyLongObject *)o)->long_value.lv_tag >> _PyLong_NON_SIZE_BITS);
+    return offsetof(PyLongObject, long_value.ob_digit) + (n ? n : 1) * sizeof(digit);
+}
+
+static uint64_t keys_bytes(PyDictKeysObject *k)
+{
+    size_t es = k->dk_kind == DICT_KEYS_GENERAL ? sizeof(PyDictKeyEntry) : sizeof(PyDictUnicodeEntry);
+    uint64_t n = (uint64_t)1 << k->dk_log2_size;
+    return sizeof(PyDictKeysObject) + ((uint64_t)1 << k->dk_log2_index_bytes) + ((n << 1) / 3) * es;
+}
+
+uint64_t hspy_cpy_dict_size(PyObject *o)
+{
+    PyDictObject *mp = (PyDictObject *)o;
+    uint64_t size = (uint64_t)Py_TYPE(o)->tp_basicsize;
+    if (mp->ma_values) size += (uint64_t)(mp->ma_keys->dk_nentries + mp->ma_keys->dk_usable) * sizeof(PyObject *);
+    if (mp->ma_keys->dk_refcnt == 1) size += keys_bytes(mp->ma_keys);
+    return size;
+}
+
+/* ---- runtime objects ---- */
+
+const char *hspy_cpy_runtime_why(PyObject *o)
+{
+    if ((char *)o >= (char *)&_PyRuntime && (char *)o < (char *)(&_PyRuntime + 1)) return "static";
+    if (_Py_IsImmortal(o)) return "immortal";
+    return NULL;
+}
+
+PyObject *hspy_cpy_traceback(uintptr_t ptr) { return _PyTraceMalloc_GetTraceback(0, ptr); }
