@@ -25,6 +25,7 @@ enum { HS_EXIT_OK = 0, HS_EXIT_BAD_INPUT = 1, HS_EXIT_USAGE = 2 };
 int cmd_info(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_suspects(int argc, char **argv); /* cmd_suspects.c */
 int cmd_dominators(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
 int cmd_path(int argc, char **argv);

@@ -25,7 +25,8 @@ typedef struct command {
 static const command commands[] = {
     {"info", cmd_info, "header fields, record counts, total bytes and integrity of a snapshot"},
     {"summary", cmd_summary, "per type: count, shallow and retained bytes, largest first"},
-    {"top", cmd_top, "the blocks that retain the most memory, each with its path from a root"},
+    {"top", cmd_top, "where the memory accumulates: the holders of the most, grouped and named as the program names them"},
+    {"suspects", cmd_suspects, "the leak suspects in words (MAT-style), with --base OLD how each grew"},
     {"dominators", cmd_dominators, "the dominator tree: who keeps what alive, as an indented tree"},
     {"cycles", cmd_cycles, "reference cycles (strongly connected components), largest first"},
     {"path", cmd_path, "the shortest chains of strong references from a root to a block"},

@@ -194,6 +194,13 @@ static inline bool graph_reachable(const graph *g, uint32_t v)
 /* "module.Name" of a type into buf (truncated to cap); "<type N>" when the
  * reader (may be NULL) has no such type (graph_names.c). */
 const char *graph_type_name(const hs_reader *r, uint32_t type_id, char *buf, size_t cap);
+/* Kinds of types by their names (graph_names.c): a mapping (dict,
+ * defaultdict, OrderedDict, Counter, a V8 Map's table...), whose name
+ * labels are data keys unless it is an object's __dict__; a container
+ * (a mapping, list, tuple, set, deque, array), whose unlabelled entries
+ * are its items. */
+bool graph_type_is_mapping(const char *type_name);
+bool graph_type_is_container(const char *type_name);
 /* Names are C strings inside the analyzer, but a dump's names are counted
  * bytes and may hold a NUL. graph_name_put() copies `len` bytes of `s` into
  * buf (at most cap - 1, NUL-terminated, never splitting the pair) with each
@@ -260,6 +267,33 @@ graph_status graph_type_retained(const graph *g, uint64_t *out /* OUT [ntypes] *
  * index first); *nout of them. malloc'd (free() it); NULL when out of memory. */
 uint32_t *graph_top_select(const graph *g, uint32_t k, uint32_t *nout /* OUT */);
 
+/* ---- accumulation points (graph_points.c) ---- */
+#define GRAPH_POINT_FOLD 90u /* percent a child must keep for its parent to fold into it */
+
+typedef struct graph_held { /* blocks of one type reached one way, under one point */
+    uint32_t type, count;
+    uint64_t retained;
+} graph_held;
+
+typedef struct graph_point {
+    uint32_t example;   /* the member retaining the most */
+    uint32_t count;     /* members: accumulation points of one type reached the same way */
+    uint64_t retained;  /* the members' retained bytes, summed (members never nest) */
+    uint64_t shallow;   /* their own bytes */
+    uint64_t largest;   /* the example's retained bytes */
+    uint32_t folded;    /* dominators right above the example that were folded into it */
+    graph_held held[2]; /* a single block's dominator children of its two largest types (count 0: none) */
+} graph_point;
+
+/* The k largest rows of accumulation points (docs/cli.md#top): blocks
+ * whose no dominator child keeps `fold`% of their retained bytes, grouped
+ * by type and path shape (shape from graph_bfs_named()); a group that sits
+ * under one point is that point's held[] content, not a row. Largest
+ * first (then more members, then lower example). Needs graph_dominators().
+ * *out malloc'd (free() it). */
+graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned fold, uint32_t k,
+                               graph_point **out /* OUT */, uint32_t *nout /* OUT */);
+
 /* The per-type table (graph_type_rows.c): every type with an instance,
  * sorted by shallow bytes (by_count: by count), then the other figure,
  * then the name. retained is 0, for the caller to fill. *out malloc'd. */
@@ -315,6 +349,18 @@ void graph_cycle_list_release(graph_cycle_list *l);
  * reached from root r, or GRAPH_NONE when unreachable. */
 graph_status graph_bfs(const graph *g, uint32_t **via /* OUT [n] */, uint32_t **dist /* OUT [n], may be NULL */,
                        const graph_progress *p);
+/* The same search one root rank at a time (graph_root_rank() order): a
+ * block that a global root reaches gets a path from one, however long,
+ * before any stack root is tried, then external, runtime and other roots.
+ * The path a program names a block by (out/out_name.c). shape (may be
+ * NULL): shape[v] hashes the path's shape — the root, each holder's type
+ * and each name label, indexes and unlabelled references wildcarded — so
+ * the blocks reached the same way share it; unreachable blocks get no
+ * shape. Both [n], malloc'd. */
+graph_status graph_bfs_named(const graph *g, uint32_t **via /* OUT [n] */, uint64_t **shape /* OUT [n], may be NULL */,
+                             const graph_progress *p);
+/* The shape of one step (reference e): its name label, or one wildcard. */
+uint64_t graph_step_shape(const graph *g, uint32_t e);
 /* The holder of edge e (binary search in out_off). */
 uint32_t graph_edge_from(const graph *g, uint32_t e);
 

@@ -9,6 +9,8 @@
  */
 #include "graph/graph.h"
 
+#include <string.h>
+
 #include <stdio.h>
 
 size_t graph_name_put(char *buf, size_t cap, const char *s, size_t len)
@@ -48,4 +50,24 @@ const char *graph_type_name(const hs_reader *r, uint32_t type_id, char *buf, siz
     }
     graph_name_put(buf + o, cap - o, name, nlen);
     return buf;
+}
+
+/* ---- kinds of types, by name ---- */
+static const char *base_name(const char *type)
+{
+    const char *dot = strrchr(type, '.');
+    return dot ? dot + 1 : type;
+}
+
+bool graph_type_is_mapping(const char *type)
+{
+    const char *b = base_name(type);
+    return strstr(b, "dict") || strstr(b, "Dict") || !strcmp(b, "Counter") || !strcmp(b, "ChainMap");
+}
+
+bool graph_type_is_container(const char *type)
+{
+    const char *b = base_name(type);
+    return graph_type_is_mapping(type) || !strcmp(b, "list") || !strcmp(b, "tuple") || !strcmp(b, "set") ||
+           !strcmp(b, "frozenset") || !strcmp(b, "deque") || strstr(b, "Array") || !strcmp(b, "(array)");
 }

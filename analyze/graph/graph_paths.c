@@ -16,8 +16,17 @@
  * blocks a few places ahead are prefetched in three stages and the cache
  * misses overlap. O(n + m) time, a queue of at most n entries. Iterative,
  * no recursion.
+ *
+ * graph_bfs_named() runs the same search one root rank at a time: a block
+ * any global root reaches gets its path from a global root, however long,
+ * before a stack root's shorter one — the path a programmer names it by
+ * (out_name). It can also hash each path's shape (root, holder types,
+ * names; indexes and unlabelled entries wildcarded) on the way, so blocks
+ * reached the same way compare equal (graph_points.c).
  */
 #include "graph/graph.h"
+
+#include "graph/graph_hash.h"
 
 #include <stdlib.h>
 
@@ -36,31 +45,29 @@ uint32_t graph_edge_from(const graph *g, uint32_t e)
 #define BFS_PF2 12u /* their references */
 #define BFS_PF3 24u /* their offsets */
 
-graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const graph_progress *p)
+/* The search from the queue entries [*head, *tail): each strong reference
+ * to an unseen block records its edge in via[] (and the level in dist[],
+ * the path shape in shape[], when given) and queues it. */
+typedef struct shape_ctx {
+    uint64_t *shape;     /* [n], or NULL: no shapes */
+    const uint8_t *data; /* [ntypes]: a mapping type, whose names are data keys */
+    uint32_t dict_id;    /* the string id of "__dict__" (HS_NONE: none) */
+} shape_ctx;
+
+/* Whether v is a data mapping: a mapping not reached as an object's __dict__. */
+static bool data_mapping(const graph *g, const uint32_t *via, const shape_ctx *c, uint32_t v)
+{
+    if (!c->data || g->type[v] >= g->ntypes || !c->data[g->type[v]]) return false;
+    uint32_t e = via[v];
+    return !(e < g->nedges && ((g->out_kind[e] >> GRAPH_LABEL_SHIFT) & 3u) == HS_LABEL_STRING &&
+             graph_label(g, e) == c->dict_id);
+}
+
+static void bfs_run(const graph *g, uint32_t *via, uint32_t *queue, uint32_t *headp, uint32_t *tailp, uint32_t *dist,
+                    const shape_ctx *sc, const graph_progress *p)
 {
     const uint32_t n = g->n;
-    if ((uint64_t)g->nedges + g->nroots >= GRAPH_NONE) return GRAPH_ERR_LIMIT;
-    uint32_t *via = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
-    uint32_t *queue = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
-    uint32_t *dist = distp ? graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4) : NULL;
-    if (!via || !queue || (distp && !dist)) {
-        free(via);
-        free(queue);
-        free(dist);
-        return GRAPH_ERR_NOMEM;
-    }
-    for (uint32_t v = 0; v < n; v++) via[v] = GRAPH_NONE;
-    uint32_t head = 0, tail = 0;
-    for (unsigned pass = 0; pass <= 4; pass++) { /* graph_root_rank() order */
-        for (uint32_t r = 0; r < g->nroots; r++) {
-            if (graph_root_rank(g->roots[r].kind) != pass) continue;
-            uint32_t v = g->roots[r].node;
-            if (via[v] != GRAPH_NONE) continue;
-            via[v] = g->nedges + r;
-            if (dist) dist[v] = 1;
-            queue[tail++] = v;
-        }
-    }
+    uint32_t head = *headp, tail = *tailp;
     const uint32_t *off = g->out_off, *to = g->out_to;
     const uint8_t *kind = g->out_kind;
     while (head < tail) {
@@ -77,21 +84,101 @@ graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const 
             for (uint32_t e = off[u], ee = off[u + 1]; e < ee && e < off[u] + 8; e++) __builtin_prefetch(&via[to[e]]);
         }
         uint32_t v = queue[head++];
+        uint64_t *shape = sc->shape, sv = shape ? hash_mix(shape[v], g->type[v]) : 0;
+        bool data = shape && data_mapping(g, via, sc, v);
         for (uint32_t e = off[v]; e < off[v + 1]; e++) {
             if (!graph_is_strong(kind[e])) continue;
             uint32_t w = to[e];
             if (via[w] != GRAPH_NONE) continue;
             via[w] = e;
             if (dist) dist[w] = dist[v] + 1;
+            if (shape) shape[w] = hash_mix(sv, data ? UINT64_C(0x2a) : graph_step_shape(g, e));
             queue[tail++] = w;
         }
         if ((head & 0xFFFFF) == 0) graph_tick(p, "paths", head, n);
     }
+    *headp = head;
+    *tailp = tail;
+}
+
+/* Seed the roots of rank `pass` (all ranks when pass > 4) not reached yet. */
+static void bfs_seed(const graph *g, uint32_t *via, uint32_t *queue, uint32_t *tail, uint32_t *dist, uint64_t *shape,
+                     unsigned pass)
+{
+    for (unsigned r0 = pass > 4 ? 0 : pass, r1 = pass > 4 ? 4 : pass; r0 <= r1; r0++) { /* graph_root_rank() order */
+        for (uint32_t r = 0; r < g->nroots; r++) {
+            const graph_root *rt = &g->roots[r];
+            if (graph_root_rank(rt->kind) != r0) continue;
+            uint32_t v = rt->node;
+            if (via[v] != GRAPH_NONE) continue;
+            via[v] = g->nedges + r;
+            if (dist) dist[v] = 1;
+            if (shape) shape[v] = hash_mix(hash_mix(UINT64_C(0x524f4f54), rt->kind), rt->name);
+            queue[(*tail)++] = v;
+        }
+    }
+}
+
+static graph_status bfs(const graph *g, bool ranked, uint32_t **viap, uint32_t **distp, uint64_t **shapep,
+                        const graph_progress *p)
+{
+    const uint32_t n = g->n;
+    if ((uint64_t)g->nedges + g->nroots >= GRAPH_NONE) return GRAPH_ERR_LIMIT;
+    uint32_t *via = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
+    uint32_t *queue = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
+    uint32_t *dist = distp ? graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4) : NULL;
+    uint64_t *shape = shapep ? graph_huge(malloc(((size_t)n + 1) * 8), ((size_t)n + 1) * 8) : NULL;
+    if (!via || !queue || (distp && !dist) || (shapep && !shape)) {
+        free(via);
+        free(queue);
+        free(dist);
+        free(shape);
+        return GRAPH_ERR_NOMEM;
+    }
+    for (uint32_t v = 0; v < n; v++) via[v] = GRAPH_NONE;
+    uint32_t head = 0, tail = 0;
+    shape_ctx sc = {shape, NULL, HS_NONE};
+    uint8_t *data = NULL;
+    if (shape && g->reader && g->ntypes && (data = malloc(g->ntypes))) {
+        char name[256];
+        for (uint32_t t = 0; t < g->ntypes; t++) data[t] = graph_type_is_mapping(graph_type_name(g->reader, t, name, sizeof name));
+        sc.data = data;
+        sc.dict_id = graph_string_find(g->reader, "__dict__");
+    }
+    if (!ranked) {
+        bfs_seed(g, via, queue, &tail, dist, shape, 5);
+        bfs_run(g, via, queue, &head, &tail, dist, &sc, p);
+    } else {
+        for (unsigned pass = 0; pass <= 4; pass++) {
+            bfs_seed(g, via, queue, &tail, dist, shape, pass);
+            bfs_run(g, via, queue, &head, &tail, dist, &sc, p);
+        }
+    }
     free(queue);
+    free(data);
     *viap = via;
     if (distp) *distp = dist;
+    if (shapep) *shapep = shape;
     graph_tick(p, NULL, 0, 0);
     return GRAPH_OK;
+}
+
+graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const graph_progress *p)
+{
+    return bfs(g, false, viap, distp, NULL, p);
+}
+
+graph_status graph_bfs_named(const graph *g, uint32_t **viap, uint64_t **shapep, const graph_progress *p)
+{
+    return bfs(g, true, viap, NULL, shapep, p);
+}
+
+uint64_t graph_step_shape(const graph *g, uint32_t e)
+{
+    uint8_t k = g->out_kind[e];
+    unsigned lt = (k >> GRAPH_LABEL_SHIFT) & 3u;
+    /* indexes and unlabelled entries are one wildcard; names are kept */
+    return lt == HS_LABEL_STRING ? hash_mix(UINT64_C(0x4c41424c), graph_label(g, e)) : UINT64_C(0x2a);
 }
 
 /* ---- the last steps of the shortest paths to one block ---- */

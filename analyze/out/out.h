@@ -56,6 +56,24 @@ void out_overview(FILE *f, const graph *g);            /* one or two lines of co
 void out_overview_json(json_writer *j, const graph *g); /* {"blocks", ..., "missing": {...}} */
 
 
+/* ---- names (out_name.c; docs/cli.md#names) ---- */
+#define OUT_NAME_WILD 0x1u /* indexes as […]: the name of a group's shape */
+/* Block v's holder as its program writes it — "__main__.Widget._instances"
+ * — from its path in `via` (graph_bfs_named(); NULL: no path). Into buf
+ * (cut with "…" at cap), returned. Untrusted bytes: print through
+ * out_text_safe or the JSON writer. */
+const char *out_name(const graph *g, const uint32_t *via, uint32_t v, unsigned flags, char *buf, size_t cap);
+/* References to v that the dump's external roots record (C code holds
+ * them; no Python object accounts for them); 0 when none. */
+uint64_t out_external_refs(const graph *g, uint32_t v);
+
+/* ---- rows of accumulation points (out_point.c) ---- */
+/* "  3.   15.4 MiB  40 × name" and a line of facts (example, own bytes,
+ * what it holds, C-held references); i is the row's index. */
+void out_point_text(FILE *f, const graph *g, const uint32_t *via, const graph_point *r, uint32_t i);
+/* {"name","type","count","retained","shallow","folded","external_refs","holds","block","path"} */
+void out_point_json(json_writer *j, const graph *g, const uint32_t *via, const graph_point *r);
+
 /* ---- the file's header (out_block.c) ---- */
 void out_tags_json(json_writer *j, const hs_tag *tags, size_t n); /* {"key": "value", ...} */
 /* The members "file", "file_bytes" and, with a header, "format_version",

@@ -2,7 +2,7 @@
 /*
  * analyze/report/report_data.c — the data object of `heapsnap report`, written as
  * one JSON value into the page: header and integrity, the leak suspects
- * (accumulation points), the largest retainers (as `heapsnap top`), the
+ * (accumulation points, grouped and named as `heapsnap suspects`), the largest retainers (as `heapsnap top`), the
  * budgeted dominator tree (report_tree.c), the per-type table (as
  * `heapsnap summary`), the cycles (as `heapsnap cycles`) and, with a base
  * snapshot, the growth views (report_growth.c). Strings from
@@ -24,20 +24,7 @@ static void header_json(json_writer *j, const char *path, const graph *g)
     json_end(j);
 }
 
-/* ---- leak suspects ---- */
-/* From v, follow the largest dominator child while it holds at least 80%
- * of its parent: where no child does, the memory fans out (an
- * accumulation point). */
-static uint32_t accumulation_point(const graph *g, const report_tree *t, uint32_t v)
-{
-    for (uint32_t steps = 0; steps < g->n; steps++) {
-        uint32_t c = report_tree_largest_child(g, t, v);
-        if (c == GRAPH_NONE || g->retained[c] == 0 || (double)g->retained[c] < 0.8 * (double)g->retained[v]) break;
-        v = c;
-    }
-    return v;
-}
-
+/* ---- leak suspects: the rows of `heapsnap suspects` (graph_points_find) ---- */
 /* A node's block, its subtree's size, its children and where it sits in the embedded tree. */
 static void node_json(json_writer *j, const graph *g, const report_tree *t, uint32_t v)
 {
@@ -47,31 +34,27 @@ static void node_json(json_writer *j, const graph *g, const report_tree *t, uint
     json_kv_i64(j, "tree", t->pos[v] == GRAPH_NONE ? -1 : (int64_t)t->pos[v]);
 }
 
-static graph_status suspects_json(json_writer *j, const graph *g, const report_tree *t, const uint32_t *via, uint32_t want)
+static graph_status suspects_json(json_writer *j, const graph *g, const report_tree *t, uint32_t want,
+                                  const graph_progress *p)
 {
-    uint32_t ncand = 0, *cand = graph_top_select(g, want * 10 + 10, &ncand);
-    uint32_t *acc = malloc(((size_t)want + 1) * 4), nacc = 0;
-    if (!cand || !acc) {
-        free(cand);
-        free(acc);
+    uint32_t *via = NULL, nrows = 0;
+    uint64_t *shape = NULL;
+    graph_point *rows = NULL;
+    if (graph_bfs_named(g, &via, &shape, p) || graph_points_find(g, shape, GRAPH_POINT_FOLD, want, &rows, &nrows)) {
+        free(via);
+        free(shape);
         return GRAPH_ERR_NOMEM;
     }
-    for (uint32_t i = 0; i < ncand && nacc < want; i++) {
-        uint32_t a = accumulation_point(g, t, cand[i]);
-        bool seen = false;
-        for (uint32_t k = 0; k < nacc; k++) seen |= acc[k] == a;
-        if (!seen && g->retained[a]) acc[nacc++] = a;
-    }
-    /* largest first (insertion sort: a few dozen) */
-    for (uint32_t i = 1; i < nacc; i++) {
-        uint32_t x = acc[i], k = i;
-        while (k > 0 && g->retained[acc[k - 1]] < g->retained[x]) acc[k] = acc[k - 1], k--;
-        acc[k] = x;
-    }
+    free(shape);
     json_array_begin(j, JSON_TIGHT);
-    for (uint32_t i = 0; i < nacc; i++) {
-        uint32_t v = acc[i];
+    for (uint32_t i = 0; i < nrows; i++) {
+        const graph_point *r = &rows[i];
+        uint32_t v = r->example;
+        char name[1024];
         json_object_begin(j, JSON_INLINE);
+        json_kv_str(j, "name", out_name(g, via, v, r->count > 1 ? OUT_NAME_WILD : 0, name, sizeof name));
+        json_kv_u64(j, "count", r->count);
+        json_kv_u64(j, "retained", r->retained);
         json_key(j, "block");
         node_json(j, g, t, v);
         /* the largest children, what the memory is made of */
@@ -99,8 +82,8 @@ static graph_status suspects_json(json_writer *j, const graph *g, const report_t
         json_end(j);
     }
     json_end(j);
-    free(cand);
-    free(acc);
+    free(rows);
+    free(via);
     return GRAPH_OK;
 }
 
@@ -251,7 +234,7 @@ graph_status report_data_json(FILE *f, const char *path, const graph *g, const r
     if (!base) json_null(j);
     else if (report_growth_json(j, base, t)) goto out;
     json_key(j, "suspects");
-    if (suspects_json(j, g, t, via, o->nsuspects)) goto out;
+    if (suspects_json(j, g, t, o->nsuspects, o->progress)) goto out;
     json_key(j, "top");
     if (top_json(j, g, t, via, o->ntop)) goto out;
     json_key(j, "types");

@@ -37,7 +37,7 @@ class SyntheticReport(BrowserCase):
         self.assertEqual(dd["producer"], "%s %s" % (info["producer"], info["producer_version"]))
 
     def test_largest_retainers_match_top(self):
-        top = analyze("top", "-n", 20, self.snap)["top"]
+        top = analyze("top", "--raw", "-n", 20, self.snap)["top"]
         rows = self.top_rows()
         self.assertEqual(len(rows), len(top))
         for row, e in zip(rows, top):
@@ -74,12 +74,16 @@ class SyntheticReport(BrowserCase):
         sus = self.suspects()
         self.assertGreaterEqual(len(sus), 3)
         self.assertEqual([s["retained"] for s in sus], sorted((s["retained"] for s in sus), reverse=True))
-        for s in sus[:5]:
+        for s, d in zip(sus[:5], self.data["suspects"]):
             shown = analyze("show", self.snap, s["addr"])
-            self.assertEqual(shown["block"]["retained"], s["retained"])
+            self.assertEqual(shown["block"]["retained"], d["block"]["retained"])
             self.assertIn(shown["block"]["type"], s["text"])
+            self.assertIn(d["name"], s["text"])
+            # the row is `heapsnap suspects`' row
+        rows = analyze("suspects", "-n", 5, "--min", 0, self.snap)["suspects"]
+        self.assertEqual([r["row"]["name"] for r in rows], [d["name"] for d in self.data["suspects"][:len(rows)]])
         # the largest suspect is, or is dominated by, the largest retainer
-        top1 = analyze("top", "-n", 1, self.snap)["top"][0]["block"]
+        top1 = analyze("top", "--raw", "-n", 1, self.snap)["top"][0]["block"]
         first = self.data["suspects"][0]
         chain = [d["addr"] for d in first["dominators"]] + [first["block"]["addr"]]
         self.assertIn(top1["addr"], chain)
@@ -116,7 +120,7 @@ class SyntheticReport(BrowserCase):
         d1 = [r for r in rects if r["depth"] == 1]
         self.assertTrue(d1)
         widest = max(d1, key=lambda r: r["w"])
-        top1 = analyze("top", "-n", 1, self.snap)["top"][0]["block"]
+        top1 = analyze("top", "--raw", "-n", 1, self.snap)["top"][0]["block"]
         self.assertEqual(self.data["tree"]["r"][widest["node"]], top1["retained"])
         # widths follow retained bytes
         r = self.data["tree"]["r"]
@@ -165,7 +169,7 @@ class SmallReport(BrowserCase):
         run(need("MKSNAP"), "small", snap)
         html = report(snap, artifact("small.html"))
         self.browser.open(html)
-        top = analyze("top", "-n", 20, snap)["top"]
+        top = analyze("top", "--raw", "-n", 20, snap)["top"]
         self.assertEqual([r["addr"] for r in self.top_rows()], [e["block"]["addr"] for e in top])
         n = page_data(html)["tree"]["n"]
         self.js("for (let i = 0; i < %d; i++) heapsnapReport.reveal(i)" % n)

@@ -250,8 +250,10 @@
     D.suspects.forEach(function (s, k) {
       var b = s.block, li = el('li', 'suspect');
       li.dataset.addr = b.addr || '';
-      li.dataset.retained = String(b.retained);
-      var title = add(el('div', 's-title'), blockSpan(b), ' retains ' + bytes(b.retained) + ' (' + pct(b.retained, TOTAL) + ')');
+      li.dataset.retained = String(s.retained);
+      var title = add(el('div', 's-title'), (s.count > 1 ? count(s.count) + ' \u00d7 ' : ''), el('span', 'mono owner-name', s.name),
+        ' retain' + (s.count > 1 ? '' : 's') + ' ' + bytes(s.retained) + ' (' + pct(s.retained, TOTAL) + ')');
+      add(title, ' \u2014 ', s.count > 1 ? 'e.g. ' : '', blockSpan(b));
       if (!b.reachable) add(title, ' ', el('span', 'tag garbage', 'unreachable'));
       add(li, title);
       add(li, el('div', 's-line', count(s.blocks) + ' blocks in ' + count(s.children) + ' dominated children; shallow ' + bytes(b.shallow) +

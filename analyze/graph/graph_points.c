@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/graph/graph_points.c — graph_points_find(): the accumulation
+ * points of a heap, grouped — what `top`, `suspects` and the report's
+ * suspects list. See docs/cli.md#top.
+ *
+ * Folding. A block whose dominator-tree child keeps at least `fold`% of
+ * its retained bytes only passes the memory on (a module to its dict, the
+ * dict to a class, the class to its __dict__, that to a list): it is
+ * folded into the child. What is left are the blocks where the memory
+ * fans out (no child keeps fold% of it), the accumulation points of
+ * Eclipse MAT's leak suspects.
+ *
+ * Grouping. Accumulation points of one type reached the same way — the
+ * same path shape (graph_bfs_named: the root, holder types and names, with
+ * indexes and unlabelled entries wildcarded; for unreachable blocks, the
+ * types of their dominators) — are one row: 40 × TypeCheckError. Members
+ * of a group never nest (every path to a block passes its dominators, so
+ * a dominated member has a longer path). A group whose members all sit
+ * under one accumulation point (its nearest one above, in the dominator
+ * tree) is that point's content — 2,600 bytearrays in a dict — and is
+ * left out of the rows; what a single block holds is told by its
+ * dominator children, by type (held[]: 5,000 × Widget).
+ *
+ * Cost. O(n + m) time, iterative (memoized climbs with an explicit stack,
+ * no recursion). Memory: 12 bytes a block (keys, nearest points) plus
+ * one bit, and a hash table of the groups (about 60 bytes a group).
+ */
+#include "graph/graph.h"
+#include "graph/graph_hash.h"
+#include "graph/graph_map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define K_UNREACH UINT64_C(0x554e5245)
+
+typedef struct pgroup {
+    uint64_t retained, shallow, largest;
+    uint32_t example, count, acc;
+    bool same_acc;
+} pgroup;
+
+static bool passes(const graph *g, uint32_t child, uint32_t parent, unsigned fold)
+{
+    uint64_t rp = g->retained[parent];
+    return rp && (unsigned __int128)g->retained[child] * 100u >= (unsigned __int128)rp * fold;
+}
+
+/* acc[v]: the nearest strict dominator of v that is an accumulation point
+ * (a block not folded), or the virtual root above v. */
+static void nearest_points(const graph *g, const uint8_t *fold_bit, uint32_t *acc, uint32_t *stack)
+{
+    const uint32_t n = g->n;
+    for (uint32_t v = 0; v < n; v++) acc[v] = GRAPH_NONE;
+    for (uint32_t v = 0; v < n; v++) {
+        if (acc[v] != GRAPH_NONE) continue;
+        uint32_t sp = 0, u = v;
+        while (u < n && acc[u] == GRAPH_NONE) {
+            stack[sp++] = u;
+            u = g->idom[u];
+        }
+        while (sp) {
+            uint32_t w = stack[--sp], p = g->idom[w];
+            acc[w] = p >= n || !((fold_bit[p >> 3] >> (p & 7)) & 1) ? p : acc[p];
+        }
+    }
+}
+
+/* key[v]: type and path shape of v. Reachable blocks: the named search's
+ * shape; unreachable ones: the types of their dominators up to the
+ * unreachable group's root (memoized climbs, top down). */
+static void shape_keys(const graph *g, const uint64_t *shape, uint64_t *key, uint8_t *done, uint32_t *stack)
+{
+    const uint32_t n = g->n;
+    memset(done, 0, ((size_t)n + 7) / 8);
+    for (uint32_t v = 0; v < n; v++) {
+        if (graph_reachable(g, v)) key[v] = hash_mix(shape[v], g->type[v]), done[v >> 3] |= (uint8_t)(1u << (v & 7));
+    }
+    /* unreachable: key[] holds the dominator shape first */
+    for (uint32_t v = 0; v < n; v++) {
+        if ((done[v >> 3] >> (v & 7)) & 1) continue;
+        uint32_t sp = 0, u = v;
+        while (u < n && !((done[u >> 3] >> (u & 7)) & 1)) {
+            stack[sp++] = u;
+            u = g->idom[u];
+        }
+        while (sp) {
+            uint32_t w = stack[--sp], p = g->idom[w];
+            key[w] = p < n ? hash_mix(key[p], g->type[p]) : K_UNREACH;
+            done[w >> 3] |= (uint8_t)(1u << (w & 7));
+        }
+    }
+    for (uint32_t v = 0; v < n; v++)
+        if (!graph_reachable(g, v)) key[v] = hash_mix(hash_mix(key[v], K_UNREACH), g->type[v]);
+}
+
+/* Row order: more retained first, then more members, then lower example. */
+static bool before(const pgroup *a, const pgroup *b)
+{
+    if (a->retained != b->retained) return a->retained > b->retained;
+    if (a->count != b->count) return a->count > b->count;
+    return a->example < b->example;
+}
+
+/* Held order: more retained, then more blocks, then lower type id; an empty slot is last. */
+static bool before_held(const graph_held *a, const graph_held *b)
+{
+    if (!b->count) return a->count != 0;
+    if (a->retained != b->retained) return a->retained > b->retained;
+    if (a->count != b->count) return a->count > b->count;
+    return a->type < b->type;
+}
+
+static bool is_row(const pgroup *x, uint32_t n) { return !(x->count >= 2 && x->same_acc && x->acc < n); }
+
+graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
+                               uint32_t *nout)
+{
+    const uint32_t n = g->n;
+    *out = NULL;
+    *nout = 0;
+    if (fold > 100) fold = 100;
+    graph_status st = GRAPH_ERR_NOMEM;
+    uint8_t *fold_bit = calloc(((size_t)n + 7) / 8 + 1, 1), *done = malloc(((size_t)n + 7) / 8 + 1);
+    uint32_t *acc = malloc(((size_t)n + 1) * 4), *stack = malloc(((size_t)n + 1) * 4), *sel = NULL;
+    uint64_t *key = malloc(((size_t)n + 1) * 8);
+    pgroup *grp = NULL;
+    uint32_t ngrp = 0, cap = 0, nsel = 0;
+    graph_map map = {0}, rowmap = {0};
+    graph_point *rows = NULL;
+    if (!fold_bit || !done || !acc || !stack || !key) goto out;
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t p = g->idom[v];
+        if (p < n && passes(g, v, p, fold)) fold_bit[p >> 3] |= (uint8_t)(1u << (p & 7));
+    }
+    nearest_points(g, fold_bit, acc, stack);
+    shape_keys(g, shape, key, done, stack);
+    free(stack);
+    stack = NULL;
+    /* the groups of accumulation points */
+    for (uint32_t v = 0; v < n; v++) {
+        if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !g->retained[v]) continue;
+        uint64_t kk = key[v] == GRAPH_MAP_EMPTY ? key[v] - 1 : key[v];
+        bool created;
+        uint32_t *slot = graph_map_put(&map, kk, ngrp, &created);
+        if (!slot) goto out;
+        if (created) {
+            if (ngrp == cap) {
+                uint32_t ncap = cap ? cap * 2 : 1024;
+                pgroup *ng = ncap > cap ? realloc(grp, (size_t)ncap * sizeof *ng) : NULL;
+                if (!ng) goto out;
+                grp = ng;
+                cap = ncap;
+            }
+            grp[ngrp++] = (pgroup){0, 0, 0, v, 0, acc[v], true};
+        }
+        pgroup *x = &grp[*slot];
+        x->count++;
+        x->retained += g->retained[v];
+        x->shallow += graph_size(g, v);
+        if (g->retained[v] > x->largest) x->largest = g->retained[v], x->example = v;
+        if (acc[v] != x->acc) x->same_acc = false;
+    }
+    graph_map_release(&map);
+    free(key);
+    key = NULL;
+    /* the k largest rows: insertion into a sorted array of k */
+    sel = malloc(((size_t)k + 1) * 4);
+    if (!sel) goto out;
+    for (uint32_t i = 0; i < ngrp && k; i++) {
+        if (!is_row(&grp[i], n)) continue;
+        if (nsel == k && !before(&grp[i], &grp[sel[nsel - 1]])) continue;
+        uint32_t at = nsel < k ? nsel++ : nsel - 1;
+        while (at > 0 && before(&grp[i], &grp[sel[at - 1]])) sel[at] = sel[at - 1], at--;
+        sel[at] = i;
+    }
+    rows = calloc((size_t)nsel + 1, sizeof *rows);
+    if (!rows) goto out;
+    for (uint32_t i = 0; i < nsel; i++) {
+        const pgroup *x = &grp[sel[i]];
+        graph_point *r = &rows[i];
+        r->example = x->example;
+        r->count = x->count;
+        r->retained = x->retained;
+        r->shallow = x->shallow;
+        if (x->count > 1 && (unsigned __int128)x->largest * 100u >= (unsigned __int128)x->retained * fold) {
+            /* one member keeps nearly all of it: that member is the row */
+            r->count = 1;
+            r->retained = x->largest;
+            r->shallow = graph_size(g, x->example);
+        }
+        r->largest = x->largest;
+        for (uint32_t c = x->example, p = g->idom[c]; p < n && passes(g, c, p, fold); c = p, p = g->idom[p])
+            r->folded++;
+        bool created;
+        if (r->count == 1 && !graph_map_put(&rowmap, x->example, i, &created)) goto out;
+    }
+    /* what each single-block row holds: its dominator children by type */
+    if (rowmap.n) {
+        graph_map tally = {0};
+        graph_held *th = NULL;
+        uint32_t nth = 0, thcap = 0;
+        for (uint32_t v = 0; v < n; v++) {
+            uint32_t *ri = g->idom[v] < n ? graph_map_find(&rowmap, g->idom[v]) : NULL;
+            if (!ri) continue;
+            bool created;
+            uint32_t *ti = graph_map_put(&tally, ((uint64_t)*ri << 32) | g->type[v], nth, &created);
+            if (!ti) goto tally_fail;
+            if (created) {
+                if (nth == thcap) {
+                    uint32_t ncap = thcap ? thcap * 2 : 256;
+                    graph_held *nh = ncap > thcap ? realloc(th, (size_t)ncap * sizeof *nh) : NULL;
+                    if (!nh) goto tally_fail;
+                    th = nh;
+                    thcap = ncap;
+                }
+                th[nth++] = (graph_held){g->type[v], 0, *ri}; /* retained holds the row until summed */
+            }
+        }
+        /* second pass: sums (the slot's row is in the key) */
+        for (uint32_t t = 0; t < nth; t++) th[t].retained = 0;
+        for (uint32_t v = 0; v < n; v++) {
+            uint32_t *ri = g->idom[v] < n ? graph_map_find(&rowmap, g->idom[v]) : NULL;
+            if (!ri) continue;
+            uint32_t *ti = graph_map_find(&tally, ((uint64_t)*ri << 32) | g->type[v]);
+            th[*ti].count++;
+            th[*ti].retained += g->retained[v];
+        }
+        for (size_t slot = 0; slot < tally.cap; slot++) {
+            if (tally.key[slot] == GRAPH_MAP_EMPTY) continue;
+            graph_held h = th[tally.val[slot]], *held = rows[tally.key[slot] >> 32].held;
+            if (before_held(&h, &held[0])) held[1] = held[0], held[0] = h;
+            else if (before_held(&h, &held[1])) held[1] = h;
+        }
+        graph_map_release(&tally);
+        free(th);
+        goto tally_done;
+    tally_fail:
+        graph_map_release(&tally);
+        free(th);
+        goto out;
+    tally_done:;
+    }
+    *out = rows;
+    *nout = nsel;
+    rows = NULL;
+    st = GRAPH_OK;
+out:
+    graph_map_release(&map);
+    graph_map_release(&rowmap);
+    free(fold_bit);
+    free(done);
+    free(acc);
+    free(stack);
+    free(key);
+    free(grp);
+    free(sel);
+    free(rows);
+    return st;
+}
