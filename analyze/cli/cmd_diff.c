@@ -81,7 +81,7 @@ static int view_owner(const ctx *c, diff_gtab *t)
         char tbuf[256];
         const char *tn = out_type_name(&c->a->g, v, tbuf, sizeof tbuf);
         const char *et = o[i].entries_type ? type_of_hash(c, o[i].entries_type) : NULL;
-        fputs("  ", stdout);
+        printf("%3u. ", i + 1);
         print_text(name);
         fputs(" (", stdout);
         print_text(tn);
@@ -243,7 +243,7 @@ static int view_new(const ctx *c, diff_type *ty, uint32_t nt, uint8_t *newbits)
         if (j) {
             out_diff_cluster_json(j, c->a, k, name, otn, tn, NULL);
         } else {
-            printf("  %s objects, %s: %s ", fmt_scount((int64_t)k->objects, b[0]), fmt_bytes(k->bytes, b[1]),
+            printf("%3u. %s objects, %s: %s ", i + 1, fmt_scount((int64_t)k->objects, b[0]), fmt_bytes(k->bytes, b[1]),
                    fmt_count(k->top, b[2]));
             print_text(tn);
             fputs(" held by ", stdout);

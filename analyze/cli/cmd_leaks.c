@@ -355,7 +355,8 @@ int cmd_leaks(int argc, char **argv)
         if (j) {
             out_diff_cluster_json(j, &s[2], k, name, otn, tn, NULL);
         } else {
-            printf("\n  %s objects, %s: %s ", fmt_count(k->objects, b1), fmt_bytes(k->bytes, b2), fmt_count(k->top, b3));
+            printf("\n%3u. %s objects, %s: %s ", i + 1, fmt_count(k->objects, b1), fmt_bytes(k->bytes, b2),
+                   fmt_count(k->top, b3));
             out_text_safe(stdout, tn, strlen(tn));
             fputs(" held by ", stdout);
             if (name) out_text_safe(stdout, name, strlen(name));

@@ -98,6 +98,7 @@ typedef struct diff_snap {
     bool has_graph;
     uint64_t *sig;            /* [n+2] when kept */
     uint32_t *order;          /* [n+2] dominator-tree preorder: SUPER's tree, then UNREACH's */
+    uint32_t *via;            /* [n] when kept: graph_bfs_named()'s paths, which name owners */
     uint64_t *type_hash;      /* [ntypes] per type id of this file */
     uint64_t *keys;           /* sorted identity keys, DIFF_KEYS */
     uint32_t nkeys;

@@ -207,13 +207,13 @@ diff_owner *diff_owners(const diff_gtab *t, uint64_t threshold, uint32_t max, ui
             own[t->v[i].parent] = diff_add(own[t->v[i].parent], diff_neg(delta(&t->v[i])));
     uint32_t n = 0;
     for (uint32_t i = 0; i < t->n; i++)
-        if (rep[i] && own[i] > 0 && (uint64_t)own[i] >= threshold) n++;
+        if (rep[i] && t->v[i].parent != GRAPH_NONE && own[i] > 0 && (uint64_t)own[i] >= threshold) n++;
     out = calloc((size_t)n + 1, sizeof *out);
     if (!out) goto done;
     n = 0;
     for (uint32_t i = 0; i < t->n; i++)
-        if (rep[i] && own[i] > 0 && (uint64_t)own[i] >= threshold) {
-            out[n].group = i;
+        if (rep[i] && t->v[i].parent != GRAPH_NONE && own[i] > 0 && (uint64_t)own[i] >= threshold) {
+            out[n].group = i; /* the two tops (whole heap, unreachable group) are never owners */
             out[n].growth = own[i];
             out[n].retained_delta = delta(&t->v[i]);
             n++;

@@ -207,6 +207,8 @@ static graph_status group_add(diff_snap *s, uint32_t v, uint32_t p)
         gr->parent_sig = p == GRAPH_NONE ? 0 : s->sig[p];
         gr->type_hash = v < s->g.n ? s->type_hash[s->g.type[v]] : 0;
         gr->example = v;
+    } else if (v < s->g.n && gr->example < s->g.n && s->g.retained[v] > s->g.retained[gr->example]) {
+        gr->example = v; /* the member retaining the most: the one a reader looks at */
     }
     gr->count[s->side]++;
     gr->retained[s->side] += s->g.retained[v];
@@ -328,6 +330,11 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
     }
     /* sites: from the graph when it kept them (a V8 snapshot), else a second pass below */
     if ((what & DIFF_SITES) && g->site && diff_sites_graph(s, g, group_by)) return;
+    /* the paths that name owners the way the program does (out_name) */
+    if ((what & DIFF_KEEP_GRAPH) && graph_bfs_named(g, &s->via, NULL, NULL)) {
+        fail(s, GRAPH_ERR_NOMEM, "out of memory comparing snapshots");
+        return;
+    }
     if (!(what & DIFF_KEEP_GRAPH)) {
         free(s->sig);
         s->sig = NULL;
@@ -343,6 +350,7 @@ void diff_snap_release(diff_snap *s)
     s->has_graph = false;
     free(s->sig);
     free(s->order);
+    free(s->via);
     free(s->type_hash);
     free(s->keys);
     if (s->types)

@@ -213,6 +213,10 @@ static void sb_label(sbuf *b, const graph *g, uint8_t kind, uint32_t label, bool
 char *out_diff_name(const diff_snap *s, uint32_t v)
 {
     const graph *g = &s->g;
+    if (s->via && v < g->n) { /* named as the program names it */
+        char buf[1024];
+        return strdup(out_name(g, s->via, v, 0, buf, sizeof buf));
+    }
     sbuf b = {0};
     if (v == GRAPH_SUPER(g)) sb_add(&b, "<roots>", 7);
     else if (v == GRAPH_UNREACH(g)) sb_add(&b, "<unreachable>", 13);

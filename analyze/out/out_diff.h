@@ -11,9 +11,11 @@
 #include "diff/diff.h"
 #include "out/out.h"
 
-/* The owner name of node v of a kept snapshot: root name, then the labels
- * of the dominator path ("app.cache._store"); malloc'd, NULL when out of
- * memory. Untrusted: print with out_text_safe / out_json_string. */
+/* The owner name of node v of a kept snapshot: as the program names it
+ * (out_name on the snapshot's graph_bfs_named() paths: "app.cache._store");
+ * the virtual nodes and a snapshot without those paths fall back to the
+ * dominator path's labels. malloc'd, NULL when out of memory. Untrusted:
+ * print with out_text_safe / out_json_string. */
 char *out_diff_name(const diff_snap *s, uint32_t v);
 /* The dominator path of v: one line of text, or a JSON list. */
 void out_diff_path_line(FILE *f, const diff_snap *s, uint32_t v);

@@ -8,7 +8,8 @@
  * command names a holder alike. See docs/cli.md#names.
  *
  * The rules. The path starts at its root: a global root is its name (a
- * module's name); a frame root `thread T: f (file:line)` is `f()` with the
+ * module's name; a synthetic root in parentheses, V8's, is left out when
+ * a step follows), and its block a namespace; a frame root `thread T: f (file:line)` is `f()` with the
  * thread and line after the name; a runtime root is `<name>`; a block
  * only C code holds is `C-held <type> 0x…`. Then each reference: a name
  * label is `.name` — `['name']` when the holder is a data dict (a mapping
@@ -175,7 +176,11 @@ const char *out_name(const graph *g, const uint32_t *via, uint32_t v, unsigned f
     }
     char ctx[200] = "";
     put_root(&b, g, s[0] - g->nedges, ctx, sizeof ctx);
-    bool ns = false;
+    /* a global root's block is a namespace (a module, its globals); a
+     * synthetic root "(V8 synthetic root)" names nothing the program wrote */
+    bool ns = g->roots[s[0] - g->nedges].kind == HS_ROOT_GLOBAL, synthetic = ns && n > 1 && b.len > 1 &&
+                                                                              buf[0] == '(' && buf[b.len - 1] == ')';
+    if (synthetic) b.len = 0, buf[0] = 0;
     for (uint32_t i = 1; i < n; i++) {
         if (n > 14 && i == 6) {
             puts_(&b, ".\xe2\x80\xa6");
@@ -183,6 +188,7 @@ const char *out_name(const graph *g, const uint32_t *via, uint32_t v, unsigned f
             ns = false;
         }
         put_step(&b, g, s[i], i + 1 == n, flags & OUT_NAME_WILD, &ns);
+        if (synthetic && i == 1 && buf[0] == '.') memmove(buf, buf + 1, b.len--); /* "global.b", not ".global.b" */
     }
     free(s);
     if (n == 1 && g->roots[via[v] - g->nedges].kind == HS_ROOT_EXTERNAL) {
