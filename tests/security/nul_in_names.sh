@@ -8,7 +8,7 @@ check "summary: dict\\x00evil" grep -qF 'dict\x00evil' out.txt
 check "summary: mod\\x00hidden.dict\\x00evil" grep -qF 'mod\x00hidden.dict\x00evil' out.txt
 expect 0 "" "$HEAPSNAP" top n.hsnap
 check "top: the 1 MiB block is dict\\x00evil" grep -qF 'dict\x00evil 0x2000' out.txt
-check "top: the name keeps root and key" grep -qF "main\\x00hidden['key\\x00hidden']" out.txt
+check "top: the name keeps root and key" grep -qF "main\\x00hidden.key\\x00hidden" out.txt
 expect 0 "" "$HEAPSNAP" top --raw n.hsnap
 check "top --raw: the 1 MiB block is dict\\x00evil" grep -qF 'dict\x00evil 0x2000' out.txt
 check "top --raw: label and root as before" grep -qF "global root 'main\\x00hidden' -> dict 0x1000 .key\\x00hidden" out.txt
