@@ -47,9 +47,9 @@ static bool passes(const graph *g, uint32_t child, uint32_t parent, unsigned fol
     return rp && (unsigned __int128)g->retained[child] * 100u >= (unsigned __int128)rp * fold;
 }
 
-/* acc[v]: the nearest strict dominator of v that is an accumulation point
- * (a block not folded), or the virtual root above v. */
-static void nearest_points(const graph *g, const uint8_t *fold_bit, uint32_t *acc, uint32_t *stack)
+/* acc[v]: the nearest strict dominator p of v with bit p set (want = 1)
+ * or clear (want = 0), or the virtual root above v. */
+static void nearest_with(const graph *g, const uint8_t *bits, unsigned want, uint32_t *acc, uint32_t *stack)
 {
     const uint32_t n = g->n;
     for (uint32_t v = 0; v < n; v++) acc[v] = GRAPH_NONE;
@@ -62,7 +62,7 @@ static void nearest_points(const graph *g, const uint8_t *fold_bit, uint32_t *ac
         }
         while (sp) {
             uint32_t w = stack[--sp], p = g->idom[w];
-            acc[w] = p >= n || !((fold_bit[p >> 3] >> (p & 7)) & 1) ? p : acc[p];
+            acc[w] = p >= n || ((bits[p >> 3] >> (p & 7)) & 1) == want ? p : acc[p];
         }
     }
 }
@@ -114,6 +114,51 @@ static bool before_held(const graph_held *a, const graph_held *b)
 
 static bool is_row(const pgroup *x, uint32_t n) { return !(x->count >= 2 && x->same_acc && x->acc < n); }
 
+/* Drop from rows[0..*nsel) (groups sel[]) the groups nested in a single
+ * row: every member's nearest single-row dominator is the same block. gi:
+ * each block's group; mk and bits: scratch ([n] and [n/8]). */
+static graph_status drop_nested(const graph *g, graph_point *rows, const uint32_t *sel, uint32_t *nsel,
+                                const uint32_t *gi, uint32_t *mk, uint8_t *bits)
+{
+    const uint32_t n = g->n;
+    uint32_t ns = *nsel, *climb = malloc(((size_t)n + 1) * 4);
+    graph_map selmap = {0};
+    uint32_t *under = malloc(((size_t)ns + 1) * 4);
+    uint8_t *nested = malloc((size_t)ns + 1);
+    graph_status st = GRAPH_ERR_NOMEM;
+    if (!climb || !under || !nested) goto out;
+    memset(bits, 0, ((size_t)n + 7) / 8);
+    bool any = false;
+    for (uint32_t i = 0; i < ns; i++) {
+        under[i] = GRAPH_NONE;
+        nested[i] = rows[i].count > 1;
+        if (rows[i].count == 1) bits[rows[i].example >> 3] |= (uint8_t)(1u << (rows[i].example & 7));
+        bool created;
+        if (rows[i].count > 1 && (any = true) && !graph_map_put(&selmap, sel[i], i, &created)) goto out;
+    }
+    if (any) {
+        nearest_with(g, bits, 1, mk, climb);
+        for (uint32_t v = 0; v < n; v++) {
+            uint32_t *ri = gi[v] != GRAPH_NONE ? graph_map_find(&selmap, gi[v]) : NULL;
+            if (!ri || !nested[*ri]) continue;
+            if (mk[v] >= n) nested[*ri] = 0;
+            else if (under[*ri] == GRAPH_NONE) under[*ri] = mk[v];
+            else if (under[*ri] != mk[v]) nested[*ri] = 0;
+        }
+        uint32_t w = 0;
+        for (uint32_t i = 0; i < ns; i++)
+            if (!nested[i]) rows[w++] = rows[i];
+        *nsel = w;
+    }
+    st = GRAPH_OK;
+out:
+    graph_map_release(&selmap);
+    free(climb);
+    free(under);
+    free(nested);
+    return st;
+}
+
 graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
                                uint32_t *nout)
 {
@@ -134,10 +179,10 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
         uint32_t p = g->idom[v];
         if (p < n && passes(g, v, p, fold)) fold_bit[p >> 3] |= (uint8_t)(1u << (p & 7));
     }
-    nearest_points(g, fold_bit, acc, stack);
+    nearest_with(g, fold_bit, 0, acc, stack); /* the nearest accumulation point above */
     shape_keys(g, shape, key, done, stack);
-    free(stack);
-    stack = NULL;
+    uint32_t *gi = stack; /* from here: each accumulation point's group */
+    for (uint32_t v = 0; v < n; v++) gi[v] = GRAPH_NONE;
     /* the groups of accumulation points */
     for (uint32_t v = 0; v < n; v++) {
         if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !g->retained[v]) continue;
@@ -156,6 +201,7 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
             grp[ngrp++] = (pgroup){0, 0, 0, v, 0, acc[v], true};
         }
         pgroup *x = &grp[*slot];
+        gi[v] = *slot;
         x->count++;
         x->retained += g->retained[v];
         x->shallow += graph_size(g, v);
@@ -165,13 +211,15 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
     graph_map_release(&map);
     free(key);
     key = NULL;
-    /* the k largest rows: insertion into a sorted array of k */
-    sel = malloc(((size_t)k + 1) * 4);
+    /* the kk largest rows (more than k: nested groups drop out below),
+     * by insertion into a sorted array */
+    uint32_t kk = k > (UINT32_MAX - 16) / 4 ? k : k * 3 + 16;
+    sel = malloc(((size_t)kk + 1) * 4);
     if (!sel) goto out;
-    for (uint32_t i = 0; i < ngrp && k; i++) {
+    for (uint32_t i = 0; i < ngrp && kk; i++) {
         if (!is_row(&grp[i], n)) continue;
-        if (nsel == k && !before(&grp[i], &grp[sel[nsel - 1]])) continue;
-        uint32_t at = nsel < k ? nsel++ : nsel - 1;
+        if (nsel == kk && !before(&grp[i], &grp[sel[nsel - 1]])) continue;
+        uint32_t at = nsel < kk ? nsel++ : nsel - 1;
         while (at > 0 && before(&grp[i], &grp[sel[at - 1]])) sel[at] = sel[at - 1], at--;
         sel[at] = i;
     }
@@ -193,8 +241,14 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
         r->largest = x->largest;
         for (uint32_t c = x->example, p = g->idom[c]; p < n && passes(g, c, p, fold); c = p, p = g->idom[p])
             r->folded++;
+    }
+    /* a group whose members all sit under one single-block row restates
+     * what that row holds (5,000 × its entries' payloads): left out */
+    if (drop_nested(g, rows, sel, &nsel, gi, acc, done)) goto out;
+    if (nsel > k) nsel = k;
+    for (uint32_t i = 0; i < nsel; i++) {
         bool created;
-        if (r->count == 1 && !graph_map_put(&rowmap, x->example, i, &created)) goto out;
+        if (rows[i].count == 1 && !graph_map_put(&rowmap, rows[i].example, i, &created)) goto out;
     }
     /* what each single-block row holds: its dominator children by type */
     if (rowmap.n) {
