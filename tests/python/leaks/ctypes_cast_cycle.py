@@ -70,6 +70,12 @@ def main():
     for poll in range(150):
         states.append(call_ISAPI("GET /ISAPI/VideoIntercom/callStatus?format=json&poll=%d" % poll))
     heapsnap.dump(os.path.join(sys.argv[1], "1.hsnap"))
+    # the leak itself: garbage cycles that only a collection frees
+    before = sum(1 for o in gc.get_objects() if isinstance(o, ctypes.c_char * BUFFER_SIZE))
+    gc.collect()
+    after = sum(1 for o in gc.get_objects() if isinstance(o, ctypes.c_char * BUFFER_SIZE))
+    if (before, after) != (2 * 150, 0):
+        sys.exit("did not reproduce: %d buffers alive, %d after a collection" % (before, after))
     return devices, states
 
 

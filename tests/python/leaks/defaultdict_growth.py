@@ -100,6 +100,8 @@ def main():
             parse(page, queue, out)
             page += 1
         heapsnap.dump(os.path.join(sys.argv[1], "%d.hsnap" % n))
+        if len(trackref.live_refs) != 1500 * n:  # the leak itself, whatever the analyzer says
+            sys.exit("did not reproduce: %d classes in live_refs" % len(trackref.live_refs))
     return queue, out
 
 

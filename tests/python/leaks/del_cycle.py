@@ -25,6 +25,7 @@ project's lane data and the application's settings.
 import gc
 import os
 import sys
+import weakref
 
 import heapsnap
 
@@ -66,13 +67,19 @@ def main():
     gc.disable()
     settings = {"recent_projects": ["/home/user/project_%d.ilp" % i for i in range(300)],
                 "theme": "dark", "plugins": {"p%d" % i: {"enabled": i % 2 == 0} for i in range(200)}}
-    current = None
+    current, servers = None, []
     for p in range(60):
         shell = IlastikShell("/home/user/project_%d.ilp" % p)
         for n in range(8):
             shell.open_lane(n)
+        servers.append(weakref.ref(shell.messageServer))
         current = shell  # the previous project window is closed and dropped
     heapsnap.dump(os.path.join(sys.argv[1], "1.hsnap"))
+    before = sum(1 for s in servers if s() is not None)
+    gc.collect()
+    after = sum(1 for s in servers if s() is not None)
+    if (before, after) != (60, 1):  # the leak itself: 59 garbage cycles, freed by a collection
+        sys.exit("did not reproduce: %d MessageServers alive, %d after a collection" % (before, after))
     return settings, current
 
 

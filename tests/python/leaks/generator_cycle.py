@@ -73,6 +73,12 @@ def main():
         if len(open_conns) > 20:
             open_conns.pop(0)  # the connection closes; its buffer and writer stay as a cycle
     heapsnap.dump(os.path.join(sys.argv[1], "1.hsnap"))
+    # the leak itself: garbage cycles that only a collection frees
+    before = sum(1 for o in gc.get_objects() if isinstance(o, ParserBuffer))
+    gc.collect()
+    after = sum(1 for o in gc.get_objects() if isinstance(o, ParserBuffer))
+    if (before, after) != (200, 20):
+        sys.exit("did not reproduce: %d ParserBuffers alive, %d after a collection" % (before, after))
     return router, open_conns
 
 

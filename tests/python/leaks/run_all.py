@@ -248,7 +248,8 @@ def main(argv=None):
     c = max(len(r.command) for r in results)
     for r in results:
         names = " ; ".join(_short(str(n)) for n in r.names) if r.names else "-"
-        print("%-*s  %-*s  %-4s  %s" % (w, r.program, c, r.command, "PASS" if r.ok else "FAIL", names))
+        print("%-*s  %-*s  %-4s %5.1fs  %s" % (w, r.program, c, r.command, "PASS" if r.ok else "FAIL",
+                                               r.seconds, names))
     fails = [r for r in results if not r.ok]
     if fails:
         print()
