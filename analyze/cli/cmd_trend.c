@@ -149,6 +149,7 @@ static void print_report(const trend_options *opt, const diff_trend *t, char *co
         if (j) {
             json_object_begin(j, JSON_INLINE);
             json_kv_str(j, "owner", name);
+            json_kv_str(j, "name", name ? name : "(not in the last snapshot)");
             json_kv_str(j, "type", tn);
             json_kv_u64(j, "grew", o->grew);
             json_kv_i64(j, "growth", o->net);

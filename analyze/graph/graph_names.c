@@ -71,3 +71,8 @@ bool graph_type_is_container(const char *type)
     return graph_type_is_mapping(type) || !strcmp(b, "list") || !strcmp(b, "tuple") || !strcmp(b, "set") ||
            !strcmp(b, "frozenset") || !strcmp(b, "deque") || strstr(b, "Array") || !strcmp(b, "(array)");
 }
+
+bool graph_type_is_program(const char *type)
+{
+    return strchr(type, '.') && strncmp(type, "builtins.", 9) && strncmp(type, "cpython.", 8) && type[0] != '<';
+}

@@ -29,6 +29,7 @@
 #include "graph/graph_hash.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 uint32_t graph_edge_from(const graph *g, uint32_t e)
 {
@@ -101,6 +102,22 @@ static void bfs_run(const graph *g, uint32_t *via, uint32_t *queue, uint32_t *he
     *tailp = tail;
 }
 
+/* A root's shape: its kind and name; for a frame root ("thread 12: f
+ * (app.py:8)") the part after the thread, so threads blocked in one place
+ * compare equal. */
+static uint64_t root_shape(const graph *g, const graph_root *rt)
+{
+    uint64_t h = hash_mix(UINT64_C(0x524f4f54), rt->kind);
+    size_t len = 0;
+    const char *s = rt->name != HS_NONE && g->reader ? hs_reader_string(g->reader, rt->name, &len) : NULL;
+    if (!s) return hash_mix(h, rt->name);
+    if (rt->kind == HS_ROOT_STACK) {
+        const char *c = memchr(s, ':', len);
+        if (c && (size_t)(c - s) + 1 < len && c[1] == ' ') len -= (size_t)(c + 2 - s), s = c + 2;
+    }
+    return hash_mix(h, hash_bytes(s, len));
+}
+
 /* Seed the roots of rank `pass` (all ranks when pass > 4) not reached yet. */
 static void bfs_seed(const graph *g, uint32_t *via, uint32_t *queue, uint32_t *tail, uint32_t *dist, uint64_t *shape,
                      unsigned pass)
@@ -113,7 +130,7 @@ static void bfs_seed(const graph *g, uint32_t *via, uint32_t *queue, uint32_t *t
             if (via[v] != GRAPH_NONE) continue;
             via[v] = g->nedges + r;
             if (dist) dist[v] = 1;
-            if (shape) shape[v] = hash_mix(hash_mix(UINT64_C(0x524f4f54), rt->kind), rt->name);
+            if (shape) shape[v] = root_shape(g, rt);
             queue[(*tail)++] = v;
         }
     }
@@ -123,7 +140,7 @@ static graph_status bfs(const graph *g, bool ranked, uint32_t **viap, uint32_t *
                         const graph_progress *p)
 {
     const uint32_t n = g->n;
-    if ((uint64_t)g->nedges + g->nroots >= GRAPH_NONE) return GRAPH_ERR_LIMIT;
+    if ((uint64_t)g->nedges + g->nroots + 1 >= GRAPH_NONE) return GRAPH_ERR_LIMIT;
     uint32_t *via = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
     uint32_t *queue = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
     uint32_t *dist = distp ? graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4) : NULL;
@@ -152,6 +169,31 @@ static graph_status bfs(const graph *g, bool ranked, uint32_t **viap, uint32_t *
         for (unsigned pass = 0; pass <= 4; pass++) {
             bfs_seed(g, via, queue, &tail, dist, shape, pass);
             bfs_run(g, via, queue, &head, &tail, dist, &sc, p);
+        }
+        /* the garbage, when reachability is known: from its blocks of the
+         * program's own types first (an exception, not its traceback), then
+         * from the unreachable group's search starts, then from the rest */
+        if (g->reach) {
+            uint8_t *prog = NULL;
+            if (g->reader && g->ntypes && (prog = malloc(g->ntypes))) {
+                char name[256];
+                for (uint32_t t = 0; t < g->ntypes; t++)
+                    prog[t] = graph_type_is_program(graph_type_name(g->reader, t, name, sizeof name));
+            }
+            for (unsigned pass = 0; pass < 3; pass++) {
+                uint32_t cnt = pass == 1 ? g->nukids : n;
+                for (uint32_t i = 0; i < cnt; i++) {
+                    uint32_t v = pass == 1 ? g->ukids[i] : i;
+                    if (v >= n || via[v] != GRAPH_NONE || graph_reachable(g, v)) continue;
+                    if (pass == 0 && !(prog && g->type[v] < g->ntypes && prog[g->type[v]])) continue;
+                    via[v] = GRAPH_VIA_GARBAGE(g);
+                    if (dist) dist[v] = 1;
+                    if (shape) shape[v] = hash_mix(UINT64_C(0x47415242), g->type[v]);
+                    queue[tail++] = v;
+                    bfs_run(g, via, queue, &head, &tail, dist, &sc, p);
+                }
+            }
+            free(prog);
         }
     }
     free(queue);

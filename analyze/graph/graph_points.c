@@ -12,9 +12,9 @@
  * Eclipse MAT's leak suspects.
  *
  * Grouping. Accumulation points of one type reached the same way — the
- * same path shape (graph_bfs_named: the root, holder types and names, with
- * indexes and unlabelled entries wildcarded; for unreachable blocks, the
- * types of their dominators) — are one row: 40 × TypeCheckError. Members
+ * same path shape (graph_bfs_named: the root or garbage start, holder
+ * types and names, with indexes and unlabelled entries wildcarded) — are
+ * one row: 40 × TypeCheckError. Members
  * of a group never nest (every path to a block passes its dominators, so
  * a dominated member has a longer path). A group whose members all sit
  * under one accumulation point (its nearest one above, in the dominator
@@ -67,32 +67,13 @@ static void nearest_with(const graph *g, const uint8_t *bits, unsigned want, uin
     }
 }
 
-/* key[v]: type and path shape of v. Reachable blocks: the named search's
- * shape; unreachable ones: the types of their dominators up to the
- * unreachable group's root (memoized climbs, top down). */
-static void shape_keys(const graph *g, const uint64_t *shape, uint64_t *key, uint8_t *done, uint32_t *stack)
+/* key[v]: type and path shape of v (graph_bfs_named's shape; it reaches
+ * the garbage too). A block no search reached (no reachability known):
+ * its type alone. */
+static void shape_keys(const graph *g, const uint64_t *shape, const uint32_t *via, uint64_t *key)
 {
-    const uint32_t n = g->n;
-    memset(done, 0, ((size_t)n + 7) / 8);
-    for (uint32_t v = 0; v < n; v++) {
-        if (graph_reachable(g, v)) key[v] = hash_mix(shape[v], g->type[v]), done[v >> 3] |= (uint8_t)(1u << (v & 7));
-    }
-    /* unreachable: key[] holds the dominator shape first */
-    for (uint32_t v = 0; v < n; v++) {
-        if ((done[v >> 3] >> (v & 7)) & 1) continue;
-        uint32_t sp = 0, u = v;
-        while (u < n && !((done[u >> 3] >> (u & 7)) & 1)) {
-            stack[sp++] = u;
-            u = g->idom[u];
-        }
-        while (sp) {
-            uint32_t w = stack[--sp], p = g->idom[w];
-            key[w] = p < n ? hash_mix(key[p], g->type[p]) : K_UNREACH;
-            done[w >> 3] |= (uint8_t)(1u << (w & 7));
-        }
-    }
-    for (uint32_t v = 0; v < n; v++)
-        if (!graph_reachable(g, v)) key[v] = hash_mix(hash_mix(key[v], K_UNREACH), g->type[v]);
+    for (uint32_t v = 0; v < g->n; v++)
+        key[v] = hash_mix(via[v] != GRAPH_NONE ? shape[v] : K_UNREACH, g->type[v]);
 }
 
 /* Row order: more retained first, then more members, then lower example. */
@@ -159,7 +140,7 @@ out:
     return st;
 }
 
-graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
+graph_status graph_points_find(const graph *g, const uint32_t *via, const uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
                                uint32_t *nout)
 {
     const uint32_t n = g->n;
@@ -180,7 +161,7 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
         if (p < n && passes(g, v, p, fold)) fold_bit[p >> 3] |= (uint8_t)(1u << (p & 7));
     }
     nearest_with(g, fold_bit, 0, acc, stack); /* the nearest accumulation point above */
-    shape_keys(g, shape, key, done, stack);
+    shape_keys(g, shape, via, key);
     uint32_t *gi = stack; /* from here: each accumulation point's group */
     for (uint32_t v = 0; v < n; v++) gi[v] = GRAPH_NONE;
     /* the groups of accumulation points */

@@ -98,6 +98,14 @@ const char *out_root_kind_name(uint8_t kind) { return kind < 5 ? root_kind_names
 
 void out_root_json(json_writer *j, const graph *g, uint32_t r)
 {
+    if (r >= g->nroots) { /* GRAPH_VIA_GARBAGE: a search of the garbage started here */
+        json_object_begin(j, JSON_INLINE);
+        json_kv_str(j, "root", "garbage");
+        json_kv_null(j, "name");
+        json_kv_u64(j, "count", 0);
+        json_end(j);
+        return;
+    }
     const graph_root *rt = &g->roots[r];
     size_t len = 0;
     const char *name = rt->name == HS_NONE ? NULL : string_of(g, rt->name, &len);
@@ -111,6 +119,10 @@ void out_root_json(json_writer *j, const graph *g, uint32_t r)
 
 void out_root(FILE *f, const graph *g, uint32_t r)
 {
+    if (r >= g->nroots) { /* GRAPH_VIA_GARBAGE */
+        fputs("garbage (no root reaches it)", f);
+        return;
+    }
     const graph_root *rt = &g->roots[r];
     const char *kn = out_root_kind_name(rt->kind);
     size_t len = 0;

@@ -45,6 +45,7 @@ void out_diff_owner_json(json_writer *j, const diff_snap *before, const diff_sna
     if (o->entries_type && !et && !tree) et = "?";
     json_object_begin(j, JSON_INLINE);
     json_kv_str(j, "owner", name ? name : "?");
+    json_kv_str(j, "name", name ? name : "?");
     free(name);
     json_kv_str(j, "type", out_type_name(&after->g, v, tbuf, sizeof tbuf));
     json_kv_i64(j, "entries", o->entries);
@@ -339,6 +340,7 @@ void out_diff_cluster_json(json_writer *j, const diff_snap *s, const diff_cluste
 {
     json_object_begin(j, JSON_INLINE);
     json_kv_str(j, "owner", owner_name ? owner_name : "?");
+    json_kv_str(j, "name", owner_name ? owner_name : "?");
     json_kv_str(j, "owner_type", owner_type);
     json_kv_str(j, "type", type);
     json_kv_u64(j, "top", k->top);

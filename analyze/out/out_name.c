@@ -11,7 +11,8 @@
  * module's name; a synthetic root in parentheses, V8's, is left out when
  * a step follows), and its block a namespace; a frame root `thread T: f (file:line)` is `f()` with the
  * thread and line after the name; a runtime root is `<name>`; a block
- * only C code holds is `C-held <type> 0x…`. Then each reference: a name
+ * only C code holds is `C-held <type> 0x…`; garbage is named from where
+ * graph_bfs_named() started searching it, `<garbage __main__.Job>`. Then each reference: a name
  * label is `.name` — `['name']` when the holder is a data dict (a mapping
  * not reached as a `__dict__`); an index is `[i]`; an unlabelled entry of
  * a container is `[…]`; in a group's name (OUT_NAME_WILD) indexes and
@@ -61,8 +62,14 @@ static void put_type(sbuf *b, const graph *g, uint32_t v)
 }
 
 /* The root's part of the name; *ctx gets a frame root's thread and line. */
-static void put_root(sbuf *b, const graph *g, uint32_t r, char *ctx, size_t ctxcap)
+static void put_root(sbuf *b, const graph *g, uint32_t r, uint32_t start, char *ctx, size_t ctxcap)
 {
+    if (r >= g->nroots) { /* a search of the garbage started at `start` */
+        puts_(b, "<garbage ");
+        put_type(b, g, start);
+        puts_(b, ">");
+        return;
+    }
     const graph_root *rt = &g->roots[r];
     size_t len = 0;
     const char *name = rt->name == HS_NONE || !g->reader ? NULL : hs_reader_string(g->reader, rt->name, &len);
@@ -175,10 +182,10 @@ const char *out_name(const graph *g, const uint32_t *via, uint32_t v, unsigned f
         return buf;
     }
     char ctx[200] = "";
-    put_root(&b, g, s[0] - g->nedges, ctx, sizeof ctx);
+    put_root(&b, g, s[0] - g->nedges, n > 1 ? graph_edge_from(g, s[1]) : v, ctx, sizeof ctx);
     /* a global root's block is a namespace (a module, its globals); a
      * synthetic root "(V8 synthetic root)" names nothing the program wrote */
-    bool ns = g->roots[s[0] - g->nedges].kind == HS_ROOT_GLOBAL, synthetic = ns && n > 1 && b.len > 1 &&
+    bool ns = s[0] - g->nedges < g->nroots && g->roots[s[0] - g->nedges].kind == HS_ROOT_GLOBAL, synthetic = ns && n > 1 && b.len > 1 &&
                                                                               buf[0] == '(' && buf[b.len - 1] == ')';
     if (synthetic) b.len = 0, buf[0] = 0;
     for (uint32_t i = 1; i < n; i++) {
@@ -191,11 +198,15 @@ const char *out_name(const graph *g, const uint32_t *via, uint32_t v, unsigned f
         if (synthetic && i == 1 && buf[0] == '.') memmove(buf, buf + 1, b.len--); /* "global.b", not ".global.b" */
     }
     free(s);
-    if (n == 1 && g->roots[via[v] - g->nedges].kind == HS_ROOT_EXTERNAL) {
+    if (n == 1 && via[v] - g->nedges < g->nroots && g->roots[via[v] - g->nedges].kind == HS_ROOT_EXTERNAL) {
         b.len = 0;
         buf[0] = 0;
         put_type(&b, g, v);
         puts_(&b, " held by C code only");
+    }
+    if (ctx[0] && (flags & OUT_NAME_WILD)) { /* a group: the line, not one thread */
+        const char *at = strstr(ctx, ", ");
+        memmove(ctx, at ? at + 2 : ctx, strlen(at ? at + 2 : ctx) + 1);
     }
     if (ctx[0]) {
         puts_(&b, " (");
