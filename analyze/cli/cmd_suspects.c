@@ -58,7 +58,7 @@ static int load_rows(const char *path, uint32_t k, named_rows *s)
     if (rc) return rc;
     uint64_t *shape = NULL;
     if (graph_bfs_named(&s->g, &s->via, &shape, cli_progress()) ||
-        graph_points_find(&s->g, s->via, shape, GRAPH_POINT_FOLD, k, &s->rows, &s->n)) {
+        graph_points_find(&s->g, shape, GRAPH_POINT_FOLD, k, &s->rows, &s->n)) {
         free(shape);
         return cli_error("'%s': out of memory", path);
     }

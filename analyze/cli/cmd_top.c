@@ -100,7 +100,7 @@ int cmd_top(int argc, char **argv)
     uint64_t *shape = NULL;
     graph_point *rows = NULL;
     if (graph_bfs_named(&g, &via, &shape, cli_progress()) ||
-        graph_points_find(&g, via, shape, (unsigned)o.fold, (uint32_t)o.n, &rows, &nrows)) {
+        graph_points_find(&g, shape, (unsigned)o.fold, (uint32_t)o.n, &rows, &nrows)) {
         free(via);
         free(shape);
         graph_release(&g);

@@ -290,11 +290,11 @@ typedef struct graph_point {
 
 /* The k largest rows of accumulation points (docs/cli.md#top): blocks
  * whose no dominator child keeps `fold`% of their retained bytes, grouped
- * by type and path shape (via and shape from graph_bfs_named()); a group that sits
+ * by type and path shape (shape from graph_bfs_named()); a group that sits
  * under one point is that point's held[] content, not a row. Largest
  * first (then more members, then lower example). Needs graph_dominators().
  * *out malloc'd (free() it). */
-graph_status graph_points_find(const graph *g, const uint32_t *via, const uint64_t *shape, unsigned fold, uint32_t k,
+graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned fold, uint32_t k,
                                graph_point **out /* OUT */, uint32_t *nout /* OUT */);
 
 /* The per-type table (graph_type_rows.c): every type with an instance,
@@ -361,8 +361,8 @@ graph_status graph_bfs(const graph *g, uint32_t **via /* OUT [n] */, uint32_t **
  * the blocks reached the same way share it. After the roots, when
  * reachability is known (graph_dominators), the garbage is searched too:
  * from its blocks of the program's own types (graph_type_is_program), then
- * from the unreachable group's starts, then from any block left; such a
- * start's via is GRAPH_VIA_GARBAGE(g). Both [n], malloc'd. */
+ * from any block left, in file order; such a start's via is
+ * GRAPH_VIA_GARBAGE(g). Both [n], malloc'd. */
 #define GRAPH_VIA_GARBAGE(g) ((g)->nedges + (g)->nroots)
 graph_status graph_bfs_named(const graph *g, uint32_t **via /* OUT [n] */, uint64_t **shape /* OUT [n], may be NULL */,
                              const graph_progress *p);

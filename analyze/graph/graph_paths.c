@@ -172,7 +172,7 @@ static graph_status bfs(const graph *g, bool ranked, uint32_t **viap, uint32_t *
         }
         /* the garbage, when reachability is known: from its blocks of the
          * program's own types first (an exception, not its traceback), then
-         * from the unreachable group's search starts, then from the rest */
+         * from the rest, in file order */
         if (g->reach) {
             uint8_t *prog = NULL;
             if (g->reader && g->ntypes && (prog = malloc(g->ntypes))) {
@@ -180,11 +180,9 @@ static graph_status bfs(const graph *g, bool ranked, uint32_t **viap, uint32_t *
                 for (uint32_t t = 0; t < g->ntypes; t++)
                     prog[t] = graph_type_is_program(graph_type_name(g->reader, t, name, sizeof name));
             }
-            for (unsigned pass = 0; pass < 3; pass++) {
-                uint32_t cnt = pass == 1 ? g->nukids : n;
-                for (uint32_t i = 0; i < cnt; i++) {
-                    uint32_t v = pass == 1 ? g->ukids[i] : i;
-                    if (v >= n || via[v] != GRAPH_NONE || graph_reachable(g, v)) continue;
+            for (unsigned pass = 0; pass < 2; pass++) {
+                for (uint32_t v = 0; v < n; v++) {
+                    if (via[v] != GRAPH_NONE || graph_reachable(g, v)) continue;
                     if (pass == 0 && !(prog && g->type[v] < g->ntypes && prog[g->type[v]])) continue;
                     via[v] = GRAPH_VIA_GARBAGE(g);
                     if (dist) dist[v] = 1;

@@ -12,9 +12,9 @@
  * Eclipse MAT's leak suspects.
  *
  * Grouping. Accumulation points of one type reached the same way — the
- * same path shape (graph_bfs_named: the root or garbage start, holder
- * types and names, with indexes and unlabelled entries wildcarded) — are
- * one row: 40 × TypeCheckError. Members
+ * same path shape (graph_bfs_named: the root, holder types and names, with
+ * indexes and unlabelled entries wildcarded; for garbage, the types of its
+ * dominators) — are one row: 40 × TypeCheckError. Members
  * of a group never nest (every path to a block passes its dominators, so
  * a dominated member has a longer path). A group whose members all sit
  * under one accumulation point (its nearest one above, in the dominator
@@ -67,13 +67,35 @@ static void nearest_with(const graph *g, const uint8_t *bits, unsigned want, uin
     }
 }
 
-/* key[v]: type and path shape of v (graph_bfs_named's shape; it reaches
- * the garbage too). A block no search reached (no reachability known):
- * its type alone. */
-static void shape_keys(const graph *g, const uint64_t *shape, const uint32_t *via, uint64_t *key)
+/* key[v]: type and path shape of v. Reachable blocks: the named search's
+ * shape (every path from a root passes a block's dominators, so a
+ * dominated block's path is longer and members of a group never nest).
+ * Garbage: the search of it does not start above the dominators, so its
+ * shape is the types of its dominators up to the unreachable group's root
+ * instead (memoized climbs, top down). */
+static void shape_keys(const graph *g, const uint64_t *shape, uint64_t *key, uint8_t *done, uint32_t *stack)
 {
-    for (uint32_t v = 0; v < g->n; v++)
-        key[v] = hash_mix(via[v] != GRAPH_NONE ? shape[v] : K_UNREACH, g->type[v]);
+    const uint32_t n = g->n;
+    memset(done, 0, ((size_t)n + 7) / 8);
+    for (uint32_t v = 0; v < n; v++) {
+        if (graph_reachable(g, v)) key[v] = hash_mix(shape[v], g->type[v]), done[v >> 3] |= (uint8_t)(1u << (v & 7));
+    }
+    /* unreachable: key[] holds the dominator shape first */
+    for (uint32_t v = 0; v < n; v++) {
+        if ((done[v >> 3] >> (v & 7)) & 1) continue;
+        uint32_t sp = 0, u = v;
+        while (u < n && !((done[u >> 3] >> (u & 7)) & 1)) {
+            stack[sp++] = u;
+            u = g->idom[u];
+        }
+        while (sp) {
+            uint32_t w = stack[--sp], p = g->idom[w];
+            key[w] = p < n ? hash_mix(key[p], g->type[p]) : K_UNREACH;
+            done[w >> 3] |= (uint8_t)(1u << (w & 7));
+        }
+    }
+    for (uint32_t v = 0; v < n; v++)
+        if (!graph_reachable(g, v)) key[v] = hash_mix(hash_mix(key[v], K_UNREACH), g->type[v]);
 }
 
 /* Row order: more retained first, then more members, then lower example. */
@@ -95,8 +117,29 @@ static bool before_held(const graph_held *a, const graph_held *b)
 
 static bool is_row(const pgroup *x, uint32_t n) { return !(x->count >= 2 && x->same_acc && x->acc < n); }
 
+/* tm[v]: the topmost strict dominator of v with its bit set, or
+ * GRAPH_NONE (memoized climbs, top down). */
+static void topmost_marked(const graph *g, const uint8_t *bits, uint32_t *tm, uint32_t *stack)
+{
+    const uint32_t n = g->n, unset = GRAPH_NONE - 1;
+    for (uint32_t v = 0; v < n; v++) tm[v] = unset;
+    for (uint32_t v = 0; v < n; v++) {
+        if (tm[v] != unset) continue;
+        uint32_t sp = 0, u = v;
+        while (u < n && tm[u] == unset) {
+            stack[sp++] = u;
+            u = g->idom[u];
+        }
+        while (sp) {
+            uint32_t w = stack[--sp], p = g->idom[w];
+            tm[w] = p >= n ? GRAPH_NONE : tm[p] != GRAPH_NONE ? tm[p] : ((bits[p >> 3] >> (p & 7)) & 1) ? p : GRAPH_NONE;
+        }
+    }
+}
+
 /* Drop from rows[0..*nsel) (groups sel[]) the groups nested in a single
- * row: every member's nearest single-row dominator is the same block. gi:
+ * row: one single-block row dominates every member (they share their
+ * topmost single-row dominator). gi:
  * each block's group; mk and bits: scratch ([n] and [n/8]). */
 static graph_status drop_nested(const graph *g, graph_point *rows, const uint32_t *sel, uint32_t *nsel,
                                 const uint32_t *gi, uint32_t *mk, uint8_t *bits)
@@ -118,7 +161,7 @@ static graph_status drop_nested(const graph *g, graph_point *rows, const uint32_
         if (rows[i].count > 1 && (any = true) && !graph_map_put(&selmap, sel[i], i, &created)) goto out;
     }
     if (any) {
-        nearest_with(g, bits, 1, mk, climb);
+        topmost_marked(g, bits, mk, climb);
         for (uint32_t v = 0; v < n; v++) {
             uint32_t *ri = gi[v] != GRAPH_NONE ? graph_map_find(&selmap, gi[v]) : NULL;
             if (!ri || !nested[*ri]) continue;
@@ -140,7 +183,7 @@ out:
     return st;
 }
 
-graph_status graph_points_find(const graph *g, const uint32_t *via, const uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
+graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
                                uint32_t *nout)
 {
     const uint32_t n = g->n;
@@ -161,7 +204,7 @@ graph_status graph_points_find(const graph *g, const uint32_t *via, const uint64
         if (p < n && passes(g, v, p, fold)) fold_bit[p >> 3] |= (uint8_t)(1u << (p & 7));
     }
     nearest_with(g, fold_bit, 0, acc, stack); /* the nearest accumulation point above */
-    shape_keys(g, shape, via, key);
+    shape_keys(g, shape, key, done, stack);
     uint32_t *gi = stack; /* from here: each accumulation point's group */
     for (uint32_t v = 0; v < n; v++) gi[v] = GRAPH_NONE;
     /* the groups of accumulation points */
@@ -222,6 +265,14 @@ graph_status graph_points_find(const graph *g, const uint32_t *via, const uint64
         r->largest = x->largest;
         for (uint32_t c = x->example, p = g->idom[c]; p < n && passes(g, c, p, fold); c = p, p = g->idom[p])
             r->folded++;
+    }
+    /* a group shown as its one large member may rank lower now: re-sort */
+    for (uint32_t i = 1; i < nsel; i++) {
+        graph_point x = rows[i];
+        uint32_t xs = sel[i], at = i;
+        while (at > 0 && rows[at - 1].retained < x.retained) rows[at] = rows[at - 1], sel[at] = sel[at - 1], at--;
+        rows[at] = x;
+        sel[at] = xs;
     }
     /* a group whose members all sit under one single-block row restates
      * what that row holds (5,000 × its entries' payloads): left out */

@@ -40,7 +40,7 @@ static graph_status suspects_json(json_writer *j, const graph *g, const report_t
     uint32_t *via = NULL, nrows = 0;
     uint64_t *shape = NULL;
     graph_point *rows = NULL;
-    if (graph_bfs_named(g, &via, &shape, p) || graph_points_find(g, via, shape, GRAPH_POINT_FOLD, want, &rows, &nrows)) {
+    if (graph_bfs_named(g, &via, &shape, p) || graph_points_find(g, shape, GRAPH_POINT_FOLD, want, &rows, &nrows)) {
         free(via);
         free(shape);
         return GRAPH_ERR_NOMEM;

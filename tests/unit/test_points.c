@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/unit/test_points.c — graph_bfs_named() and graph_points_find()
+ * (analyze/graph/graph_paths.c, graph_points.c) against brute force on
+ * random graphs, and hand-built heaps: a registry chain folds into its
+ * list, alike blocks group, a group nested in a row drops out, garbage
+ * gets a search start. Usage: test_points [SEED [ITERATIONS]].
+ */
+#include "graph/graph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            failures++;                                                                            \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);               \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            if (failures > 20) exit(1);                                                            \
+        }                                                                                          \
+    } while (0)
+
+static uint64_t rng;
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static bool folds(const graph *g, uint32_t p, unsigned fold)
+{
+    for (uint32_t v = 0; v < g->n; v++)
+        if (g->idom[v] == p && g->retained[p] &&
+            (unsigned __int128)g->retained[v] * 100u >= (unsigned __int128)g->retained[p] * fold)
+            return true;
+    return false;
+}
+
+/* The key graph_points_find groups by, brute force: for a reachable block
+ * the named search's shape, for garbage the types of its dominators. */
+static uint64_t dom_chain(const graph *g, uint32_t v)
+{
+    uint64_t h = 7;
+    for (uint32_t u = g->idom[v]; u < g->n; u = g->idom[u]) h = h * 1000003u + g->type[u] + 1;
+    return h;
+}
+static bool same_key(const graph *g, const uint64_t *shape, uint32_t v, uint32_t x)
+{
+    if (g->type[v] != g->type[x] || graph_reachable(g, v) != graph_reachable(g, x)) return false;
+    if (graph_reachable(g, v)) return shape[v] == shape[x];
+    uint32_t dv = 0, dx = 0;
+    for (uint32_t u = g->idom[v]; u < g->n; u = g->idom[u]) dv++;
+    for (uint32_t u = g->idom[x]; u < g->n; u = g->idom[u]) dx++;
+    return dv == dx && dom_chain(g, v) == dom_chain(g, x);
+}
+
+static bool dominated_by(const graph *g, uint32_t v, uint32_t a)
+{
+    for (uint32_t u = g->idom[v], k = 0; u < g->n && k <= g->n; u = g->idom[u], k++)
+        if (u == a) return true;
+    return false;
+}
+
+/* Check rows against brute force: each row is a group of unfolded blocks
+ * of one (type, shape); totals; order; nested groups gone. */
+static void check_rows(const graph *g, const uint64_t *shape, unsigned fold, const graph_point *r,
+                       uint32_t nr, uint32_t k, const char *what)
+{
+    CHECK(nr <= k, "%s: %u rows > %u", what, nr, k);
+    for (uint32_t i = 0; i < nr; i++) {
+        uint32_t x = r[i].example;
+        CHECK(x < g->n, "%s: row %u example %u", what, i, x);
+        if (x >= g->n) return;
+        CHECK(!folds(g, x, fold), "%s: row %u's block folds into a child", what, i);
+        if (i) CHECK(r[i - 1].retained >= r[i].retained, "%s: rows %u,%u out of order", what, i - 1, i);
+        /* the members: unfolded blocks with the example's type and shape */
+        uint64_t sum = 0, own = 0, largest = 0;
+        uint32_t cnt = 0;
+        for (uint32_t v = 0; v < g->n; v++) {
+            if (folds(g, v, fold) || !g->retained[v] || !same_key(g, shape, v, x)) continue;
+            cnt++, sum += g->retained[v], own += graph_size(g, v);
+            if (g->retained[v] > largest) largest = g->retained[v];
+            /* members never nest */
+            if (v != x) CHECK(!dominated_by(g, v, x) && !dominated_by(g, x, v), "%s: members %u, %u nest", what, v, x);
+        }
+        CHECK(largest == r[i].largest && g->retained[x] == largest, "%s: row %u example is not the largest", what, i);
+        if (r[i].count == 1 && cnt > 1)
+            CHECK((unsigned __int128)largest * 100u >= (unsigned __int128)sum * fold && r[i].retained == largest,
+                  "%s: row %u shown single though its example keeps %llu of %llu", what, i,
+                  (unsigned long long)largest, (unsigned long long)sum);
+        else
+            CHECK(cnt == r[i].count && sum == r[i].retained && own == r[i].shallow,
+                  "%s: row %u: count %u/%u retained %llu/%llu", what, i, r[i].count, cnt,
+                  (unsigned long long)r[i].retained, (unsigned long long)sum);
+        /* a group that one single row dominates entirely would have been dropped */
+        if (r[i].count > 1) {
+            for (uint32_t j = 0; j < nr; j++) {
+                if (r[j].count != 1) continue;
+                bool all = true;
+                for (uint32_t v = 0; v < g->n && all; v++) {
+                    if (folds(g, v, fold) || !g->retained[v] || !same_key(g, shape, v, x)) continue;
+                    all = dominated_by(g, v, r[j].example);
+                }
+                CHECK(!all, "%s: row %u is a group inside row %u", what, i, j);
+            }
+        }
+    }
+}
+
+/* Every block a global root reaches has a path from a global root. */
+static void check_ranked(const graph *g, const uint32_t *via, const char *what)
+{
+    uint8_t *glob = calloc(g->n + 1, 1);
+    uint32_t *q = malloc((g->n + 1) * 4), h = 0, t = 0;
+    for (uint32_t r = 0; r < g->nroots; r++)
+        if (g->roots[r].kind == HS_ROOT_GLOBAL && !glob[g->roots[r].node]) glob[g->roots[r].node] = 1, q[t++] = g->roots[r].node;
+    while (h < t) {
+        uint32_t v = q[h++];
+        for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++)
+            if (graph_is_strong(g->out_kind[e]) && !glob[g->out_to[e]]) glob[g->out_to[e]] = 1, q[t++] = g->out_to[e];
+    }
+    for (uint32_t v = 0; v < g->n; v++) {
+        CHECK(via[v] != GRAPH_NONE, "%s: block %u not reached (garbage is searched too)", what, v);
+        if (via[v] == GRAPH_NONE) continue;
+        uint32_t u = v, steps = 0;
+        while (via[u] < g->nedges && steps++ <= g->n) {
+            CHECK(g->out_to[via[u]] == u && graph_is_strong(g->out_kind[via[u]]), "%s: via of %u", what, u);
+            u = graph_edge_from(g, via[u]);
+        }
+        uint32_t r = via[u] - g->nedges;
+        if (glob[v]) CHECK(r < g->nroots && g->roots[r].kind == HS_ROOT_GLOBAL, "%s: %u not named from a global", what, v);
+        if (r == g->nroots) CHECK(!graph_reachable(g, v), "%s: reachable %u named as garbage", what, v);
+        else CHECK(r < g->nroots && graph_reachable(g, v), "%s: %u: root %u", what, v, r);
+    }
+    free(glob);
+    free(q);
+}
+
+#define MAXN 60
+static void random_case(int iter)
+{
+    char what[64];
+    snprintf(what, sizeof what, "random case %d", iter);
+    uint32_t n = 1 + (uint32_t)(rnd() % (MAXN - 1)), ntypes = 1 + (uint32_t)(rnd() % 4);
+    graph_builder *b = graph_builder_new();
+    for (uint32_t i = 0; i < n; i++)
+        CHECK(graph_builder_block(b, 0x1000 + 16 * i, rnd() % 4 ? 1 + rnd() % 100 : 0, (uint32_t)(rnd() % ntypes), 0) ==
+                  GRAPH_OK, "block");
+    uint32_t ne = (uint32_t)(rnd() % (2 * n + 1));
+    for (uint32_t e = 0; e < ne; e++) {
+        uint32_t f = (uint32_t)(rnd() % n), t = (uint32_t)(rnd() % n);
+        hs_ref r = {0x1000 + 16 * t, (uint32_t)(rnd() % 3), rnd() % 6 ? HS_REF_STRONG : HS_REF_WEAK,
+                    (uint8_t)(rnd() % 3)};
+        CHECK(graph_builder_refs(b, 0x1000 + 16 * f, &r, 1) == GRAPH_OK, "ref");
+    }
+    uint32_t nr = (uint32_t)(rnd() % 4);
+    for (uint32_t i = 0; i < nr; i++)
+        CHECK(graph_builder_root(b, 0x1000 + 16 * (rnd() % n), 1 + (uint32_t)(rnd() % 4), HS_NONE, 0) == GRAPH_OK,
+              "root");
+    graph g;
+    CHECK(graph_builder_finish(b, &g) == GRAPH_OK, "finish");
+    graph_builder_free(b);
+    CHECK(graph_dominators(&g, NULL) == GRAPH_OK, "dominators");
+    uint32_t *via = NULL;
+    uint64_t *shape = NULL;
+    CHECK(graph_bfs_named(&g, &via, &shape, NULL) == GRAPH_OK, "bfs");
+    check_ranked(&g, via, what);
+    unsigned fold = rnd() % 3 ? 90 : (unsigned)(rnd() % 101);
+    uint32_t k = 1 + (uint32_t)(rnd() % 12), nrows = 0;
+    graph_point *rows = NULL;
+    CHECK(graph_points_find(&g, shape, fold, k, &rows, &nrows) == GRAPH_OK, "points");
+    check_rows(&g, shape, fold, rows, nrows, k, what);
+    free(rows);
+    free(via);
+    free(shape);
+    graph_release(&g);
+}
+
+/* root -> module -> dict -> class -> class dict -> list -> 50 items (100 B + a 900 B payload each), plus a
+ * stray 300 B global: the list is row 1, holding 50 items; the payloads are its content, not a row. */
+static void registry(void)
+{
+    graph_builder *b = graph_builder_new();
+    uint64_t chain[5] = {0x10, 0x20, 0x30, 0x40, 0x50};
+    for (int i = 0; i < 5; i++) graph_builder_block(b, chain[i], 50, (uint32_t)i, 0);
+    graph_builder_block(b, 0x60, 400, 5, 0); /* the list */
+    for (uint32_t i = 0; i < 50; i++) {
+        graph_builder_block(b, 0x1000 + 16 * i, 100, 6, 0);
+        graph_builder_block(b, 0x9000 + 16 * i, 900, 7, 0);
+        hs_ref it = {0x1000 + 16 * i, i, HS_REF_STRONG, HS_LABEL_INDEX}, pay = {0x9000 + 16 * i, 0, HS_REF_STRONG, HS_LABEL_NONE};
+        graph_builder_refs(b, 0x60, &it, 1);
+        graph_builder_refs(b, 0x1000 + 16 * i, &pay, 1);
+    }
+    for (int i = 0; i < 5; i++) {
+        hs_ref r = {i < 4 ? chain[i + 1] : 0x60, 0, HS_REF_STRONG, HS_LABEL_NONE};
+        graph_builder_refs(b, chain[i], &r, 1);
+    }
+    graph_builder_block(b, 0x70, 300, 8, 0);
+    graph_builder_root(b, 0x10, HS_ROOT_GLOBAL, HS_NONE, 0);
+    graph_builder_root(b, 0x70, HS_ROOT_GLOBAL, HS_NONE, 0);
+    graph g;
+    CHECK(graph_builder_finish(b, &g) == GRAPH_OK, "finish");
+    graph_builder_free(b);
+    CHECK(graph_dominators(&g, NULL) == GRAPH_OK, "dominators");
+    uint32_t *via = NULL, nrows = 0;
+    uint64_t *shape = NULL;
+    graph_point *rows = NULL;
+    CHECK(graph_bfs_named(&g, &via, &shape, NULL) == GRAPH_OK, "bfs");
+    CHECK(graph_points_find(&g, shape, 90, 5, &rows, &nrows) == GRAPH_OK, "points");
+    CHECK(nrows == 2, "registry: %u rows", nrows);
+    if (nrows == 2) {
+        CHECK(graph_addr(&g, rows[0].example) == 0x60 && rows[0].count == 1, "registry: row 1 is 0x%llx",
+              (unsigned long long)graph_addr(&g, rows[0].example));
+        CHECK(rows[0].folded == 5 && rows[0].retained == 400 + 50 * 1000, "registry: folded %u, retained %llu",
+              rows[0].folded, (unsigned long long)rows[0].retained);
+        CHECK(rows[0].held[0].count == 50 && rows[0].held[0].type == 6 && rows[0].held[0].retained == 50000,
+              "registry: holds %u of type %u", rows[0].held[0].count, rows[0].held[0].type);
+        CHECK(graph_addr(&g, rows[1].example) == 0x70 && rows[1].retained == 300, "registry: row 2");
+    }
+    /* --fold 100: only whole chains fold (here every link passes less than all) */
+    free(rows);
+    CHECK(graph_points_find(&g, shape, 100, 3, &rows, &nrows) == GRAPH_OK, "points");
+    CHECK(nrows == 3 && graph_addr(&g, rows[0].example) == 0x10, "fold 100: the module is row 1");
+    free(rows);
+    free(via);
+    free(shape);
+    graph_release(&g);
+}
+
+/* 40 garbage islands {exception -> payload}, alike: one row of 40, from a garbage start. */
+static void garbage_group(void)
+{
+    graph_builder *b = graph_builder_new();
+    graph_builder_block(b, 0x10, 10, 0, 0);
+    graph_builder_root(b, 0x10, HS_ROOT_GLOBAL, HS_NONE, 0);
+    for (uint32_t i = 0; i < 40; i++) {
+        uint64_t e = 0x1000 + 32 * i, p = e + 16;
+        graph_builder_block(b, e, 100, 1, 0);
+        graph_builder_block(b, p, 10000, 2, 0);
+        hs_ref r = {p, 0, HS_REF_STRONG, HS_LABEL_NONE}, back = {e, 0, HS_REF_STRONG, HS_LABEL_NONE};
+        graph_builder_refs(b, e, &r, 1);
+        graph_builder_refs(b, p, &back, 1); /* a cycle: no single entry */
+    }
+    graph g;
+    CHECK(graph_builder_finish(b, &g) == GRAPH_OK, "finish");
+    graph_builder_free(b);
+    CHECK(graph_dominators(&g, NULL) == GRAPH_OK, "dominators");
+    uint32_t *via = NULL, nrows = 0;
+    uint64_t *shape = NULL;
+    graph_point *rows = NULL;
+    CHECK(graph_bfs_named(&g, &via, &shape, NULL) == GRAPH_OK, "bfs");
+    check_ranked(&g, via, "garbage");
+    CHECK(graph_points_find(&g, shape, 90, 3, &rows, &nrows) == GRAPH_OK, "points");
+    CHECK(nrows >= 1 && rows[0].count == 40 && rows[0].retained >= 40 * 10000, "garbage: row 1 has %u members",
+          nrows ? rows[0].count : 0);
+    free(rows);
+    free(via);
+    free(shape);
+    graph_release(&g);
+}
+
+int main(int argc, char **argv)
+{
+    rng = argc > 1 ? strtoull(argv[1], NULL, 10) : 12345;
+    if (!rng) rng = 1;
+    int iters = argc > 2 ? atoi(argv[2]) : 3000;
+    registry();
+    garbage_group();
+    for (int i = 0; i < iters; i++) random_case(i);
+    if (failures) {
+        fprintf(stderr, "test_points: %d failures\n", failures);
+        return 1;
+    }
+    printf("test_points: ok (%d random graphs)\n", iters);
+    return 0;
+}
