@@ -134,7 +134,10 @@ int cmd_suspects(int argc, char **argv)
     int rc = cli_parse(&suspects_cmd, argc, argv, &o, args, &nargs);
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     if (o.n > 10000) o.n = 10000;
-    if (o.min > 100) return cli_error("--min: %llu is not a percentage (0 to 100)", (unsigned long long)o.min);
+    if (o.min > 100) {
+        cli_error("--min: %llu is not a percentage (0 to 100)", (unsigned long long)o.min);
+        return HS_EXIT_USAGE;
+    }
     named_rows cur, base;
     bool has_base = o.base != NULL;
     if ((rc = load_rows(args[0], (uint32_t)o.n, &cur))) {

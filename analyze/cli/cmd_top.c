@@ -88,7 +88,10 @@ int cmd_top(int argc, char **argv)
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
     if (o.n > 1000000) o.n = 1000000;
-    if (o.fold > 100) return cli_error("--fold: %llu is not a percentage (0 to 100)", (unsigned long long)o.fold);
+    if (o.fold > 100) {
+        cli_error("--fold: %llu is not a percentage (0 to 100)", (unsigned long long)o.fold);
+        return HS_EXIT_USAGE;
+    }
     graph g;
     if ((rc = cli_graph_load(path, &g, true))) return rc;
     if (o.raw) {

@@ -1,0 +1,1 @@
+printf "junk" > j.hsnap; "$HEAPSNAP" suspects j.hsnap
