@@ -216,6 +216,22 @@ static void cand_kind(hspy_dump *d, PyObject *o, const hspy_type *t, uint64_t ad
     default:
         break;
     }
+    if (PyExceptionInstance_Check(o)) { /* BaseException's fields (cpython/pyerrors.h, 3.10 to 3.13) */
+        PyBaseExceptionObject *e = (PyBaseExceptionObject *)o;
+        d->cursor = 0;
+        cand_s(d, e->args, "args");
+        cand_s(d, e->traceback, "__traceback__");
+        cand_s(d, e->context, "__context__");
+        cand_s(d, e->cause, "__cause__");
+#if PY_VERSION_HEX >= 0x030B0000
+        cand_s(d, e->notes, "__notes__");
+#endif
+    } else if (PyTraceBack_Check(o)) { /* cpython/traceback.h */
+        PyTracebackObject *tb = (PyTracebackObject *)o;
+        d->cursor = 0;
+        cand_s(d, (PyObject *)tb->tb_next, "tb_next");
+        cand_s(d, (PyObject *)tb->tb_frame, "tb_frame");
+    }
     if (t->subclass) {
         d->cursor = 0;
         if (PyList_Check(o))

@@ -221,6 +221,31 @@ class Dump(unittest.TestCase):
         self.assertEqual(snap.values[info["pw"]]["text"], "hunter2-password")
         self.assertEqual(snap.values[info["big"]]["int"], 123456789)
 
+    def test_exception_and_traceback_labels(self):
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            class AppError(Exception): pass
+            def fail(payload):
+                raise AppError("bad", payload)
+            try:
+                try:
+                    fail([1, 2, 3])
+                except AppError as inner:
+                    raise KeyError("wrapped") from inner
+            except KeyError as e:
+                kept = e
+            tb = kept.__cause__.__traceback__
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"outer": id(kept), "inner": id(kept.__cause__), "args": id(kept.__cause__.args),
+                              "tb": id(tb), "frame": id(tb.tb_frame), "next": id(tb.tb_next)}))
+        """)
+        self.assertEqual(snap.child(info["outer"], "__cause__"), info["inner"])
+        self.assertEqual(snap.child(info["inner"], "args"), info["args"])
+        self.assertEqual(snap.child(info["inner"], "__traceback__"), info["tb"])
+        self.assertEqual(snap.child(info["tb"], "tb_next"), info["next"])
+        # the traceback's frame: a frame object (tb_frame is always one)
+        self.assertEqual(snap.child(info["tb"], "tb_frame"), info["frame"])
+
     def test_flags_and_runtime_roots(self):
         snap, info, _ = child(self, """
             import gc, json, sys, heapsnap
