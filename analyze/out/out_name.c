@@ -8,8 +8,8 @@
  * command names a holder alike. See docs/cli.md#names.
  *
  * The rules. The path starts at its root: a global root is its name (a
- * module's name; a synthetic root in parentheses, V8's, is left out when
- * a step follows), and its block a namespace; a frame root `thread T: f (file:line)` is `f()` with the
+ * module's name; after a synthetic root in parentheses, V8's, the first
+ * block is named by its type: `global.keep`), and its block a namespace; a frame root `thread T: f (file:line)` is `f()` with the
  * thread and line after the name; a runtime root is `<name>`; a block
  * only C code holds is `C-held <type> 0x…`; garbage is named from where
  * graph_bfs_named() started searching it, `<garbage __main__.Job>`. Then each reference: a name
@@ -189,13 +189,21 @@ const char *out_name(const graph *g, const uint32_t *via, uint32_t v, unsigned f
                                                                               buf[0] == '(' && buf[b.len - 1] == ')';
     if (synthetic) b.len = 0, buf[0] = 0;
     for (uint32_t i = 1; i < n; i++) {
+        if (synthetic && i == 1) {
+            /* the synthetic root's edge labels are slots; name the block by
+             * its type, its kind word dropped ("object global": "global") */
+            char t[256];
+            const char *tn = out_type_name(g, g->out_to[s[1]], t, sizeof t), *sp = strchr(tn, ' ');
+            puts_(&b, sp && sp[1] ? sp + 1 : tn);
+            ns = true;
+            continue;
+        }
         if (n > 14 && i == 6) {
             puts_(&b, ".\xe2\x80\xa6");
             i = n - 8;
             ns = false;
         }
         put_step(&b, g, s[i], i + 1 == n, flags & OUT_NAME_WILD, &ns);
-        if (synthetic && i == 1 && buf[0] == '.') memmove(buf, buf + 1, b.len--); /* "global.b", not ".global.b" */
     }
     free(s);
     if (n == 1 && via[v] - g->nedges < g->nroots && g->roots[via[v] - g->nedges].kind == HS_ROOT_EXTERNAL) {
