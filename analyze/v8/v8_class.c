@@ -514,7 +514,7 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
     uint32_t fixed[256], *tmp = NULL, tcap = 0, *type_cls = NULL, *type_loc = NULL, tycap = 0, nty = 0;
     graph_map name_cls = {0}, node_loc = {0}, loc_a = {0}, loc_b = {0}, key_type = {0}, scripts = {0};
     uint32_t *locs = NULL, nlocs = 0, lcap = 0; /* distinct locations: indexes into s->locations */
-    uint32_t *per_cls = NULL;
+    uint32_t *per_cls = NULL, *str_cls = NULL, *cls_type = NULL, ctcap = 0;
     buf b = {0}, names = {0};
     strtab seen_names = {0}; /* the located names given so far */
     int rc = -1;
@@ -562,7 +562,10 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
         if (!slot) goto nomem;
         *slot = *id;
     }
-    if (!(t->node_type = malloc(((size_t)n + 1) * sizeof *t->node_type))) goto nomem;
+    if (!(t->node_type = malloc(((size_t)n + 1) * sizeof *t->node_type)) ||
+        !(str_cls = malloc(((size_t)s->nstrings + 1) * 4)))
+        goto nomem;
+    for (uint32_t i = 0; i < s->nstrings; i++) str_cls[i] = NONE;
     for (uint32_t v = 0; v < n; v++) {
         uint8_t nt = s->ntype[v];
         uint32_t cls = fixed[nt];
@@ -571,11 +574,15 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
             if (!d && is_plain(&c, v)) {
                 cls = shape_class(&c, v, object_cls, &tmp, &tcap);
                 if (cls != object_cls) t->shaped++;
+            } else if (!d) { /* by the name's string id: an array, nodes are many */
+                uint32_t *slot = &str_cls[s->nname[v]];
+                if (*slot == NONE) *slot = element_class(&c, vstr(s, s->nname[v]), false, &b);
+                cls = *slot;
             } else {
                 bool created;
-                uint32_t *slot = graph_map_put(&name_cls, (uint64_t)d << 32 | s->nname[v], NONE, &created);
+                uint32_t *slot = graph_map_put(&name_cls, s->nname[v], NONE, &created);
                 if (!slot) goto nomem;
-                if (created) *slot = element_class(&c, vstr(s, s->nname[v]), d, &b);
+                if (created) *slot = element_class(&c, vstr(s, s->nname[v]), true, &b);
                 cls = *slot;
             }
             if (d) t->detached++;
@@ -587,8 +594,23 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
             if (l) loc = *l;
         }
         bool created;
-        uint32_t *ty = graph_map_put(&key_type, (uint64_t)cls << 32 | (loc == NONE ? 0 : loc + 1), nty, &created);
-        if (!ty) goto nomem;
+        uint32_t *ty;
+        if (loc == NONE) { /* most nodes: by class, an array */
+            if (cls >= ctcap) {
+                uint32_t cap = c.cls.n * 2 + 64;
+                uint32_t *q = realloc(cls_type, (size_t)cap * 4);
+                if (!q) goto nomem;
+                for (uint32_t k = ctcap; k < cap; k++) q[k] = NONE;
+                cls_type = q;
+                ctcap = cap;
+            }
+            ty = &cls_type[cls];
+            created = *ty == NONE;
+            if (created) *ty = nty;
+        } else {
+            ty = graph_map_put(&key_type, (uint64_t)cls << 32 | loc, nty, &created);
+            if (!ty) goto nomem;
+        }
         if (created) {
             if (nty == tycap) {
                 uint32_t cap = tycap ? tycap * 2 : 256;
@@ -657,6 +679,8 @@ out:
     free(type_loc);
     free(locs);
     free(per_cls);
+    free(str_cls);
+    free(cls_type);
     free(b.p);
     free(names.p);
     graph_map_release(&name_cls);
