@@ -119,7 +119,7 @@ void v8_snapshot_release(v8_snapshot *s);
  * meta, every index in range, every referenced trace node id in trace_tree,
  * nesting at most V8_MAX_TRACE_DEPTH. Extra memory: 4 bytes per node, only
  * once some node has a non-zero trace_node_id; 16 per function info, 12 per
- * trace node, 12 per location. */
+ * trace node, 16 per location. */
 int v8_read_file_ex(const char *path, v8_snapshot *s /* OUT */, unsigned flags, char err[V8_ERR_MAX]);
 int v8_read_stream_ex(FILE *f, v8_snapshot *s /* OUT */, unsigned flags, char err[V8_ERR_MAX]);
 
