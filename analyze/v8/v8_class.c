@@ -165,6 +165,8 @@ typedef struct ctx {
     strtab props;          /* the shapes' property names (rank = id after sorting) */
     uint32_t *rank;        /* props id -> rank */
     uint32_t *stamp;       /* [nranks] */
+    uint32_t *by_first;    /* shapes by their smallest rank: [nranks + 1] offsets into first_defs */
+    uint32_t *first_defs;  /* [ndefs] shape indexes, ascending within a rank */
     uint32_t nstamp;
     graph_map shape_cls;   /* hash of a sorted rank set -> class id */
 } ctx;
@@ -236,29 +238,32 @@ out:
     return rc;
 }
 
-/* The props table's ids sorted by content: rank[id]. */
+typedef struct named {
+    const char *s;
+    uint32_t id;
+} named;
+
+static int by_content(const void *a, const void *b)
+{
+    return strcmp(((const named *)a)->s, ((const named *)b)->s);
+}
+
+/* The props table's ids sorted by content (byte order: code point order,
+ * where DevTools sorts UTF-16 units; they differ only between characters
+ * past U+FFFF and U+E000..U+FFFF): rank[id]. */
 static int rank_props(ctx *c)
 {
     uint32_t n = c->props.n;
-    uint32_t *ord = malloc(((size_t)n + 1) * 4);
+    named *ord = malloc(((size_t)n + 1) * sizeof *ord);
     c->rank = malloc(((size_t)n + 1) * 4);
     c->stamp = calloc((size_t)n + 1, 4);
     if (!ord || !c->rank || !c->stamp) {
         free(ord);
         return -1;
     }
-    for (uint32_t i = 0; i < n; i++) ord[i] = i;
-    for (uint32_t i = 1; i < n; i++) { /* the shapes hold few distinct properties: binary insertion */
-        uint32_t x = ord[i], lo = 0, hi = i;
-        while (lo < hi) {
-            uint32_t mid = (lo + hi) / 2;
-            if (strcmp(strtab_get(&c->props, ord[mid]), strtab_get(&c->props, x)) < 0) lo = mid + 1;
-            else hi = mid;
-        }
-        memmove(ord + lo + 1, ord + lo, (size_t)(i - lo) * 4);
-        ord[lo] = x;
-    }
-    for (uint32_t i = 0; i < n; i++) c->rank[ord[i]] = i;
+    for (uint32_t i = 0; i < n; i++) ord[i] = (named){strtab_get(&c->props, i), i};
+    qsort(ord, n, sizeof *ord, by_content); /* contents are distinct: no ties */
+    for (uint32_t i = 0; i < n; i++) c->rank[ord[i].id] = i;
     free(ord);
     return 0;
 }
@@ -385,6 +390,15 @@ static int infer_shapes(ctx *c)
     }
     c->def_off[c->ndefs] = at;
     graph_map_release(&seen_set);
+    /* a set can only hold a shape whose smallest property it has: index them so */
+    c->by_first = calloc((size_t)c->props.n + 2, 4);
+    c->first_defs = malloc(((size_t)c->ndefs + 1) * 4);
+    if (!c->by_first || !c->first_defs) goto out;
+    for (uint32_t d = 0; d < c->ndefs; d++) c->by_first[c->def_rank[c->def_off[d]] + 1]++;
+    for (uint32_t r = 0; r < c->props.n; r++) c->by_first[r + 1] += c->by_first[r];
+    for (uint32_t d = 0; d < c->ndefs; d++) c->first_defs[c->by_first[c->def_rank[c->def_off[d]]]++] = d;
+    for (uint32_t r = c->props.n; r > 0; r--) c->by_first[r] = c->by_first[r - 1];
+    c->by_first[0] = 0;
     rc = 0;
 out:
     free(cand);
@@ -455,13 +469,14 @@ static uint32_t shape_class(ctx *c, uint32_t v, uint32_t object_cls, uint32_t **
     }
     for (uint32_t k = 0; k < m; k++) c->stamp[r[k]] = c->nstamp;
     uint32_t best = NONE, best_n = 0;
-    for (uint32_t d = 0; d < c->ndefs; d++) {
-        uint32_t a = c->def_off[d], b = c->def_off[d + 1];
-        if (b - a <= best_n && best != NONE) continue; /* cannot beat the best (earlier wins ties) */
-        bool all = true;
-        for (uint32_t k = a; k < b && all; k++) all = c->stamp[c->def_rank[k]] == c->nstamp;
-        if (all) best = d, best_n = b - a;
-    }
+    for (uint32_t k0 = 0; k0 < m; k0++) /* the shapes whose smallest property v has */
+        for (uint32_t j = c->by_first[r[k0]]; j < c->by_first[r[k0] + 1]; j++) {
+            uint32_t d = c->first_defs[j], a = c->def_off[d], b = c->def_off[d + 1];
+            if (best != NONE && (b - a < best_n || (b - a == best_n && d > best))) continue; /* more, or earlier */
+            bool all = true;
+            for (uint32_t k = a; k < b && all; k++) all = c->stamp[c->def_rank[k]] == c->nstamp;
+            if (all) best = d, best_n = b - a;
+        }
     uint32_t cls = best == NONE ? object_cls : c->def_name[best];
     bool created;
     if (!graph_map_put(&c->shape_cls, h, cls, &created)) return NONE;
@@ -697,6 +712,8 @@ out:
     free(c.def_rank);
     free(c.rank);
     free(c.stamp);
+    free(c.by_first);
+    free(c.first_defs);
     graph_map_release(&c.rank_of);
     graph_map_release(&c.shape_cls);
     return rc;
