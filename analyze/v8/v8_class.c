@@ -18,8 +18,10 @@
  *      looked up once per distinct property set;
  *   3. the class name of each node, interned by content, and its key:
  *      (class, location) for an object with a location, else the class.
- * Hash tables are graph/graph_map.h; O(nodes + edges + locations) plus, per
- * distinct property set, a pass over the shapes. Iterative, no recursion.
+ * Hash tables are graph/graph_map.h; while mapping, 4 bytes per node (the
+ * nodes' locations) and 4 per V8 string (the name classes). O(nodes + edges
+ * + locations) plus, per distinct property set, a look at the shapes that
+ * start with one of its properties. Iterative, no recursion.
  * See docs/v8.md#types.
  */
 #include "graph/graph_map.h"
@@ -527,8 +529,9 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
         if (!strcmp(s->edge_types.v[i], "property")) c.e_property = (int)i;
     uint8_t *det = NULL;
     uint32_t fixed[256], *tmp = NULL, tcap = 0, *type_cls = NULL, *type_loc = NULL, tycap = 0, nty = 0;
-    graph_map name_cls = {0}, node_loc = {0}, loc_a = {0}, loc_b = {0}, key_type = {0}, scripts = {0};
+    graph_map name_cls = {0}, loc_a = {0}, loc_b = {0}, key_type = {0}, scripts = {0};
     uint32_t *locs = NULL, nlocs = 0, lcap = 0; /* distinct locations: indexes into s->locations */
+    uint32_t *node_loc = NULL; /* [n] each object node's distinct location (the last given), or NONE */
     uint32_t *per_cls = NULL, *str_cls = NULL, *cls_type = NULL, ctcap = 0;
     buf b = {0}, names = {0};
     strtab seen_names = {0}; /* the located names given so far */
@@ -573,9 +576,11 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
             }
             locs[nlocs++] = l;
         }
-        uint32_t *slot = graph_map_put(&node_loc, loc->node, *id, &created);
-        if (!slot) goto nomem;
-        *slot = *id;
+        if (!node_loc) {
+            if (!(node_loc = malloc(((size_t)n + 1) * 4))) goto nomem;
+            for (uint32_t v = 0; v < n; v++) node_loc[v] = NONE;
+        }
+        node_loc[loc->node] = *id;
     }
     if (!(t->node_type = malloc(((size_t)n + 1) * sizeof *t->node_type)) ||
         !(str_cls = malloc(((size_t)s->nstrings + 1) * 4)))
@@ -604,10 +609,7 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
             if (cls == NONE) goto nomem;
         }
         uint32_t loc = NONE;
-        if ((int)nt == c.t_object && node_loc.n) {
-            const uint32_t *l = graph_map_find(&node_loc, v);
-            if (l) loc = *l;
-        }
+        if (node_loc) loc = node_loc[v]; /* only object nodes have one */
         bool created;
         uint32_t *ty;
         if (loc == NONE) { /* most nodes: by class, an array */
@@ -699,7 +701,7 @@ out:
     free(b.p);
     free(names.p);
     graph_map_release(&name_cls);
-    graph_map_release(&node_loc);
+    free(node_loc);
     graph_map_release(&loc_a);
     graph_map_release(&loc_b);
     graph_map_release(&key_type);
