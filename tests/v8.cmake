@@ -45,3 +45,14 @@ add_test(NAME v8/sites_bad COMMAND bash -c "mkdir -p \"$2\" && \"$0\" sites_bad 
 # directly and after import, `info`'s site counts (tests/v8/sites_diff.sh).
 add_test(NAME v8/sites_diff COMMAND bash ${HS_TEST_DIR}/v8/sites_diff.sh $<TARGET_FILE:heapsnap_cli>
                                     ${HS_V8_SITES}/diff)
+
+# DevTools' classes and node-id matching (analyze/v8/v8_class.c, diff_key_mode):
+# generated snapshots with known shapes, classes and ids, always run
+# (tests/v8/classes_ids.sh); and heapsnap's summary and diff --by new against
+# DevTools' own Summary and Comparison views of a leaking session store, run
+# when node and the DevTools oracle are there and shown as skipped otherwise.
+add_test(NAME v8/classes_ids COMMAND bash ${HS_TEST_DIR}/v8/classes_ids.sh $<TARGET_FILE:heapsnap_cli>
+                                     ${CMAKE_CURRENT_BINARY_DIR}/v8/classes)
+add_test(NAME v8/devtools_views COMMAND bash ${HS_TEST_DIR}/v8/devtools_views_check.sh $<TARGET_FILE:heapsnap_cli>
+                                        ${CMAKE_CURRENT_BINARY_DIR}/v8/views)
+set_tests_properties(v8/devtools_views PROPERTIES SKIP_RETURN_CODE 77)

@@ -298,7 +298,8 @@ int cmd_diff(int argc, char **argv)
         }
     }
     if (o.n > 1000000) o.n = 1000000;
-    unsigned wb = 0, wa = DIFF_KEEP_GRAPH;
+    const unsigned idk = (views & V_NEW) ? diff_key_mode(args, 2) : 0; /* both V8: new objects by node id */
+    unsigned wb = idk, wa = DIFF_KEEP_GRAPH | idk;
     if (views & V_OWNER) wb |= DIFF_GROUPS, wa |= DIFF_GROUPS;
     if (views & V_NEW) wb |= DIFF_KEYS;
     if (views & V_SITE) wb |= DIFF_SITES, wa |= DIFF_SITES;

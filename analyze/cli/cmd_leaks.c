@@ -2,7 +2,8 @@
 /*
  * analyze/cli/cmd_leaks.c — `heapsnap leaks S1 S2 S3`: the three-snapshot
  * technique. Objects of S2 that were not in S1 (allocated in between) and
- * are still in S3 (same address, type and retainer-path signature), grouped
+ * are still in S3 (same address, type and retainer-path signature; the node
+ * id alone when all three are V8 snapshots), grouped
  * by owner in S3: each cluster with its objects, bytes and one example path.
  * Objects freed by S3 are not reported. Text or --json. See
  * docs/cli.md#leaks and docs/diff.md.
@@ -290,7 +291,8 @@ int cmd_leaks(int argc, char **argv)
     uint64_t *mid = NULL;
     uint32_t nmid = 0;
     diff_cluster *cl = NULL;
-    rc = cli_diff_build2(&s[0], args[0], 0, DIFF_KEYS, &s[1], args[1], 1, DIFF_KEYS, DIFF_BY_LINE);
+    const unsigned idk = diff_key_mode(args, 3); /* all three V8: match by node id */
+    rc = cli_diff_build2(&s[0], args[0], 0, DIFF_KEYS | idk, &s[1], args[1], 1, DIFF_KEYS | idk, DIFF_BY_LINE);
     if (rc) goto done;
     if (!(mid = diff_keys_minus(s[1].keys, s[1].nkeys, s[0].keys, s[0].nkeys, &nmid))) {
         rc = cli_error("'%s': out of memory", args[1]);
@@ -299,7 +301,7 @@ int cmd_leaks(int argc, char **argv)
     free(s[0].keys);
     free(s[1].keys);
     s[0].keys = s[1].keys = NULL;
-    diff_snap_build(&s[2], args[2], 1, DIFF_KEEP_GRAPH, DIFF_BY_LINE);
+    diff_snap_build(&s[2], args[2], 1, DIFF_KEEP_GRAPH | idk, DIFF_BY_LINE);
     if (s[2].status) {
         rc = cli_diff_fail(&s[2]);
         goto done;

@@ -20,7 +20,11 @@
  * Identity. An object of AFTER is "the same" as one of BEFORE when address,
  * type name and signature are all equal (diff_key): the signature is the
  * heuristic against reused addresses (a new object of the same type at a
- * freed address almost always has another retainer path).
+ * freed address almost always has another retainer path). When every
+ * snapshot compared is V8 (diff_key_mode), the address is V8's node id,
+ * which one isolate never reuses: the id alone is the identity, as in
+ * Chrome DevTools' Comparison view (an object whose type or retainer path
+ * changed is still the same object).
  *
  * Ownership. A diff_snap owns its arrays and, when kept, its graph;
  * diff_snap_release() frees everything. Distinct diff_snaps may be built on
@@ -58,6 +62,7 @@ static inline int64_t diff_i64(uint64_t v) { return v > (uint64_t)INT64_MAX ? IN
 #define DIFF_KEYS 0x2u       /* keys[]: sorted identity keys of every block */
 #define DIFF_GROUPS 0x4u     /* the signature groups */
 #define DIFF_SITES 0x8u      /* allocation-site totals (a second pass over the file) */
+#define DIFF_ID_KEYS 0x10u   /* identity = the address alone (V8 node ids; see diff_key_mode) */
 
 typedef enum diff_group_by { DIFF_BY_LINE = 0, DIFF_BY_FILE = 1, DIFF_BY_TRACEBACK = 2 } diff_group_by;
 
@@ -96,6 +101,7 @@ typedef struct diff_snap {
     int side;                 /* 0 BEFORE, 1 AFTER: where counts go */
     graph g;                  /* valid when has_graph */
     bool has_graph;
+    bool id_keys;             /* DIFF_ID_KEYS: diff_key is the address alone */
     uint64_t *sig;            /* [n+2] when kept */
     uint32_t *order;          /* [n+2] dominator-tree preorder: SUPER's tree, then UNREACH's */
     uint32_t *via;            /* [n] when kept: graph_bfs_named()'s paths, which name owners */
@@ -122,7 +128,12 @@ typedef struct diff_snap {
 void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, diff_group_by group_by);
 void diff_snap_release(diff_snap *s);
 
-/* Identity key of block v of a kept snapshot (address, type name, signature). */
+/* DIFF_ID_KEYS when every one of paths[0..n-1] is a V8 snapshot
+ * (graph_file_is_v8), else 0: what the comparing commands add to each
+ * snapshot's `what`, so all sides key alike. Mixed inputs keep the full key. */
+unsigned diff_key_mode(char *const *paths, uint32_t n);
+/* Identity key of block v of a kept snapshot: (address, type name,
+ * signature), or with id_keys a bijective hash of the address alone. */
 uint64_t diff_key(const diff_snap *s, uint32_t v);
 bool diff_keys_contain(const uint64_t *keys, uint32_t n, uint64_t key);
 /* keys of `a` not in `b` (both sorted): a new sorted array. */

@@ -3,8 +3,9 @@
  * analyze/diff/diff_new.c — what `heapsnap report --base` needs from the
  * comparison beyond what `heapsnap diff` uses: diff_new_blocks() marks the
  * blocks of AFTER that were not in BEFORE (identity as diff_key: address,
- * type name, signature) and counts them per type; diff_group_index() finds
- * the merged group of a node of AFTER, to tie owners to the report's
+ * type name, signature; the V8 node id alone between V8 snapshots) and
+ * counts them per type; diff_group_index() finds the merged group of a node
+ * of AFTER, to tie owners to the report's
  * dominator tree. See docs/report.md#growth and
  * docs/diff.md. One pass over the blocks; no recursion, no output.
  */

@@ -30,8 +30,18 @@
 #define SIG_SUPER UINT64_C(0x5a17c0de00000001)
 #define SIG_UNREACH UINT64_C(0x5a17c0de00000002)
 
+unsigned diff_key_mode(char *const *paths, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (!graph_file_is_v8(paths[i])) return 0;
+    return n ? DIFF_ID_KEYS : 0;
+}
+
 uint64_t diff_key(const diff_snap *s, uint32_t v)
 {
+    /* fmix64 is a bijection: distinct ids never share a key, and the keys
+     * stay uniform for diff_keys_contain's interpolation */
+    if (s->id_keys) return hash_fmix64(graph_addr(&s->g, v));
     return hash_mix(hash_mix(graph_addr(&s->g, v), s->type_hash[s->g.type[v]]), s->sig[v]);
 }
 
@@ -305,6 +315,18 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
         return;
     }
     s->has_graph = true;
+    if (what & DIFF_ID_KEYS) {
+        const hs_header *h = g->reader ? hs_reader_header(g->reader) : NULL;
+        bool v8 = false;
+        for (size_t i = 0; h && i < h->ntags; i++)
+            v8 |= h->tags[i].key && h->tags[i].value && !strcmp(h->tags[i].key, "source") &&
+                  !strcmp(h->tags[i].value, "v8-heapsnapshot");
+        if (!v8) { /* diff_key_mode saw a V8 snapshot here: the file changed under us */
+            fail(s, GRAPH_ERR_INPUT, "not a V8 snapshot any more (changed while being read?)");
+            return;
+        }
+        s->id_keys = true;
+    }
     if (graph_dominators(g, NULL)) {
         fail(s, GRAPH_ERR_NOMEM, "out of memory computing dominators");
         return;

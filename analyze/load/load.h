@@ -36,6 +36,13 @@ graph_status graph_load_file_ex(const char *path, graph *g /* OUT */, const grap
 graph_status graph_load_v8(const char *path, graph *g /* OUT */, const graph_progress *p, unsigned flags,
                            graph_load_error *err /* OUT */);
 
+/* True when `path` is a V8 heap snapshot: a .heapsnapshot (JSON), or an
+ * .hsnap whose header says it was imported from one (tag
+ * source=v8-heapsnapshot, as v8_encode writes it). Reads only the first
+ * bytes or the header record; false for anything unreadable (loading it
+ * reports why). */
+bool graph_file_is_v8(const char *path);
+
 /* The allocation site id of every block of g (loaded from `path`), or
  * GRAPH_NONE, in *site (malloc'd, [g->n]): a second pass over the file
  * (load_sites.c). */

@@ -87,6 +87,27 @@ static int insert_root_edges(v8_snapshot *s, uint32_t *off, const uint32_t *orph
     return 0;
 }
 
+bool graph_file_is_v8(const char *path)
+{
+    if (v8_file_detect(path)) return true;
+    hs_reader *r = NULL;
+    if (load_open_reader(path, &r) != HS_OK) {
+        hs_reader_close(r);
+        return false;
+    }
+    hs_record rec;
+    const hs_header *h = NULL;
+    while (!(h = hs_reader_header(r)) && hs_reader_next(r, &rec) == HS_OK) {
+    }
+    bool v8 = false;
+    for (size_t i = 0; h && i < h->ntags; i++)
+        if (h->tags[i].key && h->tags[i].value && !strcmp(h->tags[i].key, "source") &&
+            !strcmp(h->tags[i].value, "v8-heapsnapshot"))
+            v8 = true;
+    hs_reader_close(r);
+    return v8;
+}
+
 static graph_status fail(graph_load_error *err, graph_status st, const char *msg)
 {
     snprintf(err->message, sizeof err->message, "%s", msg);
@@ -131,7 +152,8 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     v8_snapshot s;
     graph_tick(p, "reading V8 snapshot", 0, 0);
     const bool want_sites = flags & GRAPH_LOAD_SITES;
-    if (v8_read_file_ex(path, &s, want_sites ? V8_READ_SITES : 0, msg)) return fail(err, GRAPH_ERR_INPUT, msg);
+    if (v8_read_file_ex(path, &s, (want_sites ? V8_READ_SITES : 0) | V8_READ_LOCATIONS, msg))
+        return fail(err, GRAPH_ERR_INPUT, msg);
     graph_tick(p, "mapping", 0, 0);
     /* The order keeps the peak low: each per-node or per-edge array of the
      * reader is freed (or moved into the graph) as soon as the mapping is
@@ -156,6 +178,7 @@ graph_status graph_load_v8(const char *path, graph *g, const graph_progress *p, 
     free(s.nsize);
     s.nsize = NULL;
     if (v8_map_types(&s, &t, msg)) goto fail;
+    if (!want_sites) v8_snapshot_drop_sites(&s); /* the locations were for the class keys */
     /* the kinds go straight into the edge-type array, which becomes out_kind */
     if (!(kind = malloc((size_t)m + 1))) goto nomem;
     if (v8_map_kinds(&s, kind, &ks, msg) || v8_map_orphans(&s, kind, &orph, &norph, msg)) goto fail;

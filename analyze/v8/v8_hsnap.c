@@ -80,7 +80,6 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
     hs_ref *refs = malloc(V8_REF_CHUNK * sizeof *refs);
     char *nf = join(&s->node_fields), *ef = join(&s->edge_fields);
     char *nt = join(&s->node_types), *et = join(&s->edge_types);
-    char tname[1024];
     char nc[32], ec[32];
     snprintf(nc, sizeof nc, "%u", s->node_count);
     snprintf(ec, sizeof ec, "%u", s->edge_count);
@@ -120,10 +119,10 @@ int v8_encode(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, cons
     ENC(hs_encoder_string(e, V8_ROOT_NAME, strlen(V8_ROOT_NAME), &root_name));
     ENC(hs_encoder_string(e, V8_WEAK_ONLY_NAME, strlen(V8_WEAK_ONLY_NAME), &weak_only));
     for (uint32_t i = 0; i < t->ntypes; i++) {
-        size_t len = v8_type_name(s, t->first[i], tname, sizeof tname);
+        const char *tname = v8_types_name(t, i);
         hs_type ty = {0, HS_NONE, 0};
         uint32_t tid;
-        ENC(encode_name(e, tname, len, &ty.name));
+        ENC(encode_name(e, tname, strlen(tname), &ty.name));
         ENC(hs_encoder_type(e, &ty, &tid));
         if (tid != i) {
             snprintf(err, V8_ERR_MAX, "writing .hsnap: type ids out of step");
@@ -197,11 +196,12 @@ static int encode_all(v8_snapshot *s, hs_sink_fn sink, void *ud, char err[V8_ERR
     uint32_t *orph = NULL, norph = 0;
     uint8_t *kind = NULL;
     int rc = -1, src;
-    /* the sites first, so the trace and locations are freed before the other mappings allocate */
-    if (v8_map_sites(s, &sites, err)) goto out;
+    /* the sites and types first (the types' class keys use the locations), so the trace and
+     * locations are freed before the other mappings allocate */
+    if (v8_map_sites(s, &sites, err) || v8_map_types(s, &t, err)) goto out;
     v8_snapshot_drop_sites(s);
     (void)v8_map_shallow(s, err, &src);
-    if (src || v8_map_types(s, &t, err)) goto out;
+    if (src) goto out;
     if (!(kind = malloc((size_t)s->edge_count + 1))) {
         snprintf(err, V8_ERR_MAX, "out of memory");
         goto out;

@@ -2,8 +2,7 @@
 /*
  * analyze/v8/v8_map.c — how a read V8 heap snapshot maps onto heapsnap's model,
  * shared by the .hsnap conversion (v8_hsnap.c) and the direct graph load
- * (load/load_v8.c): node → type (v8_map_types: "object Foo", "closure bar",
- * "string") and edge → reference kind (v8_map_kinds: Chrome DevTools'
+ * (load/load_v8.c): edge → reference kind (v8_map_kinds: Chrome DevTools'
  * retaining rules, computed once for the whole snapshot so every consumer
  * applies the same predicate), the DevTools shallow sizes (v8_map_shallow)
  * and which V8 strings heapsnap keeps (v8_map_strings: names, never string
@@ -15,58 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void v8_types_release(v8_types *t)
-{
-    free(t->node_type);
-    free(t->first);
-    memset(t, 0, sizeof *t);
-}
-
-int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
-{
-    memset(t, 0, sizeof *t);
-    bool plain[256] = {0};
-    for (uint32_t i = 0; i < s->node_types.n && i < 256; i++) plain[i] = v8_type_is_value(s->node_types.v[i]);
-    size_t n = 0, fcap = 256;
-    graph_map map = {0};
-    t->node_type = malloc(((size_t)s->node_count + 1) * sizeof *t->node_type);
-    t->first = malloc(fcap * sizeof *t->first);
-    if (!t->node_type || !t->first) goto nomem;
-    for (uint32_t v = 0; v < s->node_count; v++) {
-        uint8_t nt = s->ntype[v];
-        uint64_t k = (uint64_t)nt << 32 | (plain[nt] ? 0xFFFFFFFFu : s->nname[v]);
-        bool created;
-        uint32_t *slot = graph_map_put(&map, k, (uint32_t)n, &created);
-        if (!slot) goto nomem;
-        if (created) {
-            if (n == fcap) {
-                uint32_t *f = realloc(t->first, fcap * 2 * sizeof *f);
-                if (!f) goto nomem;
-                t->first = f;
-                fcap *= 2;
-            }
-            t->first[n++] = v;
-        }
-        t->node_type[v] = *slot;
-    }
-    t->ntypes = (uint32_t)n;
-    graph_map_release(&map);
-    return 0;
-nomem:
-    graph_map_release(&map);
-    v8_types_release(t);
-    snprintf(err, V8_ERR_MAX, "out of memory mapping node types");
-    return -1;
-}
-
-size_t v8_type_name(const v8_snapshot *s, uint32_t node, char *buf, size_t cap)
-{
-    const char *vt = s->node_types.v[s->ntype[node]];
-    const char *nm = v8_type_is_value(vt) ? "" : s->sbuf + s->soff[s->nname[node]];
-    int len = snprintf(buf, cap, "%s%s%s", vt, *nm ? " " : "", nm);
-    return len < 0 ? 0 : (size_t)len < cap ? (size_t)len : cap - 1;
-}
 
 /* ---- retaining rules ---- */
 

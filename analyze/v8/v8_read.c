@@ -127,7 +127,8 @@ typedef struct v8_parse {
     v8_names tif, tnf, lf;      /* meta: trace_function_info_fields, trace_node_fields, location_fields */
     int f_trace;                /* node field trace_node_id, -1: not kept */
     int ti_name, ti_script_name, ti_script_id, ti_line; /* trace function info field positions */
-    int l_node, l_script, l_line; /* location field positions */
+    int l_node, l_script, l_line, l_col; /* location field positions (l_col -1: none) */
+    int f_detach;               /* node field detachedness, -1: none */
     uint64_t tinfos_at, ttree_at, locs_at;
     size_t ticap, tncap, lcap;
     /* duplicate node ids: none while ids only increase (the usual V8 order);
@@ -149,10 +150,11 @@ static int parse_meta(v8_parse *p)
         else if (!strcmp(p->tmp.p, "edge_fields")) rc = jr_names(r, &p->s->edge_fields, &p->tmp);
         else if (!strcmp(p->tmp.p, "node_types")) rc = jr_typelists(r, &p->ntl, &p->tmp);
         else if (!strcmp(p->tmp.p, "edge_types")) rc = jr_typelists(r, &p->etl, &p->tmp);
+        else if ((p->flags & (V8_READ_SITES | V8_READ_LOCATIONS)) && !strcmp(p->tmp.p, "location_fields"))
+            rc = jr_names(r, &p->lf, &p->tmp);
         else if (!(p->flags & V8_READ_SITES)) rc = jr_skip(r);
         else if (!strcmp(p->tmp.p, "trace_function_info_fields")) rc = jr_names(r, &p->tif, &p->tmp);
         else if (!strcmp(p->tmp.p, "trace_node_fields")) rc = jr_names(r, &p->tnf, &p->tmp);
-        else if (!strcmp(p->tmp.p, "location_fields")) rc = jr_names(r, &p->lf, &p->tmp);
         else rc = jr_skip(r);
         if (rc < 0) return -1;
         k = jr_more(r, '}');
@@ -160,6 +162,7 @@ static int parse_meta(v8_parse *p)
     if (k < 0) return -1;
     v8_snapshot *s = p->s;
     p->f_trace = p->flags & V8_READ_SITES ? names_find(&s->node_fields, "trace_node_id") : -1;
+    p->f_detach = names_find(&s->node_fields, "detachedness");
     static const char *const nreq[] = {"type", "name", "id", "self_size", "edge_count"};
     static const char *const ereq[] = {"type", "name_or_index", "to_node"};
     int *npos[] = {&p->f_type, &p->f_name, &p->f_id, &p->f_size, &p->f_edges};
@@ -232,6 +235,10 @@ static int grow_nodes(v8_parse *p, size_t need)
     if (s->ntrace) {
         GROW(s->ntrace, cap, uint32_t);
         memset(s->ntrace + p->ncap, 0, (cap - p->ncap) * sizeof *s->ntrace);
+    }
+    if (s->ndetach) {
+        GROW(s->ndetach, cap, uint8_t);
+        memset(s->ndetach + p->ncap, 0, cap - p->ncap);
     }
     p->ncap = cap;
     return 0;
@@ -352,6 +359,10 @@ static inline int put_node(v8_parse *p, uint32_t node, const uint64_t *vals, con
     s->nsize[node] = vals[p->f_size];
     s->first[node] = (uint32_t)ec; /* made a prefix sum once the edges are read */
     if (p->f_trace >= 0 && vals[p->f_trace] && put_trace_id(p, node, vals[p->f_trace], at[p->f_trace])) return -1;
+    if (p->f_detach >= 0 && (vals[p->f_detach] & 3)) { /* DevTools' DOM link state: the low two bits */
+        if (!s->ndetach && !(s->ndetach = calloc(p->ncap, 1))) return jr_fail(r, "out of memory");
+        s->ndetach[node] = (uint8_t)(vals[p->f_detach] & 3);
+    }
     return 0;
 }
 
@@ -397,6 +408,7 @@ static int put_site_rec(v8_parse *p, int kind, uint32_t i, const uint64_t *vals,
         return 0;
     }
     uint64_t obj = vals[p->l_node], sid = vals[p->l_script], line = vals[p->l_line];
+    uint64_t col = p->l_col >= 0 ? vals[p->l_col] : 0;
     if (obj % p->nf)
         return jr_fail_at(r, at[p->l_node], "location %u: object_index %llu is not a multiple of the node field count %u",
                           i, (unsigned long long)obj, p->nf);
@@ -405,12 +417,13 @@ static int put_site_rec(v8_parse *p, int kind, uint32_t i, const uint64_t *vals,
                           (unsigned long long)obj, s->node_count);
     if (sid > UINT32_MAX) return jr_fail_at(r, at[p->l_script], "location %u: script_id too large", i);
     if (line >= UINT32_MAX) return jr_fail_at(r, at[p->l_line], "location %u: line too large", i);
+    if (col >= UINT32_MAX) return jr_fail_at(r, at[p->l_col], "location %u: column too large", i);
     if (i >= p->lcap) {
         size_t cap = p->lcap ? p->lcap * 2 : 1024;
         GROW(s->locations, cap, v8_location);
         p->lcap = cap;
     }
-    s->locations[i] = (v8_location){(uint32_t)(obj / p->nf), (uint32_t)sid, (uint32_t)line};
+    s->locations[i] = (v8_location){(uint32_t)(obj / p->nf), (uint32_t)sid, (uint32_t)line, (uint32_t)col};
     return 0;
 }
 
@@ -689,6 +702,7 @@ static int parse_site_array(v8_parse *p, int kind)
     int k = kind == REC_TINFO ? site_fields(p, f, "trace_function_info_fields", ti_want, ti_pos, 4)
                               : site_fields(p, f, "location_fields", l_want, l_pos, 3);
     if (k <= 0) return k < 0 ? -1 : jr_skip(r);
+    if (kind == REC_LOC) p->l_col = names_find(f, "column");
     *(kind == REC_TINFO ? &p->tinfos_at : &p->locs_at) = jr_off(r);
     uint64_t nv = 0;
     uint32_t n = 0;
@@ -938,6 +952,7 @@ void v8_snapshot_release(v8_snapshot *s)
     free(s->sbuf);
     free(s->soff);
     free(s->ntrace);
+    free(s->ndetach);
     free(s->trace_infos);
     free(s->trace_nodes);
     free(s->locations);
@@ -1006,6 +1021,8 @@ int v8_read_stream_ex(FILE *f, v8_snapshot *s, unsigned flags, char err[V8_ERR_M
     p.s = s;
     p.flags = flags;
     p.f_trace = -1;
+    p.f_detach = -1;
+    p.l_col = -1;
     p.r.err = err;
     p.r.f = f;
     struct stat stt;
@@ -1028,6 +1045,7 @@ int v8_read_stream_ex(FILE *f, v8_snapshot *s, unsigned flags, char err[V8_ERR_M
         int key = -1, nkeys = flags & V8_READ_SITES ? 7 : 4;
         for (int i = 0; i < nkeys; i++)
             if (!strcmp(p.tmp.p, keys[i])) key = i;
+        if (key < 0 && (flags & V8_READ_LOCATIONS) && !strcmp(p.tmp.p, "locations")) key = 6;
         if (key >= 0 && (seen & 1u << key)) {
             jr_fail(r, "'%s' appears twice", keys[key]);
             goto out;

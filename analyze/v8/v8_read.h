@@ -63,7 +63,9 @@ typedef struct v8_snapshot {
     uint32_t ntrace_infos;
     struct v8_trace_node *trace_nodes; /* [ntrace_nodes] trace_tree, flattened in pre-order */
     uint32_t ntrace_nodes;
-    struct v8_location *locations;     /* [nlocations] in file order */
+    struct v8_location *locations;     /* [nlocations] in file order (V8_READ_SITES or V8_READ_LOCATIONS) */
+    uint8_t *ndetach;    /* [node_count] the detachedness field's DOM link state (0 unknown,
+                            1 attached, 2 detached); NULL when no node has a non-zero one */
     uint32_t nlocations;
 } v8_snapshot;
 
@@ -88,6 +90,7 @@ typedef struct v8_location {
     uint32_t node;      /* node index (object_index / node field count) */
     uint32_t script_id;
     uint32_t line;      /* 0-based, as in the file */
+    uint32_t column;    /* 0-based; 0 when the file has no column field */
 } v8_location;
 
 /* True when `path` starts with '{' after optional whitespace (a JSON
@@ -105,6 +108,8 @@ void v8_snapshot_release(v8_snapshot *s);
 /* Flags of the _ex readers. */
 #define V8_READ_SITES 1u /* also keep trace_function_infos, trace_tree, locations and each node's
                             trace_node_id (v8_snapshot's allocation-site fields), validated */
+#define V8_READ_LOCATIONS 2u /* keep `locations` (checked like the site sections), without the trace:
+                               what DevTools' class keys need (v8_map_types) */
 #define V8_MAX_TRACE_DEPTH 65536u /* trace_tree nesting limit (V8 itself records at most 64 frames) */
 
 /* v8_read_file / v8_read_stream with flags (0: exactly those, which skip
@@ -114,7 +119,7 @@ void v8_snapshot_release(v8_snapshot *s);
  * meta, every index in range, every referenced trace node id in trace_tree,
  * nesting at most V8_MAX_TRACE_DEPTH. Extra memory: 4 bytes per node, only
  * once some node has a non-zero trace_node_id; 16 per function info, 12 per
- * trace node, 12 per location. */
+ * trace node, 16 per location. */
 int v8_read_file_ex(const char *path, v8_snapshot *s /* OUT */, unsigned flags, char err[V8_ERR_MAX]);
 int v8_read_stream_ex(FILE *f, v8_snapshot *s /* OUT */, unsigned flags, char err[V8_ERR_MAX]);
 
@@ -130,17 +135,42 @@ bool v8_type_is_value(const char *type_name);
 
 /* ---- the mapping (v8_map.c) ---- */
 
-/* Node → type: one type per (V8 node type, name), the name dropped where it
- * is a value (strings, numbers, regexps). Type ids in first-sighting order. */
+/* Node → type (v8_class.c): each node's type is its class in Chrome
+ * DevTools' Summary and Comparison views (chrome-devtools-frontend
+ * 1.0.1705227: calculateObjectNames, inferInterfaceDefinitions,
+ * applyInterfaceDefinitions, classKeyInternal, propagateDOMState), so every
+ * command groups and names V8 objects as DevTools does:
+ *   - an object or native node: its name ("Foo", "Map"); an HTML element
+ *     "<div id=..>" is "<div>", and a native node DevTools finds detached
+ *     (the detachedness field, propagated through native nodes) is
+ *     "Detached <div>";
+ *   - a plain object (an object named "Object"): the most specific property
+ *     shape DevTools defines ("{id, name, tags}", inferred from the
+ *     snapshot's plain objects: a shape needs 2 objects and one in 1000 of
+ *     them), else "Object";
+ *   - closures "Function", hidden nodes "(system)", code "(compiled code)",
+ *     regexps "RegExp", every other V8 type "(<type>)": "(string)",
+ *     "(array)", "(number)", "(synthetic)", ...;
+ *   - objects with a location (their constructor's) are keyed by name and
+ *     location, as DevTools keys them: same-named classes from different
+ *     scripts are different types; only when a name has several types does
+ *     each located one say where: "Foo (app.js:3:14)" (1-based; the script
+ *     by name when known, else "script <id>").
+ * Needs the snapshot read with V8_READ_LOCATIONS (or V8_READ_SITES) for
+ * the locations. Type ids in first-sighting order by node. */
 typedef struct v8_types {
     uint32_t *node_type; /* [node_count] */
-    uint32_t *first;     /* [ntypes] the first node of each type (names it) */
+    char *names;         /* the type names, NUL-terminated, back to back */
+    size_t *name_off;    /* [ntypes] offset of each name in names */
     uint32_t ntypes;
+    uint32_t shapes;     /* property shapes DevTools defines (interface definitions) */
+    uint64_t shaped;     /* plain objects named by a shape */
+    uint64_t detached;   /* native nodes found detached */
 } v8_types;
 int v8_map_types(const v8_snapshot *s, v8_types *t /* OUT */, char err[V8_ERR_MAX]);
 void v8_types_release(v8_types *t);
-/* "object Foo", "closure bar", "string": the type name of a node's type. */
-size_t v8_type_name(const v8_snapshot *s, uint32_t node, char *buf, size_t cap);
+/* The name of type `type` of t. */
+static inline const char *v8_types_name(const v8_types *t, uint32_t type) { return t->names + t->name_off[type]; }
 
 typedef struct v8_kind_stats {
     uint64_t page_entries, page_nodes; /* the page's entry points and objects */
@@ -220,6 +250,12 @@ typedef struct v8_sites { /* all NULL / 0 when no node has a site */
  * with a one-line message (*out released). */
 int v8_map_sites(const v8_snapshot *s, v8_sites *out /* OUT */, char err[V8_ERR_MAX]);
 void v8_sites_release(v8_sites *x); /* accepts a zeroed struct */
+/* Script id -> script name (a V8 string id) into *m (graph/graph_map.h):
+ * trace_function_infos' names first, then each located closure's
+ * shared -> script_or_debug_info (or script) -> "code" node's name; the
+ * first name wins. 0, or -1 when out of memory. */
+struct graph_map;
+int v8_script_names(const v8_snapshot *s, struct graph_map *m);
 /* Free the snapshot's site sections (trace, locations) once v8_map_sites
  * has used them: the caller's peak memory drops by their size. */
 void v8_snapshot_drop_sites(v8_snapshot *s);

@@ -164,27 +164,32 @@ static uint32_t edge_to(const v8_snapshot *s, uint32_t n, const char *a, const c
     return NONE;
 }
 
-/* Script names: trace_function_infos' (script_id, script_name) pairs first,
- * then each located closure's shared -> script_or_debug_info -> "code" node. */
-static int map_scripts(build *b)
+int v8_script_names(const v8_snapshot *s, graph_map *m)
 {
-    const v8_snapshot *s = b->s;
     for (uint32_t i = 0; i < s->ntrace_infos; i++) {
         const v8_trace_info *ti = &s->trace_infos[i];
-        if (!empty(s, ti->script_name) && script_put(&b->scripts, ti->script_id, ti->script_name))
-            return fail(b, "out of memory");
+        if (!empty(s, ti->script_name) && script_get(m, ti->script_id) == NONE &&
+            script_put(m, ti->script_id, ti->script_name))
+            return -1;
     }
     int closure = find_type(s, "closure"), code = find_type(s, "code");
     if (closure < 0 || code < 0) return 0;
     for (uint32_t l = 0; l < s->nlocations; l++) {
         const v8_location *loc = &s->locations[l];
-        if (s->ntype[loc->node] != closure || script_get(&b->scripts, loc->script_id) != NONE) continue;
+        if (s->ntype[loc->node] != closure || script_get(m, loc->script_id) != NONE) continue;
         uint32_t shared = edge_to(s, loc->node, "shared", NULL);
         uint32_t script = shared == NONE ? NONE : edge_to(s, shared, "script_or_debug_info", "script");
         if (script == NONE || s->ntype[script] != code || empty(s, s->nname[script])) continue;
-        if (script_put(&b->scripts, loc->script_id, s->nname[script])) return fail(b, "out of memory");
+        if (script_put(m, loc->script_id, s->nname[script])) return -1;
     }
     return 0;
+}
+
+/* Script names: trace_function_infos' (script_id, script_name) pairs first,
+ * then each located closure's shared -> script_or_debug_info -> "code" node. */
+static int map_scripts(build *b)
+{
+    return v8_script_names(b->s, &b->scripts) ? fail(b, "out of memory") : 0;
 }
 
 static uint32_t info_frame(build *b, uint32_t info)

@@ -22,7 +22,7 @@ check "report: the name is not cut" grep -qF 'dict\u0000evil' r.html
 # V8: a \u0000 in a JSON string, read directly and through import
 sed 's/"Foo"/"Fo\\u0000o"/' "$DATA/v8/tiny.heapsnapshot" >nul.heapsnapshot
 expect 0 "" "$HEAPSNAP" summary nul.heapsnapshot
-check "v8: object Fo\\x00o" grep -qF 'object Fo\x00o' out.txt
+check "v8: Fo\\x00o" grep -qF ' Fo\x00o' out.txt
 expect 0 "" "$HEAPSNAP" import nul.heapsnapshot -o nul.hsnap
 expect 0 "" "$HEAPSNAP" summary --json nul.hsnap
-check "imported: the NUL is kept, counted" grep -qF '"object Fo\u0000o"' out.txt
+check "imported: the NUL is kept, counted" grep -qF '"Fo\u0000o"' out.txt

@@ -6,13 +6,16 @@
  * relocated to other addresses with types declared in another order (every
  * owner matches, nothing grows), reused addresses (same path: same object;
  * other path: new), growth that telescopes to the total, the three-snapshot
- * key chain, and random heaps relocated and permuted (no owner grows).
+ * key chain, random heaps relocated and permuted (no owner grows), and
+ * the key mode: V8 snapshots (direct or imported) match by node id alone,
+ * a mix with another dump keeps the full key.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "diff/diff.h"
 #include "graph/graph_hash.h"
 #include "hs_test.h"
 #include "heapsnap.h"
+#include "v8/v8_read.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -409,6 +412,68 @@ static void test_bad_input(void)
     unlink(path);
 }
 
+/* A V8 snapshot: root -> Window (id 3), whose property `label` holds a Foo (id 5). */
+static char *write_v8(const char *label)
+{
+    char *path = malloc(256);
+    snprintf(path, 256, "%s/v%d.heapsnapshot", tmpdir, nfile++);
+    FILE *f = fopen(path, "w");
+    if (!f) exit(1);
+    fprintf(f, "{\"snapshot\":{\"meta\":{\"node_fields\":[\"type\",\"name\",\"id\",\"self_size\",\"edge_count\"],"
+               "\"node_types\":[[\"synthetic\",\"object\"],\"string\",\"number\",\"number\",\"number\"],"
+               "\"edge_fields\":[\"type\",\"name_or_index\",\"to_node\"],"
+               "\"edge_types\":[[\"property\",\"shortcut\"],\"string_or_number\",\"node\"]},"
+               "\"node_count\":3,\"edge_count\":2},"
+               "\"nodes\":[0,0,1,0,1, 1,1,3,10,1, 1,2,5,20,0],\"edges\":[1,3,5, 0,4,10],"
+               "\"strings\":[\"\",\"Window\",\"Foo\",\"global\",\"%s\"]}", label);
+    fclose(f);
+    return path;
+}
+
+/* V8 node ids are never reused in one isolate: between V8 snapshots an
+ * object whose retainer path changed is the same object (DIFF_ID_KEYS);
+ * diff_key_mode asks for that only when every file is V8. */
+static void test_key_mode(void)
+{
+    char *vb = write_v8("x"), *va = write_v8("y"); /* Foo moves from .x to .y */
+    heap *h = malloc(sizeof *h);
+    memset(h, 0, sizeof *h);
+    add_block(h, 0x100, 72, 0);
+    h->root[0] = 0, h->root_name[0] = "m", h->nroots = 1;
+    char *py = write_heap(h, NULL, false);
+    char imported[300], missing[300];
+    snprintf(imported, sizeof imported, "%s/imported.hsnap", tmpdir);
+    snprintf(missing, sizeof missing, "%s/none.hsnap", tmpdir);
+    char err[V8_ERR_MAX];
+    CHECK(v8_convert_file(vb, imported, err) == 0);
+    char *both[] = {vb, va}, *mixed[] = {vb, py}, *pys[] = {py, py}, *imp[] = {imported, va}, *gone[] = {va, missing};
+    CHECK(diff_key_mode(both, 2) == DIFF_ID_KEYS);
+    CHECK(diff_key_mode(imp, 2) == DIFF_ID_KEYS);
+    CHECK(diff_key_mode(mixed, 2) == 0);
+    CHECK(diff_key_mode(pys, 2) == 0);
+    CHECK(diff_key_mode(gone, 2) == 0);
+    diff_snap b, a;
+    for (int id = 0; id < 2; id++) {
+        unsigned k = id ? DIFF_ID_KEYS : 0;
+        build(&b, id ? imported : vb, 0, DIFF_KEYS | k);
+        build(&a, va, 1, DIFF_KEEP_GRAPH | k);
+        uint32_t foo = graph_find(&a.g, 5), win = graph_find(&a.g, 3);
+        CHECK(foo != GRAPH_NONE && win != GRAPH_NONE);
+        CHECK(key_new(&a, foo, &b) == !id); /* the full key: another path, so new; by id: the same */
+        CHECK(!key_new(&a, win, &b));
+        diff_snap_release(&a);
+        diff_snap_release(&b);
+    }
+    /* a non-V8 file asked for id keys (it changed after diff_key_mode looked): an error */
+    diff_snap_build(&b, py, 0, DIFF_KEYS | DIFF_ID_KEYS, DIFF_BY_LINE);
+    CHECK(b.status && strchr(b.message, '\n') == NULL);
+    diff_snap_release(&b);
+    free(vb);
+    free(va);
+    free(py);
+    free(h);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) return 1;
@@ -419,6 +484,7 @@ int main(void)
     TEST_RUN(test_three_snapshots);
     TEST_RUN(test_random_relocated);
     TEST_RUN(test_bad_input);
+    TEST_RUN(test_key_mode);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
     if (system(cmd)) return 1;

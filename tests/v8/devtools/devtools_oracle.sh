@@ -12,7 +12,9 @@
 # two barrel modules are narrowed to the files the worker uses, so the UI
 # (CodeMirror, the worker proxy) is left out; Promise.withResolvers for node 20.
 # Then: DEVTOOLS_ORACLE_DIR=SCRATCH node tests/v8/devtools/devtools_retained.mjs FILE
-# or tests/v8/devtools/devtools_compare.sh HEAPSNAP SCRATCH FILE. Versions: override
+# or tests/v8/devtools/devtools_compare.sh HEAPSNAP SCRATCH FILE (retained sizes), and
+# tests/v8/devtools/devtools_views.sh HEAPSNAP SCRATCH BEFORE AFTER (Summary and
+# Comparison views; ctest's v8/devtools_views with DEVTOOLS_ORACLE_DIR=SCRATCH). Versions: override
 # with DEVTOOLS_VERSION, ESBUILD_VERSION.
 set -eu
 if [ $# -ne 1 ]; then
