@@ -275,6 +275,10 @@ graph_status graph_type_rows(const graph *g, bool by_count, graph_type_row **out
  * order Pearce's algorithm completes them (reverse topological). */
 graph_status graph_scc(const graph *g, uint32_t **comp /* OUT [n] */, uint32_t *ncomp /* OUT */,
                        const graph_progress *p);
+/* The same over the strong references whose target is not in the bit set
+ * `cut` (bit v of cut[v >> 3]; NULL: none is cut). */
+graph_status graph_scc_cut(const graph *g, const uint8_t *cut, uint32_t **comp /* OUT [n] */,
+                           uint32_t *ncomp /* OUT */, const graph_progress *p);
 
 /* The cycles worth showing (graph_cycle_list.c): the components of
  * graph_scc() with more than one member, or one that holds itself strongly. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * analyze/graph/graph_cycles.c — strongly connected components over strong
- * references: graph_scc(). Implements docs/analyzer.md#cycles.
+ * references: graph_scc(), and graph_scc_cut() over the strong references
+ * whose target is not in a given set (the cycle listing's second pass).
+ * Implements docs/analyzer.md#cycles.
  *
  * Algorithm. D. J. Pearce, "A space-efficient algorithm for finding
  * strongly connected components", Information Processing Letters 116(1),
@@ -50,6 +52,14 @@ typedef struct scc_node {
 
 graph_status graph_scc(const graph *g, uint32_t **compp, uint32_t *ncompp, const graph_progress *p)
 {
+    return graph_scc_cut(g, NULL, compp, ncompp, p);
+}
+
+static inline bool is_cut(const uint8_t *cut, uint32_t w) { return cut && ((cut[w >> 3] >> (w & 7)) & 1); }
+
+graph_status graph_scc_cut(const graph *g, const uint8_t *cut, uint32_t **compp, uint32_t *ncompp,
+                           const graph_progress *p)
+{
     const uint32_t n = g->n;
     const uint32_t *to = g->out_to;
     const uint8_t *kind = g->out_kind;
@@ -72,6 +82,7 @@ graph_status graph_scc(const graph *g, uint32_t **compp, uint32_t *ncompp, const
                 if (e + SCC_PF < end) __builtin_prefetch(&nd[to[e + SCC_PF]]);
                 if (!graph_is_strong(kind[e])) continue;
                 uint32_t w = to[e];
+                if (is_cut(cut, w)) continue;
                 if (nd[w].rindex == 0) {
                     fc.v[fc.n - 1] = e; /* resume here: the low-link update on return */
                     nd[w].rindex = index++;
