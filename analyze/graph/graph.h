@@ -275,8 +275,9 @@ graph_status graph_type_rows(const graph *g, bool by_count, graph_type_row **out
  * order Pearce's algorithm completes them (reverse topological). */
 graph_status graph_scc(const graph *g, uint32_t **comp /* OUT [n] */, uint32_t *ncomp /* OUT */,
                        const graph_progress *p);
-/* The same over the strong references whose target is not in the bit set
- * `cut` (bit v of cut[v >> 3]; NULL: none is cut). */
+/* The same over the blocks not in the bit set `cut` (bit v of cut[v >> 3];
+ * NULL: none is) and the strong references between them; comp[v] is
+ * GRAPH_NONE for a block in cut. */
 graph_status graph_scc_cut(const graph *g, const uint8_t *cut, uint32_t **comp /* OUT [n] */,
                            uint32_t *ncomp /* OUT */, const graph_progress *p);
 

@@ -245,15 +245,17 @@ graph_status graph_cycles_find(const graph *g, graph_cycle_list *l, const graph_
         kinds[ci] |= (uint8_t)(1u << kind[v]);
         uint32_t d = g->idom[v];
         if (d >= n || cidx[comp[d]] != ci) c->kept += g->retained[v];
+        /* the type names' hashes are mixed already: a member adds its own, an internal
+         * reference one finalizer over (holder, label type, target, kind) */
         uint64_t tv = g->type[v] < g->ntypes ? th[g->type[v]] : 0;
-        c->key += hash_mix(1, tv);
+        c->key += tv;
         for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
             uint8_t kd = g->out_kind[e];
             uint32_t w = g->out_to[e];
             if (!graph_is_strong(kd) || comp[w] != comp[v]) continue;
             uint64_t tw = g->type[w] < g->ntypes ? th[g->type[w]] : 0;
-            kedge[ci] += hash_mix(hash_mix(hash_mix(hash_mix(2, tv), (kd >> GRAPH_LABEL_SHIFT) & 3u), tw),
-                                  kd & GRAPH_KIND_MASK);
+            kedge[ci] += hash_fmix64(tv * UINT64_C(0x9E3779B97F4A7C15) + (tw ^ UINT64_C(0xC2B2AE3D27D4EB4F)) +
+                                     ((kd >> GRAPH_LABEL_SHIFT) & 3u) * 4 + (kd & GRAPH_KIND_MASK));
         }
     }
     bool garbage_interp = false;

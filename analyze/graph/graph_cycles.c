@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * analyze/graph/graph_cycles.c — strongly connected components over strong
- * references: graph_scc(), and graph_scc_cut() over the strong references
- * whose target is not in a given set (the cycle listing's second pass).
+ * references: graph_scc(), and graph_scc_cut() over the blocks not in a
+ * given set and the strong references between them (the cycle listing's
+ * second pass, which then follows only the references it needs).
  * Implements docs/analyzer.md#cycles.
  *
  * Algorithm. D. J. Pearce, "A space-efficient algorithm for finding
@@ -71,7 +72,7 @@ graph_status graph_scc_cut(const graph *g, const uint8_t *cut, uint32_t **compp,
     uint32_t index = 1, c = n; /* counted down from n (Pearce: n-1), so no id is 0 = unvisited */
     uint64_t done = 0;
     for (uint32_t s = 0; s < n; s++) {
-        if (nd[s].rindex) continue;
+        if (nd[s].rindex || is_cut(cut, s)) continue;
         nd[s].rindex = index++;
         root[s >> 3] |= (uint8_t)(1u << (s & 7));
         if (!vec_push(&fv, s) || !vec_push(&fc, nd[s].off)) goto nomem;
@@ -124,7 +125,7 @@ graph_status graph_scc_cut(const graph *g, const uint8_t *cut, uint32_t **compp,
     /* component numbers counted down from n: make them dense, in completion
      * order, into the first half of the records (4 bytes a block, in place) */
     uint32_t *comp = (uint32_t *)nd;
-    for (uint32_t v = 0; v < n; v++) comp[v] = n - nd[v].rindex;
+    for (uint32_t v = 0; v < n; v++) comp[v] = is_cut(cut, v) ? GRAPH_NONE : n - nd[v].rindex;
     if (n) {
         void *q = realloc(comp, (size_t)n * 4);
         if (q) comp = q;
