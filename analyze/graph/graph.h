@@ -307,7 +307,8 @@ typedef struct graph_cycle {
     uint64_t kept;      /* retained bytes of the members whose immediate dominator is outside the cycle:
                            what the cycle keeps alive (exact for a garbage or single-entry cycle, else a
                            lower bound) */
-    uint64_t data;      /* for a garbage interpreter cycle: the data bytes it keeps alive outside its members */
+    uint64_t data;      /* for an interpreter cycle that may be listed for it (garbage, or without structure):
+                           the data bytes it keeps alive outside its members; else 0 */
     uint64_t key;       /* its shape: member type names and internal strong references (order-independent) */
     bool reachable;     /* a root reaches it (else garbage) */
     bool finalizer;     /* a member has a finalizer */
@@ -321,8 +322,9 @@ typedef struct graph_cycle_group {
     bool reachable, finalizer, interp; /* finalizer: any of them */
 } graph_cycle_group;
 
-/* A garbage interpreter cycle is listed anyway when the data it keeps
- * alive is at least this and at least its own bytes. */
+/* An interpreter cycle that is garbage, or holds no structure (a closure
+ * calling itself), is listed anyway when the data it keeps alive is at
+ * least this and at least its own bytes. */
 #define GRAPH_CYCLE_DATA_MIN (64u * 1024u)
 
 typedef struct graph_cycle_list {

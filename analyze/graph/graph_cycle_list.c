@@ -102,12 +102,12 @@ out:
     return st;
 }
 
-/* For a garbage cycle: the data bytes outside its members that it keeps
- * alive, each unreachable block charged to the cycle of its nearest
- * dominator in a cycle (climbing the unreachable dominator tree once,
- * with the answers remembered). */
-static graph_status garbage_data(const graph *g, const uint32_t *comp, const uint32_t *cidx, const uint8_t *kind,
-                                 graph_cycle *cy)
+/* For the cycles that may be the interpreter's: the data bytes outside
+ * their members that they keep alive, each block charged to the cycle of
+ * its nearest dominator in a cycle (climbing the dominator tree once per
+ * block, the answers remembered). Only unreachable blocks unless `all`. */
+static graph_status cycle_data(const graph *g, const uint32_t *comp, const uint32_t *cidx, const uint8_t *kind,
+                               graph_cycle *cy, bool all)
 {
     const uint32_t n = g->n, UNKNOWN = GRAPH_NONE - 1;
     uint32_t *own = malloc(((size_t)n + 1) * 4), *path = malloc(((size_t)n + 1) * 4);
@@ -118,9 +118,9 @@ static graph_status garbage_data(const graph *g, const uint32_t *comp, const uin
     }
     for (uint32_t v = 0; v < n; v++) own[v] = UNKNOWN;
     for (uint32_t v = 0; v < n; v++) {
-        if (graph_reachable(g, v) || own[v] != UNKNOWN) continue;
+        if ((!all && graph_reachable(g, v)) || own[v] != UNKNOWN) continue;
         uint32_t np = 0, u = v, o = GRAPH_NONE;
-        for (;;) { /* up to a block whose owner is known, a cycle member, or the pseudo-root */
+        for (;;) { /* up to a block whose owner is known, a cycle member, or a virtual root */
             if (u >= n) break;
             if (own[u] != UNKNOWN) { o = own[u]; break; }
             uint32_t ci = cidx[comp[u]];
@@ -258,26 +258,34 @@ graph_status graph_cycles_find(const graph *g, graph_cycle_list *l, const graph_
                                      ((kd >> GRAPH_LABEL_SHIFT) & 3u) * 4 + (kd & GRAPH_KIND_MASK));
         }
     }
-    bool garbage_interp = false;
+    /* the interpreter's: structure, or interpreter kinds and no data; such a cycle is
+     * listed anyway when it keeps much data alive — garbage ones always, reachable ones
+     * unless they hold structure (the module and class graph reaches all data) */
+    bool want_garbage = false, want_all = false;
     for (uint32_t i = 0; i < ncyc; i++) {
         graph_cycle *c = &l->v[i];
         c->key = hash_mix(hash_mix(c->key, kedge[i]), c->members);
         c->reachable = graph_reachable(g, c->first);
         unsigned k = kinds[i];
-        c->interp = (k >> GRAPH_CK_STRUCT & 1) || ((k >> GRAPH_CK_INTERP & 1) && !(k >> GRAPH_CK_DATA & 1));
-        if (c->interp && !c->reachable) garbage_interp = true;
+        bool structure = k >> GRAPH_CK_STRUCT & 1;
+        c->interp = structure || ((k >> GRAPH_CK_INTERP & 1) && !(k >> GRAPH_CK_DATA & 1));
+        kinds[i] = c->interp && (!c->reachable || !structure); /* may be listed for its data */
+        if (kinds[i]) want_garbage = true, want_all |= c->reachable;
     }
-    free(kinds);
-    if (garbage_interp && (st = garbage_data(g, comp, cidx, kind, l->v))) goto out;
+    if (want_garbage && (st = cycle_data(g, comp, cidx, kind, l->v, want_all))) {
+        free(kinds);
+        goto out;
+    }
     st = GRAPH_ERR_NOMEM;
     l->n = ncyc;
     for (uint32_t i = 0; i < ncyc; i++) {
         graph_cycle *c = &l->v[i];
-        if (c->interp && !c->reachable && c->data >= GRAPH_CYCLE_DATA_MIN && c->data >= c->bytes) c->interp = false;
+        if (kinds[i] && c->data >= GRAPH_CYCLE_DATA_MIN && c->data >= c->bytes) c->interp = false;
         l->blocks += c->members;
         l->bytes += c->bytes;
         if (!c->reachable) l->garbage++, l->garbage_bytes += c->bytes;
     }
+    free(kinds);
     st = group(l);
 out:
     free(kind);

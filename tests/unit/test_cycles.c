@@ -7,8 +7,8 @@
  * matter; another internal shape, state or label type does), and the
  * interpreter's cycles (module ↔ globals ↔ functions, class ↔ __mro__,
  * closure cells) hidden while a stored exception tied to them through a
- * function, a data cycle holding a function, and a garbage class holding
- * a large payload stay listed. Each case writes a snapshot with the C
+ * function, a data cycle holding a function, a closure over a large list
+ * and a garbage class holding a large payload stay listed. Each case writes a snapshot with the C
  * writer and loads it, so type names and labels are real.
  * Usage: test_cycles DIR (a scratch directory). See docs/cli.md#cycles.
  */
@@ -253,6 +253,14 @@ static void test_hiding(void)
     blk(0x420, 40, "builtins.cell", 0);
     ref(0x110, 0x400, "walk"), ref(0x400, 0x410, "__closure__"), ref_i(0x410, 0x420, 0), ref(0x420, 0x400, "cell_contents");
     ref(0x400, 0x110, "__globals__");
+    /* the same closure over a 100000-byte list as well: listed for what it keeps alive */
+    blk(0x480, 160, "builtins.function", 0);
+    blk(0x490, 56, "builtins.tuple", 0);
+    blk(0x4a0, 40, "builtins.cell", 0);
+    blk(0x4b0, 40, "builtins.cell", 0);
+    blk(0x4c0, 100000, "builtins.list", 0);
+    ref(0x110, 0x480, "walk_big"), ref(0x480, 0x490, "__closure__"), ref_i(0x490, 0x4a0, 0), ref_i(0x490, 0x4b0, 1);
+    ref(0x4a0, 0x480, "cell_contents"), ref(0x4b0, 0x4c0, "cell_contents"), ref(0x480, 0x110, "__globals__");
     /* data holding a function: obj.cb = a closure over obj (obj -> H -> tuple -> cell -> obj) */
     blk(0x500, 48, "app.Widget", 0);
     blk(0x510, 160, "builtins.function", 0);
@@ -295,6 +303,9 @@ static void test_hiding(void)
     CHECK_EQ_U64(e->kept, 88 + 56 + 200 + 100000);
     CHECK(m->interp && cycle_of(&g, &l, 0x200) == m && cycle_of(&g, &l, 0x120) == m);
     CHECK(cl->interp && cl != m && cl->members == 3);
+    const graph_cycle *clb = cycle_of(&g, &l, 0x480);
+    CHECK(clb && !clb->interp && clb->reachable && clb->members == 3 && clb->data == 100000);
+    CHECK(clb && clb->kept == 160 + 56 + 40 + 40 + 100000);
     CHECK(!wd->interp && wd->members == 4);
     CHECK(!big->reachable && !big->interp && big->data == 200000);
     CHECK(!small->reachable && small->interp && small->data == 300);
