@@ -58,15 +58,16 @@ static uint32_t *count_members(const graph *g, const uint32_t *comp, uint32_t nc
 }
 
 /* Step 2: split the components that hold structure. comp (the first
- * pass's, ids < nc) is rewritten in place: a block in a cycle of the second
- * pass gets id nc + its id there. cidx[id] = cycle number or GRAPH_NONE,
- * for every id < *ntotal; *ncyc cycles. */
+ * pass's, ids < nc) is rewritten in place: a block in the k-th cycle of the
+ * second pass gets id nc + k (so ids stay below n: each such cycle has two
+ * members or more inside a component of the first pass). cidx[id] = cycle
+ * number or GRAPH_NONE, for every id < *ntotal; *ncyc cycles. */
 static graph_status split(const graph *g, uint32_t *comp, uint32_t nc, const uint8_t *kind, const graph_progress *p,
                           uint32_t **cidxp, uint32_t *ntotal, uint32_t *ncyc)
 {
     const uint32_t n = g->n;
     graph_status st = GRAPH_ERR_NOMEM;
-    uint32_t *cnt = count_members(g, comp, nc, NULL), *cnt2 = NULL, *comp2 = NULL, *cidx = NULL, nc2 = 0;
+    uint32_t *cnt = count_members(g, comp, nc, NULL), *cnt2 = NULL, *comp2 = NULL, *cidx = NULL, nc2 = 0, nk = 0;
     uint8_t *has = calloc(((size_t)nc + 8) / 8, 1), *cut = NULL;
     if (!cnt || !has) goto out;
     bool any = false;
@@ -81,15 +82,16 @@ static graph_status split(const graph *g, uint32_t *comp, uint32_t nc, const uin
         if ((st = graph_scc_cut(g, cut, &comp2, &nc2, p))) goto out;
         st = GRAPH_ERR_NOMEM;
         if (!(cnt2 = count_members(g, comp2, nc2, cut))) goto out;
+        for (uint32_t c = 0; c < nc2; c++) cnt2[c] = cnt2[c] > 1 ? nk++ : GRAPH_NONE; /* now the new number */
         for (uint32_t v = 0; v < n; v++)
-            if (!BIT(cut, v) && cnt2[comp2[v]] > 1) comp[v] = nc + comp2[v];
+            if (!BIT(cut, v) && cnt2[comp2[v]] != GRAPH_NONE) comp[v] = nc + cnt2[comp2[v]];
     }
-    *ntotal = nc + nc2;
-    cidx = malloc(((size_t)nc + nc2 + 1) * 4);
+    *ntotal = nc + nk;
+    cidx = malloc(((size_t)nc + nk + 1) * 4);
     if (!cidx) goto out;
     uint32_t k = 0;
     for (uint32_t c = 0; c < nc; c++) cidx[c] = cnt[c] > 1 ? k++ : GRAPH_NONE;
-    for (uint32_t c = 0; c < nc2; c++) cidx[nc + c] = cnt2[c] > 1 ? k++ : GRAPH_NONE;
+    for (uint32_t c = 0; c < nk; c++) cidx[nc + c] = k++;
     *ncyc = k;
     *cidxp = cidx;
     st = GRAPH_OK;
