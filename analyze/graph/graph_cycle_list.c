@@ -263,7 +263,7 @@ graph_status graph_cycles_find(const graph *g, graph_cycle_list *l, const graph_
     /* the interpreter's: structure, or interpreter kinds and no data; such a cycle is
      * listed anyway when it keeps much data alive — garbage ones always, reachable ones
      * unless they hold structure (the module and class graph reaches all data) */
-    bool want_garbage = false, want_all = false;
+    bool want_data = false, want_all = false;
     for (uint32_t i = 0; i < ncyc; i++) {
         graph_cycle *c = &l->v[i];
         c->key = hash_mix(hash_mix(c->key, kedge[i]), c->members);
@@ -272,9 +272,9 @@ graph_status graph_cycles_find(const graph *g, graph_cycle_list *l, const graph_
         bool structure = k >> GRAPH_CK_STRUCT & 1;
         c->interp = structure || ((k >> GRAPH_CK_INTERP & 1) && !(k >> GRAPH_CK_DATA & 1));
         kinds[i] = c->interp && (!c->reachable || !structure); /* may be listed for its data */
-        if (kinds[i]) want_garbage = true, want_all |= c->reachable;
+        if (kinds[i]) want_data = true, want_all |= c->reachable;
     }
-    if (want_garbage && (st = cycle_data(g, comp, cidx, kind, l->v, want_all))) {
+    if (want_data && (st = cycle_data(g, comp, cidx, kind, l->v, want_all))) {
         free(kinds);
         goto out;
     }
@@ -282,7 +282,8 @@ graph_status graph_cycles_find(const graph *g, graph_cycle_list *l, const graph_
     l->n = ncyc;
     for (uint32_t i = 0; i < ncyc; i++) {
         graph_cycle *c = &l->v[i];
-        if (kinds[i] && c->data >= GRAPH_CYCLE_DATA_MIN && c->data >= c->bytes) c->interp = false;
+        if (!kinds[i]) c->data = 0; /* measured for the candidates only (cycle_data charges every cycle) */
+        else if (c->data >= GRAPH_CYCLE_DATA_MIN && c->data >= c->bytes) c->interp = false;
         l->blocks += c->members;
         l->bytes += c->bytes;
         if (!c->reachable) l->garbage++, l->garbage_bytes += c->bytes;
