@@ -4,9 +4,11 @@
  * listing: the interpreter's structure, an interpreter kind, a neutral kind
  * or data (graph_cycle_kinds(), graph_cycle_type_kind()). Types are judged
  * by name; a class is any block with a strong `__mro__` reference (so a
- * metaclass's instances count without a list of metaclasses), and the
- * namespace of a class or a module is the target of its strong `__dict__`
- * reference. O(ntypes + n + m); iterative. The rule is docs/cli.md#cycles.
+ * metaclass's instances count without a list of metaclasses), or, in a JS
+ * heap, a block whose strong `prototype` reference leads to a block whose
+ * strong `constructor` reference leads back (the prototype is then
+ * structure too: the class's namespace); the namespace of a class or a
+ * module is the target of its strong `__dict__` reference. O(ntypes + n + m); iterative. The rule is docs/cli.md#cycles.
  */
 #include "graph/graph.h"
 
@@ -63,13 +65,25 @@ graph_status graph_cycle_kinds(const graph *g, uint8_t **out)
     for (uint32_t v = 0; v < g->n; v++) k[v] = g->type[v] < g->ntypes ? tk[g->type[v]] : GRAPH_CK_DATA;
     uint32_t mro = g->reader ? graph_string_find(g->reader, "__mro__") : HS_NONE;
     uint32_t dict = g->reader ? graph_string_find(g->reader, "__dict__") : HS_NONE;
-    if (mro != HS_NONE) /* classes: whatever their metaclass */
+    uint32_t proto = g->reader ? graph_string_find(g->reader, "prototype") : HS_NONE;
+    uint32_t ctor = proto != HS_NONE ? graph_string_find(g->reader, "constructor") : HS_NONE;
+    if (mro != HS_NONE || ctor != HS_NONE) /* classes: whatever their metaclass; JS classes */
         for (uint32_t v = 0; v < g->n; v++)
-            for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++)
-                if (graph_is_strong(g->out_kind[e]) && string_label(g, e, mro)) {
+            for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
+                if (!graph_is_strong(g->out_kind[e])) continue;
+                if (string_label(g, e, mro)) {
                     k[v] = GRAPH_CK_STRUCT;
                     break;
                 }
+                /* a JS class: its prototype's constructor is itself; the prototype is its namespace */
+                uint32_t pr = g->out_to[e];
+                if (ctor != HS_NONE && pr != v && string_label(g, e, proto))
+                    for (uint32_t f = g->out_off[pr]; f < g->out_off[pr + 1]; f++)
+                        if (g->out_to[f] == v && graph_is_strong(g->out_kind[f]) && string_label(g, f, ctor)) {
+                            k[v] = k[pr] = GRAPH_CK_STRUCT;
+                            break;
+                        }
+            }
     if (dict != HS_NONE) { /* the namespaces of classes and modules (marked 4 first: not followed further) */
         for (uint32_t v = 0; v < g->n; v++) {
             if (k[v] != GRAPH_CK_STRUCT) continue;

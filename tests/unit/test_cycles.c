@@ -315,6 +315,43 @@ static void test_hiding(void)
     graph_release(&g);
 }
 
+/* A JS class (V8 names): Foo.prototype.constructor is Foo, so Foo and its
+ * prototype are structure; Foo.registry holds the instances, which point at
+ * the prototype and at each other. The class and its registry are the
+ * interpreter's; the instances' ring is listed. */
+static void test_js_class(void)
+{
+    open_snap("jsclass");
+    blk(0x10, 100, "synthetic (GC roots)", 0);
+    root(0x10);
+    blk(0x100, 64, "closure Foo", 0);
+    blk(0x110, 40, "object Object", 0);
+    blk(0x120, 32, "array", 0);
+    blk(0x200, 48, "object Foo", 0);
+    blk(0x210, 48, "object Foo", 0);
+    ref(0x10, 0x100, "Foo"), ref(0x100, 0x110, "prototype"), ref(0x110, 0x100, "constructor");
+    ref(0x100, 0x120, "registry"), ref_i(0x120, 0x200, 0), ref_i(0x120, 0x210, 1);
+    ref(0x200, 0x110, "__proto__"), ref(0x210, 0x110, "__proto__"), ref(0x200, 0x210, "next"), ref(0x210, 0x200, "next");
+    graph g;
+    graph_cycle_list l;
+    load(&g, &l);
+    check_invariants(&g, &l);
+    uint8_t *kind;
+    CHECK(graph_cycle_kinds(&g, &kind) == GRAPH_OK);
+    CHECK(kind[graph_find(&g, 0x100)] == GRAPH_CK_STRUCT && kind[graph_find(&g, 0x110)] == GRAPH_CK_STRUCT);
+    CHECK(kind[graph_find(&g, 0x200)] == GRAPH_CK_DATA && kind[graph_find(&g, 0x120)] == GRAPH_CK_NEUTRAL);
+    free(kind);
+    const graph_cycle *ring = cycle_of(&g, &l, 0x200), *cls = cycle_of(&g, &l, 0x100);
+    CHECK(ring && cls && ring != cls && cycle_of(&g, &l, 0x210) == ring);
+    if (ring && cls) {
+        CHECK(!ring->interp && ring->members == 2);
+        CHECK(cls->interp);
+    }
+    CHECK_EQ_U64(l.hidden, 1);
+    graph_cycle_list_release(&l);
+    graph_release(&g);
+}
+
 /* The type rule on names alone, Python and V8. */
 static void test_type_kinds(void)
 {
@@ -346,5 +383,6 @@ int main(int argc, char **argv)
     TEST_RUN(test_kept_alive);
     TEST_RUN(test_grouping);
     TEST_RUN(test_hiding);
+    TEST_RUN(test_js_class);
     return test_summary();
 }
