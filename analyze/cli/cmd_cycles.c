@@ -108,11 +108,9 @@ int cmd_cycles(int argc, char **argv)
         json_kv_u64(&j, "garbage", l.garbage);
         json_kv_u64(&j, "groups", l.ngroups);
         json_end(&j);
-        json_kv_object(&j, "hidden", JSON_INLINE);
-        json_kv_u64(&j, "count", hidden);
-        json_kv_u64(&j, "blocks", hidden_blocks);
-        json_kv_u64(&j, "bytes", hidden_bytes);
-        json_end(&j);
+        json_kv_u64(&j, "hidden", hidden);
+        json_kv_u64(&j, "hidden_blocks", hidden_blocks);
+        json_kv_u64(&j, "hidden_bytes", hidden_bytes);
         json_kv_u64(&j, "rows", listed);
         json_kv_array(&j, "cycles", JSON_LINES);
     } else {

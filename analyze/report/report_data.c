@@ -193,11 +193,9 @@ static graph_status cycles_json(json_writer *j, const graph *g, uint32_t want, c
     json_kv_u64(j, "garbage", l.garbage);
     json_kv_u64(j, "garbage_bytes", l.garbage_bytes);
     json_kv_u64(j, "rows", rows);
-    json_kv_object(j, "hidden", JSON_INLINE);
-    json_kv_u64(j, "count", l.hidden);
-    json_kv_u64(j, "blocks", l.hidden_blocks);
-    json_kv_u64(j, "bytes", l.hidden_bytes);
-    json_end(j);
+    json_kv_u64(j, "hidden", l.hidden);
+    json_kv_u64(j, "hidden_blocks", l.hidden_blocks);
+    json_kv_u64(j, "hidden_bytes", l.hidden_bytes);
     json_kv_array(j, "list", JSON_TIGHT);
     char tbuf[256];
     for (uint32_t i = 0; i < shown; i++) {

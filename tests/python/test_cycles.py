@@ -125,9 +125,9 @@ class Cycles(unittest.TestCase):
         for r in rows:
             self.assertFalse(r["interpreter"], r)
             self.assertFalse(types_of(r) & {"builtins.type", "builtins.module"}, r)
-        self.assertGreater(out["hidden"]["count"], 10)
+        self.assertGreater(out["hidden"], 10)
         self.assertEqual(out["cycles_total"]["count"],
-                         out["hidden"]["count"] + sum(r["count"] for r in self.rows("-n", 0)["cycles"]))
+                         out["hidden"] + sum(r["count"] for r in self.rows("-n", 0)["cycles"]))
 
     def test_all_shows_the_interpreter(self):
         rows = self.rows("--all", "-n", 0)["cycles"]

@@ -585,8 +585,8 @@
       'references): ' + count(c.blocks) + ' blocks, ' + bytes(c.bytes) + '; ' + count(c.garbage) + ' of them garbage (' +
       bytes(c.garbage_bytes) + '). Identical cycles share a row; garbage first, then by the bytes they keep alive' +
       (c.list.length < c.rows ? '; the first ' + c.list.length + ' of ' + count(c.rows) + ' rows are listed' : '') +
-      (c.hidden.count ? '. ' + count(c.hidden.count) + ' interpreter cycles (classes, modules, functions and their ' +
-        'namespaces; ' + count(c.hidden.blocks) + ' blocks, ' + bytes(c.hidden.bytes) + ') are not listed' : '') + '.';
+      (c.hidden ? '. ' + count(c.hidden) + ' interpreter cycles (classes, modules, functions and their ' +
+        'namespaces; ' + count(c.hidden_blocks) + ' blocks, ' + bytes(c.hidden_bytes) + ') are not listed' : '') + '.';
     c.list.forEach(function (y) {
       var tr = el('tr');
       add(tr, numCell('td', y.count, count(y.count)), numCell('td', y.members, count(y.members)),

@@ -4,4 +4,4 @@
 # one row; the class, the module globals and the closure are counted in the
 # last line, and --all lists them, marked interpreter.
 "$MKSNAP" pycycles p.hsnap && "$HEAPSNAP" cycles p.hsnap && "$HEAPSNAP" cycles --all p.hsnap &&
-  "$HEAPSNAP" cycles --json p.hsnap | grep -E '"(hidden|rows)"' && "$HEAPSNAP" cycles --garbage --all p.hsnap | tail -n 2
+  "$HEAPSNAP" cycles --json p.hsnap | grep -E '"(hidden|hidden_blocks|rows)"' && "$HEAPSNAP" cycles --garbage --all p.hsnap | tail -n 2
