@@ -307,35 +307,79 @@ typedef struct graph_type_row {
 } graph_type_row;
 graph_status graph_type_rows(const graph *g, bool by_count, graph_type_row **out /* OUT */, uint32_t *nout /* OUT */);
 
-/* ---- cycles (graph_cycles.c) ---- */
+/* ---- cycles (graph_cycles.c, graph_cycle_kinds.c, graph_cycle_list.c) ---- */
 /* comp[v] = component id of block v, ids dense in 0..*ncomp-1, in the
  * order Pearce's algorithm completes them (reverse topological). */
 graph_status graph_scc(const graph *g, uint32_t **comp /* OUT [n] */, uint32_t *ncomp /* OUT */,
                        const graph_progress *p);
+/* The same over the blocks not in the bit set `cut` (bit v of cut[v >> 3];
+ * NULL: none is) and the strong references between them; comp[v] is
+ * GRAPH_NONE for a block in cut. */
+graph_status graph_scc_cut(const graph *g, const uint8_t *cut, uint32_t **comp /* OUT [n] */,
+                           uint32_t *ncomp /* OUT */, const graph_progress *p);
+
+/* What a block is to the cycle listing (graph_cycle_kinds.c; the rule is
+ * docs/cli.md#cycles): the interpreter's structure (a class — a block with
+ * a strong `__mro__` reference —, a `builtins.module`, the `__dict__` of
+ * either, a V8 system node or shape), an interpreter kind (functions,
+ * code, cells, descriptors, weak references; V8 closures and code), a
+ * neutral kind (tuples, bound methods, V8 internal arrays), or data. */
+enum { GRAPH_CK_DATA = 0, GRAPH_CK_NEUTRAL = 1, GRAPH_CK_INTERP = 2, GRAPH_CK_STRUCT = 3 };
+/* The kind of a type by its name alone (GRAPH_CK_STRUCT only for modules,
+ * type objects and V8 system nodes). */
+uint8_t graph_cycle_type_kind(const char *type_name);
+/* kind[v] for every block. *kind malloc'd [n]. O(n + m). */
+graph_status graph_cycle_kinds(const graph *g, uint8_t **kind /* OUT [n] */);
 
 /* The cycles worth showing (graph_cycle_list.c): the components of
- * graph_scc() with more than one member, or one that holds itself strongly. */
+ * graph_scc() with more than one member, or one that holds itself
+ * strongly — except that a component holding interpreter structure is
+ * split: the cycles that remain once the references into structure blocks
+ * are cut are cycles of their own, the rest of the component one more. */
 typedef struct graph_cycle {
-    uint32_t comp;      /* component id */
+    uint32_t comp;      /* cycle id (the value of l->comp[] for its members) */
     uint32_t members;
     uint32_t first;     /* the member with the lowest index (the example) */
     uint64_t bytes;     /* the members' shallow bytes */
+    uint64_t kept;      /* retained bytes of the members whose immediate dominator is outside the cycle:
+                           what the cycle keeps alive (exact for a garbage or single-entry cycle, else a
+                           lower bound) */
+    uint64_t data;      /* for an interpreter cycle that may be listed for it (garbage, or without structure):
+                           the data bytes it keeps alive outside its members; else 0 */
+    uint64_t key;       /* its shape: member type names and internal strong references (order-independent) */
     bool reachable;     /* a root reaches it (else garbage) */
     bool finalizer;     /* a member has a finalizer */
+    bool interp;        /* the interpreter's own structure: left out of the default listing */
 } graph_cycle;
 
+/* Cycles of one shape and state, shown as one row. */
+typedef struct graph_cycle_group {
+    uint32_t start, count; /* its cycles: l->v[start .. start + count), most kept first */
+    uint64_t members, bytes, kept; /* totals over them */
+    bool reachable, finalizer, interp; /* finalizer: any of them */
+} graph_cycle_group;
+
+/* An interpreter cycle that is garbage, or holds no structure (a closure
+ * calling itself), is listed anyway when the data it keeps alive is at
+ * least this and at least its own bytes. */
+#define GRAPH_CYCLE_DATA_MIN (64u * 1024u)
+
 typedef struct graph_cycle_list {
-    graph_cycle *v;     /* [n] largest bytes first, then more members, then lower first */
+    graph_cycle *v;     /* [n] grouped, in the groups' order */
     uint32_t n;
-    uint32_t *comp;     /* [g->n] component id of each block */
-    uint32_t ncomp;
+    graph_cycle_group *grp; /* [ngroups] garbage first, then most kept, more members, lower example */
+    uint32_t ngroups;
+    uint32_t *comp;     /* [g->n] cycle id of each block (any value for a block in no cycle) */
+    uint32_t ncomp;     /* cycle ids are < ncomp */
     uint64_t blocks, bytes, garbage, garbage_bytes; /* over all n */
+    uint64_t hidden, hidden_blocks, hidden_bytes;   /* the interpreter cycles among them */
 } graph_cycle_list;
 
 typedef struct graph_type_count {
     uint32_t type, count;
 } graph_type_count;
 
+/* Needs graph_dominators(). */
 graph_status graph_cycles_find(const graph *g, graph_cycle_list *l /* OUT */, const graph_progress *p);
 /* For each of the cycles l->v[which[i]], i < nwhich: its k most common
  * member types (most members first, then lower type id) into out[i * k ..],
@@ -344,6 +388,10 @@ graph_status graph_cycles_find(const graph *g, graph_cycle_list *l /* OUT */, co
 graph_status graph_cycles_types(const graph *g, const graph_cycle_list *l, const uint32_t *which, uint32_t nwhich,
                                 uint32_t k, graph_type_count *out /* OUT [nwhich * k] */,
                                 uint32_t *nout /* OUT [nwhich] */, uint32_t *ndistinct /* OUT [nwhich] */);
+/* For each of the cycles l->v[which[i]]: its k lowest-index members into
+ * out[i * k ..], their number into nout[i]. One pass over the blocks. */
+graph_status graph_cycles_members(const graph *g, const graph_cycle_list *l, const uint32_t *which, uint32_t nwhich,
+                                  uint32_t k, uint32_t *out /* OUT [nwhich * k] */, uint32_t *nout /* OUT [nwhich] */);
 void graph_cycle_list_release(graph_cycle_list *l);
 
 /* ---- paths (graph_paths.c) ---- */

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * analyze/graph/graph_cycles.c — strongly connected components over strong
- * references: graph_scc(). Implements docs/analyzer.md#cycles.
+ * references: graph_scc(), and graph_scc_cut() over the blocks not in a
+ * given set and the strong references between them (the cycle listing's
+ * second pass, which then follows only the references it needs).
+ * Implements docs/analyzer.md#cycles.
  *
  * Algorithm. D. J. Pearce, "A space-efficient algorithm for finding
  * strongly connected components", Information Processing Letters 116(1),
@@ -50,6 +53,14 @@ typedef struct scc_node {
 
 graph_status graph_scc(const graph *g, uint32_t **compp, uint32_t *ncompp, const graph_progress *p)
 {
+    return graph_scc_cut(g, NULL, compp, ncompp, p);
+}
+
+static inline bool is_cut(const uint8_t *cut, uint32_t w) { return cut && ((cut[w >> 3] >> (w & 7)) & 1); }
+
+graph_status graph_scc_cut(const graph *g, const uint8_t *cut, uint32_t **compp, uint32_t *ncompp,
+                           const graph_progress *p)
+{
     const uint32_t n = g->n;
     const uint32_t *to = g->out_to;
     const uint8_t *kind = g->out_kind;
@@ -61,7 +72,7 @@ graph_status graph_scc(const graph *g, uint32_t **compp, uint32_t *ncompp, const
     uint32_t index = 1, c = n; /* counted down from n (Pearce: n-1), so no id is 0 = unvisited */
     uint64_t done = 0;
     for (uint32_t s = 0; s < n; s++) {
-        if (nd[s].rindex) continue;
+        if (nd[s].rindex || is_cut(cut, s)) continue;
         nd[s].rindex = index++;
         root[s >> 3] |= (uint8_t)(1u << (s & 7));
         if (!vec_push(&fv, s) || !vec_push(&fc, nd[s].off)) goto nomem;
@@ -72,6 +83,7 @@ graph_status graph_scc(const graph *g, uint32_t **compp, uint32_t *ncompp, const
                 if (e + SCC_PF < end) __builtin_prefetch(&nd[to[e + SCC_PF]]);
                 if (!graph_is_strong(kind[e])) continue;
                 uint32_t w = to[e];
+                if (is_cut(cut, w)) continue;
                 if (nd[w].rindex == 0) {
                     fc.v[fc.n - 1] = e; /* resume here: the low-link update on return */
                     nd[w].rindex = index++;
@@ -113,7 +125,7 @@ graph_status graph_scc(const graph *g, uint32_t **compp, uint32_t *ncompp, const
     /* component numbers counted down from n: make them dense, in completion
      * order, into the first half of the records (4 bytes a block, in place) */
     uint32_t *comp = (uint32_t *)nd;
-    for (uint32_t v = 0; v < n; v++) comp[v] = n - nd[v].rindex;
+    for (uint32_t v = 0; v < n; v++) comp[v] = is_cut(cut, v) ? GRAPH_NONE : n - nd[v].rindex;
     if (n) {
         void *q = realloc(comp, (size_t)n * 4);
         if (q) comp = q;

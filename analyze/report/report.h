@@ -29,7 +29,7 @@ typedef struct report_opts {
     uint32_t nsuspects;     /* leak suspects (accumulation points) */
     uint32_t ntop;          /* largest retainers, as `heapsnap top -n` */
     uint32_t ntypes;        /* type rows given a retained size, as `summary -n` */
-    uint32_t ncycles;       /* cycles listed */
+    uint32_t ncycles;       /* cycle rows listed (groups of identical cycles, interpreter cycles left out) */
     const graph_progress *progress; /* long phases report here; may be NULL */
 } report_opts;
 

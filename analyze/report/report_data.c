@@ -149,37 +149,49 @@ out:
     return ret;
 }
 
-/* ---- cycles: as `heapsnap cycles` (graph_cycles_find) ---- */
+/* ---- cycles: the rows of `heapsnap cycles` (graph_cycles_find), interpreter cycles counted ---- */
 #define REPORT_CYCLE_TYPES 5u
 
 static graph_status cycles_json(json_writer *j, const graph *g, uint32_t want, const graph_progress *progress)
 {
     graph_cycle_list l;
     if (graph_cycles_find(g, &l, progress)) return GRAPH_ERR_NOMEM;
-    uint32_t shown = l.n < want ? l.n : want;
-    uint32_t *which = malloc(((size_t)shown + 1) * 4), *ntypes = malloc(((size_t)shown + 1) * 4),
-             *ndistinct = malloc(((size_t)shown + 1) * 4);
-    graph_type_count *types = malloc(((size_t)shown * REPORT_CYCLE_TYPES + 1) * sizeof *types);
+    uint32_t *which = malloc(((size_t)l.ngroups + 1) * 4), *row = malloc(((size_t)l.ngroups + 1) * 4),
+             *ntypes = malloc(((size_t)l.ngroups + 1) * 4), *ndistinct = malloc(((size_t)l.ngroups + 1) * 4);
+    graph_type_count *types = NULL;
     graph_status ret = GRAPH_ERR_NOMEM;
-    if (!which || !ntypes || !ndistinct || !types) goto out;
-    for (uint32_t i = 0; i < shown; i++) which[i] = i;
-    if (graph_cycles_types(g, &l, which, shown, REPORT_CYCLE_TYPES, types, ntypes, ndistinct)) goto out;
+    uint32_t shown = 0, rows = 0;
+    if (!which || !ntypes || !ndistinct || !row) goto out;
+    for (uint32_t i = 0; i < l.ngroups; i++) {
+        if (l.grp[i].interp) continue;
+        if (shown < want) row[shown] = i, which[shown++] = l.grp[i].start;
+        rows++;
+    }
+    types = malloc(((size_t)shown * REPORT_CYCLE_TYPES + 1) * sizeof *types);
+    if (!types || graph_cycles_types(g, &l, which, shown, REPORT_CYCLE_TYPES, types, ntypes, ndistinct)) goto out;
     json_object_begin(j, JSON_INLINE);
     json_kv_u64(j, "count", l.n);
     json_kv_u64(j, "blocks", l.blocks);
     json_kv_u64(j, "bytes", l.bytes);
     json_kv_u64(j, "garbage", l.garbage);
     json_kv_u64(j, "garbage_bytes", l.garbage_bytes);
+    json_kv_u64(j, "rows", rows);
+    json_kv_u64(j, "hidden", l.hidden);
+    json_kv_u64(j, "hidden_blocks", l.hidden_blocks);
+    json_kv_u64(j, "hidden_bytes", l.hidden_bytes);
     json_kv_array(j, "list", JSON_TIGHT);
     char tbuf[256];
     for (uint32_t i = 0; i < shown; i++) {
-        const graph_cycle *c = &l.v[i];
+        const graph_cycle_group *gr = &l.grp[row[i]];
         json_object_begin(j, JSON_INLINE);
-        json_kv_u64(j, "members", c->members);
-        json_kv_u64(j, "bytes", c->bytes);
-        json_kv_bool(j, "reachable", c->reachable);
-        json_kv_bool(j, "finalizer", c->finalizer);
-        json_kv_addr(j, "example", graph_addr(g, c->first));
+        json_kv_u64(j, "count", gr->count);
+        json_kv_u64(j, "members", gr->members);
+        json_kv_u64(j, "kept", gr->kept);
+        json_kv_u64(j, "bytes", gr->bytes);
+        json_kv_bool(j, "garbage", !gr->reachable);
+        json_kv_bool(j, "reachable", gr->reachable);
+        json_kv_bool(j, "finalizer", gr->finalizer);
+        json_kv_addr(j, "example", graph_addr(g, l.v[which[i]].first));
         json_kv_array(j, "types", JSON_INLINE);
         for (uint32_t k = 0; k < ntypes[i]; k++) {
             const graph_type_count *tc = &types[(size_t)i * REPORT_CYCLE_TYPES + k];
@@ -196,6 +208,7 @@ static graph_status cycles_json(json_writer *j, const graph *g, uint32_t want, c
     ret = GRAPH_OK;
 out:
     free(which);
+    free(row);
     free(ntypes);
     free(ndistinct);
     free(types);

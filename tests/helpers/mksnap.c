@@ -11,6 +11,9 @@
  *   mksnap types N OUT          N types with one block each
  *   mksnap tie OUT              a dict as near a stack root as a global one
  *   mksnap shared OUT           a payload only two holders keep alive together
+ *   mksnap pycycles OUT         a miniature Python heap for `cycles`: module globals, a class,
+ *                               functions, a __del__ garbage cycle with a payload, three
+ *                               ctypes.cast() cycles, a stored exception, a closure
  */
 #include "heapsnap.h"
 
@@ -172,6 +175,65 @@ static void shape_shared(void)
     C(hs_writer_add_block(w, 0x300, 4000, tp, 0, HS_NONE));
 }
 
+/* docs/cli.md#cycles, on a heap small enough to read: everything below
+ * __main__'s globals is one strongly connected component (functions hold
+ * their globals, instances their class); the stored exception, the ctypes
+ * cycles and the garbage Nodes are what `cycles` lists. */
+static void shape_pycycles(void)
+{
+    enum { MOD, DICT, TYPE, TUPLE, FUNC, LIST, CELL, NODE, BARR, CARR, LP, EXC, TB, FRAME, NT };
+    static const char *const names[NT][2] = {
+        {"module", "builtins"}, {"dict", "builtins"}, {"type", "builtins"}, {"tuple", "builtins"},
+        {"function", "builtins"}, {"list", "builtins"}, {"cell", "builtins"}, {"Node", "__main__"},
+        {"bytearray", "builtins"}, {"c_char_Array_65536", "ctypes"}, {"LP_c_char", "ctypes"},
+        {"ValueError", "builtins"}, {"traceback", "builtins"}, {"frame", "builtins"}};
+    uint32_t t[NT];
+    for (int i = 0; i < NT; i++)
+        C(hs_writer_add_type(w, names[i][0], names[i][1], i == NODE ? HS_TYPE_FINALIZER : 0, &t[i]));
+#define B(a, size, ty) C(hs_writer_add_block(w, a, size, t[ty], HS_BLOCK_GC_TRACKED, HS_NONE))
+#define R(from, to, label) C(hs_writer_add_ref(w, from, to, HS_REF_STRONG, label))
+#define RI(from, to, i) C(hs_writer_add_ref_index(w, from, to, HS_REF_STRONG, i))
+    C(hs_writer_add_root(w, 0x1000, HS_ROOT_GLOBAL, "__main__", 0));
+    B(0x1000, 72, MOD), B(0x1100, 2200, DICT);
+    R(0x1000, 0x1100, "__dict__");
+    /* class Node: __mro__ (Node, object), __dict__ with __del__, whose globals are __main__'s */
+    B(0x2000, 1064, TYPE), B(0x2100, 56, TUPLE), B(0x2200, 1200, DICT), B(0x2300, 160, FUNC);
+    R(0x1100, 0x2000, "Node"), R(0x2000, 0x2100, "__mro__"), RI(0x2100, 0x2000, 0), R(0x2000, 0x2200, "__dict__");
+    R(0x2200, 0x2300, "__del__"), R(0x2300, 0x1100, "__globals__");
+    /* three garbage Nodes in a ring, the first holding a 500000-byte payload */
+    for (uint64_t i = 0; i < 3; i++) {
+        B(0x3000 + i * 0x100, 304, NODE);
+        R(0x3000 + i * 0x100, 0x3000 + (i + 1) % 3 * 0x100, "next");
+        R(0x3000 + i * 0x100, 0x2000, "__class__");
+    }
+    B(0x3400, 500057, BARR);
+    R(0x3000, 0x3400, "payload");
+    /* ptrs = [cast(create_string_buffer(65536), POINTER(c_char)) for _ in range(3)] */
+    B(0x4000, 88, LIST);
+    R(0x1100, 0x4000, "ptrs");
+    for (uint64_t i = 0; i < 3; i++) {
+        uint64_t p = 0x4100 + i * 0x100;
+        B(p, 136, LP), B(p + 0x10, 136, CARR), B(p + 0x20, 224, DICT);
+        RI(0x4000, p, i), R(p, p + 0x20, "_objects"), R(p + 0x10, p + 0x20, "_objects");
+        char key[32];
+        snprintf(key, sizeof key, "%llu", (unsigned long long)(p + 0x10));
+        R(p + 0x20, p + 0x10, key);
+    }
+    /* errors = [exc]: exc -> traceback -> frame, whose local `exc` is exc again and which holds `big` */
+    B(0x5000, 88, LIST), B(0x5100, 88, EXC), B(0x5200, 56, TB), B(0x5300, 440, FRAME), B(0x5400, 160, FUNC);
+    B(0x5500, 100056, LIST);
+    R(0x1100, 0x5000, "errors"), RI(0x5000, 0x5100, 0), R(0x5100, 0x5200, "__traceback__");
+    R(0x5200, 0x5300, "tb_frame"), R(0x5300, 0x5100, "exc"), R(0x5300, 0x5500, "big");
+    R(0x5300, 0x5400, "f_func"), R(0x1100, 0x5400, "store_error"), R(0x5400, 0x1100, "__globals__");
+    /* def walk(): walk() — a closure calling itself */
+    B(0x6000, 160, FUNC), B(0x6100, 48, TUPLE), B(0x6200, 40, CELL);
+    R(0x1100, 0x6000, "walk"), R(0x6000, 0x6100, "__closure__"), RI(0x6100, 0x6200, 0);
+    R(0x6200, 0x6000, "cell_contents"), R(0x6000, 0x1100, "__globals__");
+#undef B
+#undef R
+#undef RI
+}
+
 static void shape_types(uint64_t n)
 {
     for (uint64_t i = 0; i < n; i++) {
@@ -186,7 +248,7 @@ static void shape_types(uint64_t n)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: mksnap small|empty|hostile OUT | random SEED N OUT | types N OUT\n");
+        fprintf(stderr, "usage: mksnap small|empty|hostile|shared|tie|pycycles OUT | random SEED N OUT | types N OUT\n");
         return 2;
     }
     const char *shape = argv[1];
@@ -204,6 +266,9 @@ int main(int argc, char **argv)
     } else if (argc == 3 && !strcmp(shape, "shared")) {
         open_out(argv[2], NULL);
         shape_shared();
+    } else if (argc == 3 && !strcmp(shape, "pycycles")) {
+        open_out(argv[2], NULL);
+        shape_pycycles();
     } else if (argc == 3 && !strcmp(shape, "tie")) {
         open_out(argv[2], NULL);
         shape_tie();

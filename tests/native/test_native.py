@@ -288,7 +288,7 @@ class Cli(Base):
         top = self.cli("top", f)
         self.assertIn("[data] gt_leaks", top)
         # everything else a Python dump gets: dominators, cycles, paths, show, report, diff
-        self.assertIn("gt_leaks.make_ring x7", self.cli("cycles", f))  # the unreachable ring, as garbage
+        self.assertIn("garbage: 1 × {gt_leaks.make_ring ×7}", self.cli("cycles", f))  # the unreachable ring, as garbage
         self.cli("dominators", f)
         lost = json.loads(self.cli("leaks", "--json", f))["records"][0]["example"]
         self.assertIn("unreachable", self.cli("path", f, lost))

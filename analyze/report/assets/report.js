@@ -585,14 +585,18 @@
     var c = D.cycles, tb = document.querySelector('#cycles-table tbody');
     document.getElementById('cycles-note').textContent = count(c.count) + ' cycles (strongly connected components over strong ' +
       'references): ' + count(c.blocks) + ' blocks, ' + bytes(c.bytes) + '; ' + count(c.garbage) + ' of them garbage (' +
-      bytes(c.garbage_bytes) + ')' + (c.list.length < c.count ? '; the ' + c.list.length + ' largest are listed' : '') + '.';
+      bytes(c.garbage_bytes) + '). Identical cycles share a row; garbage first, then by the bytes they keep alive' +
+      (c.list.length < c.rows ? '; the first ' + c.list.length + ' of ' + count(c.rows) + ' rows are listed' : '') +
+      (c.hidden ? '. ' + count(c.hidden) + ' interpreter cycles (classes, modules, functions and their ' +
+        'namespaces; ' + count(c.hidden_blocks) + ' blocks, ' + bytes(c.hidden_bytes) + ') are not listed' : '') + '.';
     c.list.forEach(function (y) {
       var tr = el('tr');
-      add(tr, numCell('td', y.members, count(y.members)), numCell('td', y.bytes, bytes(y.bytes)),
+      add(tr, numCell('td', y.count, count(y.count)), numCell('td', y.members, count(y.members)),
+          numCell('td', y.kept, bytes(y.kept)), numCell('td', y.bytes, bytes(y.bytes)),
           add(el('td'), el('span', y.reachable ? 'tag' : 'tag garbage', y.reachable ? 'reachable' : 'garbage')),
           add(el('td'), y.finalizer ? el('span', 'tag fin', 'finalizer') : 'no'),
           el('td', 'addr', y.example),
-          el('td', null, y.types.map(function (t) { return t.type + ' \u00d7' + t.count; }).join(', ')));
+          el('td', null, y.types.map(function (t) { return t.type + (t.count > 1 ? ' \u00d7' + t.count : ''); }).join(', ')));
       tb.appendChild(tr);
     });
   }
