@@ -49,6 +49,25 @@ static void put_name(const graph *g, uint32_t type, bool json, json_writer *j, c
     else out_text_safe(stdout, tn, strlen(tn));
 }
 
+/* A row's name: "{T1 ×3, T2}" of its most common member types, then
+ * "held by NAME" (out_name) for a live cycle, "(garbage)" for garbage. */
+static void row_name(const graph *g, const uint32_t *via, const graph_cycle_group *gr, const graph_cycle *c,
+                     const graph_type_count *tc, uint32_t nt, bool more, char *buf, size_t cap)
+{
+    size_t len = 0;
+    char t[256], held[768];
+#define ADD(...) (len += (size_t)snprintf(buf + len, len < cap ? cap - len : 0, __VA_ARGS__), len = len < cap ? len : cap)
+    ADD("{");
+    for (uint32_t k = 0; k < nt; k++) {
+        ADD("%s%s", k ? ", " : "", g->reader ? graph_type_name(g->reader, tc[k].type, t, sizeof t) : "?");
+        if (tc[k].count > 1) ADD(" \xc3\x97%u", tc[k].count);
+    }
+    ADD("%s}", more ? ", \xe2\x80\xa6" : "");
+    if (!gr->reachable) ADD(" (garbage)");
+    else if (via) ADD(" held by %s", out_name(g, via, c->first, gr->count > 1 ? OUT_NAME_WILD : 0, held, sizeof held));
+#undef ADD
+}
+
 int cmd_cycles(int argc, char **argv)
 {
     char *args[1];
@@ -63,6 +82,7 @@ int cmd_cycles(int argc, char **argv)
     uint32_t *shown = NULL, *ex = NULL, nshown = 0, listed = 0, *ntypes = NULL, *ndistinct = NULL, *mem = NULL,
              *nmem = NULL;
     uint64_t hidden = 0, hidden_blocks = 0, hidden_bytes = 0;
+    uint32_t *via = NULL; /* the paths that name a live cycle's holder */
     graph_type_count *types = NULL;
     int ret = HS_EXIT_OK;
     if (graph_cycles_find(&g, &l, cli_progress())) {
@@ -93,7 +113,8 @@ int cmd_cycles(int argc, char **argv)
         graph_cycles_types(&g, &l, ex, nshown, CYCLE_TYPES, types, ntypes, ndistinct) ||
         graph_cycles_members(&g, &l, ex, nshown, CYCLE_MEMBERS, mem, nmem))
         goto nomem;
-    char b1[32], b2[32], b3[32], b4[32], b5[32];
+    char b1[32], b2[32], b3[32], b4[32], b5[32], name[1200];
+    if (nshown && graph_bfs_named(&g, &via, NULL, cli_progress())) goto nomem;
     json_writer j;
     if (o.json) {
         json_init(&j, stdout);
@@ -125,8 +146,10 @@ int cmd_cycles(int argc, char **argv)
         const graph_cycle *c = &l.v[ex[i]];
         const graph_type_count *tc = types + (size_t)i * CYCLE_TYPES;
         const uint32_t *m = mem + (size_t)i * CYCLE_MEMBERS;
+        row_name(&g, via, gr, c, tc, ntypes[i], ndistinct[i] > ntypes[i], name, sizeof name);
         if (o.json) {
             json_object_begin(&j, JSON_INLINE);
+            json_kv_str(&j, "name", name);
             json_kv_u64(&j, "count", gr->count);
             json_kv_u64(&j, "members", gr->members);
             json_kv_u64(&j, "kept", gr->kept);
@@ -177,6 +200,14 @@ int cmd_cycles(int argc, char **argv)
         if (ndistinct[i] > ntypes[i]) fputs(", \xe2\x80\xa6", stdout);
         printf("} %s %s alive (%s own), e.g. 0x%llx\n", gr->count > 1 ? "keep" : "keeps", fmt_bytes(gr->kept, b2),
                fmt_bytes(gr->bytes, b3), (unsigned long long)graph_addr(&g, c->first));
+        if (gr->reachable && via) {
+            const char *h = strstr(name, "} held by ");
+            if (h) {
+                fputs("       held by ", stdout);
+                out_text_safe(stdout, h + 10, strlen(h + 10));
+                fputc('\n', stdout);
+            }
+        }
         fputs("       ", stdout);
         for (uint32_t k = 0; k < nmem[i]; k++) {
             if (k) fputs(", ", stdout);
@@ -203,6 +234,7 @@ int cmd_cycles(int argc, char **argv)
 nomem:
     ret = cli_error("'%s': out of memory", path);
 out:
+    free(via);
     free(shown);
     free(ex);
     free(types);
