@@ -35,6 +35,17 @@ echo "== layout: scripts/check_layout.sh"
 if bash scripts/check_layout.sh; then passed=$((passed+1)); else failed=$((failed+1)); fi
 
 py=(-DHS_PYTHON=ON -DPython3_EXECUTABLE=/usr/bin/python3)
+# Chrome DevTools' own heap-snapshot code (npm), the oracle that tests/v8
+# compares retained sizes and the Summary and Comparison views with
+# (tests/v8/devtools/devtools_oracle.sh). Without npm or the registry those
+# tests say SKIPPED.
+oracle=${DEVTOOLS_ORACLE_DIR:-${TMPDIR:-/tmp}/heapsnap-devtools-oracle}
+if command -v npm >/dev/null 2>&1 && bash tests/v8/devtools/devtools_oracle.sh "$oracle" >build-ci-devtools.log 2>&1; then
+  export DEVTOOLS_ORACLE_DIR=$oracle
+  echo "== devtools oracle: ready in $oracle"
+else
+  echo "== devtools oracle: could not be set up (build-ci-devtools.log): the DevTools comparisons are SKIPPED"
+fi
 run_suite "release" build-ci "${py[@]}"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite "asan+ubsan" build-ci-asan -DHS_SANITIZE=ON -DHS_BENCH=OFF "${py[@]}"
