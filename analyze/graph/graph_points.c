@@ -9,7 +9,9 @@
  * dict to a class, the class to its __dict__, that to a list): it is
  * folded into the child. What is left are the blocks where the memory
  * fans out (no child keeps fold% of it), the accumulation points of
- * Eclipse MAT's leak suspects.
+ * Eclipse MAT's leak suspects. A chain that loses more than (100-fold)%
+ * on the way — a linked list, whose nodes each keep all but their own
+ * bytes — has no such end: its top is the row.
  *
  * Grouping. Accumulation points of one type reached the same way — the
  * same path shape (graph_bfs_named: the root, holder types and names, with
@@ -65,6 +67,45 @@ static void nearest_with(const graph *g, const uint8_t *bits, unsigned want, uin
             acc[w] = p >= n || ((bits[p >> 3] >> (p & 7)) & 1) == want ? p : acc[p];
         }
     }
+}
+
+/* A chain of folds that loses more than (100 - fold)% on the way (a linked
+ * list: each node keeps all but its own bytes, so no block fans out and
+ * the chain's end holds little) has no accumulation point at its end: the
+ * memory is spread along it. Its top is the row instead, and the end is
+ * folded like the rest of the chain. top[] (scratch): each block's chain
+ * top, memoized top down. fold_bit: set = not an accumulation point. */
+static void spread_chains(const graph *g, unsigned fold, uint8_t *fold_bit, uint32_t *top, uint32_t *stack)
+{
+    const uint32_t n = g->n, unset = GRAPH_NONE;
+#define BIT(v) ((fold_bit[(v) >> 3] >> ((v) & 7)) & 1)
+    for (uint32_t v = 0; v < n; v++) top[v] = unset;
+    for (uint32_t v = 0; v < n; v++) {
+        if (top[v] != unset) continue;
+        uint32_t sp = 0, u = v;
+        while (u < n && top[u] == unset) {
+            stack[sp++] = u;
+            u = g->idom[u];
+        }
+        while (sp) {
+            uint32_t w = stack[--sp], p = g->idom[w];
+            top[w] = p < n && passes(g, w, p, fold) ? top[p] : w; /* (p passes on: its bit is set) */
+        }
+    }
+    /* the ends first (a top's bit changes below; an end is never a top of another chain) */
+    for (uint32_t e = 0; e < n; e++) {
+        uint32_t t = top[e];
+        if (BIT(e) || t == e || passes(g, e, t, fold)) continue;
+        fold_bit[e >> 3] |= (uint8_t)(1u << (e & 7));   /* the end: folded */
+        top[e] = GRAPH_NONE - 1;                         /* mark: its top becomes a row */
+    }
+    for (uint32_t e = 0; e < n; e++) {
+        if (top[e] != GRAPH_NONE - 1) continue;
+        uint32_t t = e;
+        while (g->idom[t] < n && passes(g, t, g->idom[t], fold)) t = g->idom[t]; /* not BIT: tops clear */
+        fold_bit[t >> 3] &= (uint8_t)~(1u << (t & 7)); /* the top: the row */
+    }
+#undef BIT
 }
 
 /* key[v]: type and path shape of v. Reachable blocks: the named search's
@@ -203,6 +244,7 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
         uint32_t p = g->idom[v];
         if (p < n && passes(g, v, p, fold)) fold_bit[p >> 3] |= (uint8_t)(1u << (p & 7));
     }
+    spread_chains(g, fold, fold_bit, acc, stack);
     nearest_with(g, fold_bit, 0, acc, stack); /* the nearest accumulation point above */
     shape_keys(g, shape, key, done, stack);
     uint32_t *gi = stack; /* from here: each accumulation point's group */
