@@ -293,8 +293,10 @@ typedef struct graph_point {
  * by type and path shape (shape from graph_bfs_named()); a group that sits
  * under one point is that point's held[] content, not a row. Largest
  * first (then more members, then lower example). Needs graph_dominators().
- * *out malloc'd (free() it). */
-graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned fold, uint32_t k,
+ * The shape array is used as scratch (its contents are lost). *out
+ * malloc'd (free() it). Memory: 8 bytes a block besides shape, and 16
+ * bytes an accumulation point (they are sorted by key). */
+graph_status graph_points_find(const graph *g, uint64_t *shape /* IN, overwritten */, unsigned fold, uint32_t k,
                                graph_point **out /* OUT */, uint32_t *nout /* OUT */);
 
 /* The per-type table (graph_type_rows.c): every type with an instance,

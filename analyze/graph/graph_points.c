@@ -24,9 +24,11 @@
  * left out of the rows; what a single block holds is told by its
  * dominator children, by type (held[]: 5,000 × Widget).
  *
- * Cost. O(n + m) time, iterative (memoized climbs with an explicit stack,
- * no recursion). Memory: 12 bytes a block (keys, nearest points) plus
- * one bit, and a hash table of the groups (about 60 bytes a group).
+ * Cost. O(n + c log c) time for c accumulation points (they are sorted by
+ * key; a run of one key is a group), iterative (memoized climbs with an
+ * explicit stack, no recursion). Memory: 8 bytes a block and two bits
+ * (nearest points, a climbing stack), the caller's shape array reused for
+ * the keys, and 16 bytes an accumulation point.
  */
 #include "graph/graph.h"
 #include "graph/graph_hash.h"
@@ -41,7 +43,20 @@ typedef struct pgroup {
     uint64_t retained, shallow, largest;
     uint32_t example, count, acc;
     bool same_acc;
+    uint32_t start;  /* its members: cands[start .. start + count) */
 } pgroup;
+
+typedef struct cand { /* an accumulation point and its key */
+    uint64_t key;
+    uint32_t v;
+} cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->v < y->v ? -1 : x->v > y->v;
+}
 
 static bool passes(const graph *g, uint32_t child, uint32_t parent, unsigned fold)
 {
@@ -114,12 +129,12 @@ static void spread_chains(const graph *g, unsigned fold, uint8_t *fold_bit, uint
  * Garbage: the search of it does not start above the dominators, so its
  * shape is the types of its dominators up to the unreachable group's root
  * instead (memoized climbs, top down). */
-static void shape_keys(const graph *g, const uint64_t *shape, uint64_t *key, uint8_t *done, uint32_t *stack)
+static void shape_keys(const graph *g, uint64_t *key /* IN: shapes, OUT: keys */, uint8_t *done, uint32_t *stack)
 {
     const uint32_t n = g->n;
     memset(done, 0, ((size_t)n + 7) / 8);
     for (uint32_t v = 0; v < n; v++) {
-        if (graph_reachable(g, v)) key[v] = hash_mix(shape[v], g->type[v]), done[v >> 3] |= (uint8_t)(1u << (v & 7));
+        if (graph_reachable(g, v)) key[v] = hash_mix(key[v], g->type[v]), done[v >> 3] |= (uint8_t)(1u << (v & 7));
     }
     /* unreachable: key[] holds the dominator shape first */
     for (uint32_t v = 0; v < n; v++) {
@@ -156,6 +171,18 @@ static bool before_held(const graph_held *a, const graph_held *b)
     return a->type < b->type;
 }
 
+static bool is_row(const pgroup *x, uint32_t n);
+
+/* Keep x among the kk best rows sel[0..*nsel), sorted (insertion). */
+static void select_group(pgroup *sel, uint32_t *nsel, uint32_t kk, const pgroup *x, uint32_t n)
+{
+    if (!kk || !is_row(x, n)) return;
+    if (*nsel == kk && !before(x, &sel[*nsel - 1])) return;
+    uint32_t at = *nsel < kk ? (*nsel)++ : *nsel - 1;
+    while (at > 0 && before(x, &sel[at - 1])) sel[at] = sel[at - 1], at--;
+    sel[at] = *x;
+}
+
 static bool is_row(const pgroup *x, uint32_t n) { return !(x->count >= 2 && x->same_acc && x->acc < n); }
 
 /* tm[v]: the topmost strict dominator of v with its bit set, or
@@ -182,49 +209,34 @@ static void topmost_marked(const graph *g, const uint8_t *bits, uint32_t *tm, ui
  * row: one single-block row dominates every member (they share their
  * topmost single-row dominator). gi:
  * each block's group; mk and bits: scratch ([n] and [n/8]). */
-static graph_status drop_nested(const graph *g, graph_point *rows, const uint32_t *sel, uint32_t *nsel,
-                                const uint32_t *gi, uint32_t *mk, uint8_t *bits)
+static void drop_nested(const graph *g, graph_point *rows, const pgroup *sel, uint32_t *nsel, const cand *cands,
+                        uint32_t *mk, uint32_t *climb, uint8_t *bits)
 {
     const uint32_t n = g->n;
-    uint32_t ns = *nsel, *climb = malloc(((size_t)n + 1) * 4);
-    graph_map selmap = {0};
-    uint32_t *under = malloc(((size_t)ns + 1) * 4);
-    uint8_t *nested = malloc((size_t)ns + 1);
-    graph_status st = GRAPH_ERR_NOMEM;
-    if (!climb || !under || !nested) goto out;
+    uint32_t ns = *nsel, w = 0;
     memset(bits, 0, ((size_t)n + 7) / 8);
     bool any = false;
     for (uint32_t i = 0; i < ns; i++) {
-        under[i] = GRAPH_NONE;
-        nested[i] = rows[i].count > 1;
         if (rows[i].count == 1) bits[rows[i].example >> 3] |= (uint8_t)(1u << (rows[i].example & 7));
-        bool created;
-        if (rows[i].count > 1 && (any = true) && !graph_map_put(&selmap, sel[i], i, &created)) goto out;
+        else any = true;
     }
-    if (any) {
-        topmost_marked(g, bits, mk, climb);
-        for (uint32_t v = 0; v < n; v++) {
-            uint32_t *ri = gi[v] != GRAPH_NONE ? graph_map_find(&selmap, gi[v]) : NULL;
-            if (!ri || !nested[*ri]) continue;
-            if (mk[v] >= n) nested[*ri] = 0;
-            else if (under[*ri] == GRAPH_NONE) under[*ri] = mk[v];
-            else if (under[*ri] != mk[v]) nested[*ri] = 0;
+    if (!any) return;
+    topmost_marked(g, bits, mk, climb);
+    for (uint32_t i = 0; i < ns; i++) {
+        bool nested = rows[i].count > 1;
+        uint32_t under = GRAPH_NONE;
+        for (uint32_t m = 0; nested && m < sel[i].count; m++) {
+            uint32_t v = cands[sel[i].start + m].v;
+            if (mk[v] >= n) nested = false;
+            else if (under == GRAPH_NONE) under = mk[v];
+            else if (under != mk[v]) nested = false;
         }
-        uint32_t w = 0;
-        for (uint32_t i = 0; i < ns; i++)
-            if (!nested[i]) rows[w++] = rows[i];
-        *nsel = w;
+        if (!nested) rows[w] = rows[i], w++;
     }
-    st = GRAPH_OK;
-out:
-    graph_map_release(&selmap);
-    free(climb);
-    free(under);
-    free(nested);
-    return st;
+    *nsel = w;
 }
 
-graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
+graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
                                uint32_t *nout)
 {
     const uint32_t n = g->n;
@@ -233,66 +245,82 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
     if (fold > 100) fold = 100;
     graph_status st = GRAPH_ERR_NOMEM;
     uint8_t *fold_bit = calloc(((size_t)n + 7) / 8 + 1, 1), *done = malloc(((size_t)n + 7) / 8 + 1);
-    uint32_t *acc = malloc(((size_t)n + 1) * 4), *stack = malloc(((size_t)n + 1) * 4), *sel = NULL;
-    uint64_t *key = malloc(((size_t)n + 1) * 8);
-    pgroup *grp = NULL;
-    uint32_t ngrp = 0, cap = 0, nsel = 0;
-    graph_map map = {0}, rowmap = {0};
+    uint32_t *acc = malloc(((size_t)n + 1) * 4), *stack = malloc(((size_t)n + 1) * 4), nsel = 0, ncand = 0;
+    uint64_t *key = shape;
+    cand *cands = NULL;
+    pgroup *sel = NULL;
+    graph_map rowmap = {0};
     graph_point *rows = NULL;
-    if (!fold_bit || !done || !acc || !stack || !key) goto out;
+    if (!fold_bit || !done || !acc || !stack) goto out;
     for (uint32_t v = 0; v < n; v++) {
         uint32_t p = g->idom[v];
         if (p < n && passes(g, v, p, fold)) fold_bit[p >> 3] |= (uint8_t)(1u << (p & 7));
     }
     spread_chains(g, fold, fold_bit, acc, stack);
     nearest_with(g, fold_bit, 0, acc, stack); /* the nearest accumulation point above */
-    shape_keys(g, shape, key, done, stack);
-    uint32_t *gi = stack; /* from here: each accumulation point's group */
-    for (uint32_t v = 0; v < n; v++) gi[v] = GRAPH_NONE;
-    /* the groups of accumulation points */
+    shape_keys(g, key, done, stack);
+    /* Groups. Most accumulation points have a key of their own: a filter
+     * of two bits per slot (seen once, seen again; 8 slots a point) finds
+     * them, and they are rows of one at once; only the others are sorted
+     * by key, where each run of one key is a group. */
+    uint32_t npts = 0, ndup = 0;
+    for (uint32_t v = 0; v < n; v++) npts += !((fold_bit[v >> 3] >> (v & 7)) & 1) && g->retained[v];
+    size_t slots = 64;
+    while (slots < (size_t)npts * 8) slots *= 2;
+    uint8_t *once = calloc(slots / 8, 1), *twice = calloc(slots / 8, 1);
+    uint32_t kk = k > (UINT32_MAX - 16) / 4 ? k : k * 3 + 16; /* more than k: nested groups drop out below */
+    if (!once || !twice || !(sel = malloc(((size_t)kk + 1) * sizeof *sel))) {
+        free(once);
+        free(twice);
+        goto out;
+    }
+#define SLOT(v) (hash_fmix64(key[v]) & (slots - 1))
     for (uint32_t v = 0; v < n; v++) {
         if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !g->retained[v]) continue;
-        uint64_t kk = key[v] == GRAPH_MAP_EMPTY ? key[v] - 1 : key[v];
-        bool created;
-        uint32_t *slot = graph_map_put(&map, kk, ngrp, &created);
-        if (!slot) goto out;
-        if (created) {
-            if (ngrp == cap) {
-                uint32_t ncap = cap ? cap * 2 : 1024;
-                pgroup *ng = ncap > cap ? realloc(grp, (size_t)ncap * sizeof *ng) : NULL;
-                if (!ng) goto out;
-                grp = ng;
-                cap = ncap;
-            }
-            grp[ngrp++] = (pgroup){0, 0, 0, v, 0, acc[v], true};
-        }
-        pgroup *x = &grp[*slot];
-        gi[v] = *slot;
-        x->count++;
-        x->retained += g->retained[v];
-        x->shallow += graph_size(g, v);
-        if (g->retained[v] > x->largest) x->largest = g->retained[v], x->example = v;
-        if (acc[v] != x->acc) x->same_acc = false;
+        size_t h = SLOT(v);
+        if ((once[h >> 3] >> (h & 7)) & 1) twice[h >> 3] |= (uint8_t)(1u << (h & 7));
+        else once[h >> 3] |= (uint8_t)(1u << (h & 7));
     }
-    graph_map_release(&map);
-    free(key);
-    key = NULL;
-    /* the kk largest rows (more than k: nested groups drop out below),
-     * by insertion into a sorted array */
-    uint32_t kk = k > (UINT32_MAX - 16) / 4 ? k : k * 3 + 16;
-    sel = malloc(((size_t)kk + 1) * 4);
-    if (!sel) goto out;
-    for (uint32_t i = 0; i < ngrp && kk; i++) {
-        if (!is_row(&grp[i], n)) continue;
-        if (nsel == kk && !before(&grp[i], &grp[sel[nsel - 1]])) continue;
-        uint32_t at = nsel < kk ? nsel++ : nsel - 1;
-        while (at > 0 && before(&grp[i], &grp[sel[at - 1]])) sel[at] = sel[at - 1], at--;
-        sel[at] = i;
+    for (uint32_t v = 0; v < n; v++) {
+        if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !g->retained[v]) continue;
+        size_t h = SLOT(v);
+        if ((twice[h >> 3] >> (h & 7)) & 1) {
+            ndup++;
+            continue;
+        }
+        pgroup x = {g->retained[v], graph_size(g, v), g->retained[v], v, 1, acc[v], true, 0};
+        select_group(sel, &nsel, kk, &x, n);
+    }
+    free(once);
+    if (!(cands = graph_huge(malloc(((size_t)ndup + 1) * sizeof *cands), ((size_t)ndup + 1) * sizeof *cands))) {
+        free(twice);
+        goto out;
+    }
+    ncand = 0;
+    for (uint32_t v = 0; v < n && ncand < ndup; v++) {
+        if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !g->retained[v]) continue;
+        size_t h = SLOT(v);
+        if ((twice[h >> 3] >> (h & 7)) & 1) cands[ncand++] = (cand){key[v], v};
+    }
+#undef SLOT
+    free(twice);
+    qsort(cands, ncand, sizeof *cands, cmp_cand);
+    for (uint32_t a = 0, b; a < ncand && kk; a = b) {
+        pgroup x = {0, 0, 0, cands[a].v, 0, acc[cands[a].v], true, a};
+        for (b = a; b < ncand && cands[b].key == cands[a].key; b++) {
+            uint32_t v = cands[b].v;
+            x.count++;
+            x.retained += g->retained[v];
+            x.shallow += graph_size(g, v);
+            if (g->retained[v] > x.largest) x.largest = g->retained[v], x.example = v;
+            if (acc[v] != x.acc) x.same_acc = false;
+        }
+        select_group(sel, &nsel, kk, &x, n);
     }
     rows = calloc((size_t)nsel + 1, sizeof *rows);
     if (!rows) goto out;
     for (uint32_t i = 0; i < nsel; i++) {
-        const pgroup *x = &grp[sel[i]];
+        const pgroup *x = &sel[i];
         graph_point *r = &rows[i];
         r->example = x->example;
         r->count = x->count;
@@ -311,14 +339,15 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
     /* a group shown as its one large member may rank lower now: re-sort */
     for (uint32_t i = 1; i < nsel; i++) {
         graph_point x = rows[i];
-        uint32_t xs = sel[i], at = i;
+        pgroup xs = sel[i];
+        uint32_t at = i;
         while (at > 0 && rows[at - 1].retained < x.retained) rows[at] = rows[at - 1], sel[at] = sel[at - 1], at--;
         rows[at] = x;
         sel[at] = xs;
     }
     /* a group whose members all sit under one single-block row restates
      * what that row holds (5,000 × its entries' payloads): left out */
-    if (drop_nested(g, rows, sel, &nsel, gi, acc, done)) goto out;
+    drop_nested(g, rows, sel, &nsel, cands, acc, stack, done);
     if (nsel > k) nsel = k;
     for (uint32_t i = 0; i < nsel; i++) {
         bool created;
@@ -375,14 +404,12 @@ graph_status graph_points_find(const graph *g, const uint64_t *shape, unsigned f
     rows = NULL;
     st = GRAPH_OK;
 out:
-    graph_map_release(&map);
     graph_map_release(&rowmap);
     free(fold_bit);
     free(done);
     free(acc);
     free(stack);
-    free(key);
-    free(grp);
+    free(cands);
     free(sel);
     free(rows);
     return st;
