@@ -341,12 +341,12 @@ static int infer_shapes(ctx *c)
             cprops = q;
             pcap = cap;
         }
-        memcpy(cprops + npr, props, pn * 4);
+        if (pn) memcpy(cprops + npr, props, pn * 4); /* a shape without properties: nothing to copy (props may be NULL) */
         cand[ncand] = (candidate){id, npr, pn, 1, ncand};
         npr += pn;
         ncand++;
     }
-    qsort(cand, ncand, sizeof *cand, by_count);
+    if (ncand) qsort(cand, ncand, sizeof *cand, by_count); /* cand is NULL when there is none */
     double min = (double)total / SHAPE_PROPORTION;
     if (min < SHAPE_MIN_COUNT) min = SHAPE_MIN_COUNT;
     uint32_t nd = 0;
