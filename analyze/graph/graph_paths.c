@@ -17,10 +17,12 @@
  * misses overlap. O(n + m) time, a queue of at most n entries. Iterative,
  * no recursion.
  *
- * graph_bfs_named() runs the same search one root rank at a time: a block
- * any global root reaches gets its path from a global root, however long,
- * before a stack root's shorter one — the path a programmer names it by
- * (out_name). It can also hash each path's shape (root, holder types,
+ * graph_bfs_named() searches one root rank at a time: a block any global
+ * root reaches gets its path from a global root, however long, before a
+ * stack root's shorter one — the path a programmer names it by (out_name)
+ * — and within a rank weighs references by what they add to the name
+ * (Dial's algorithm, R. B. Dial, "Shortest-path forest with topological
+ * ordering", CACM 1969: three buckets for weights 0-2; O(n + m)). It can also hash each path's shape (root, holder types,
  * names; indexes and unlabelled entries wildcarded) on the way, so blocks
  * reached the same way compare equal (graph_points.c).
  */
@@ -136,81 +138,190 @@ static void bfs_seed(const graph *g, uint32_t *via, uint32_t *queue, uint32_t *t
     }
 }
 
-static graph_status bfs(const graph *g, bool ranked, uint32_t **viap, uint32_t **distp, uint64_t **shapep,
-                        const graph_progress *p)
+static graph_status bfs(const graph *g, uint32_t **viap, uint32_t **distp, const graph_progress *p)
 {
     const uint32_t n = g->n;
     if ((uint64_t)g->nedges + g->nroots + 1 >= GRAPH_NONE) return GRAPH_ERR_LIMIT;
     uint32_t *via = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
     uint32_t *queue = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
     uint32_t *dist = distp ? graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4) : NULL;
-    uint64_t *shape = shapep ? graph_huge(malloc(((size_t)n + 1) * 8), ((size_t)n + 1) * 8) : NULL;
-    if (!via || !queue || (distp && !dist) || (shapep && !shape)) {
+    if (!via || !queue || (distp && !dist)) {
         free(via);
         free(queue);
         free(dist);
-        free(shape);
         return GRAPH_ERR_NOMEM;
     }
     for (uint32_t v = 0; v < n; v++) via[v] = GRAPH_NONE;
     uint32_t head = 0, tail = 0;
-    shape_ctx sc = {shape, NULL, HS_NONE};
-    uint8_t *data = NULL;
-    if (shape && g->reader && g->ntypes && (data = malloc(g->ntypes))) {
-        char name[256];
-        for (uint32_t t = 0; t < g->ntypes; t++) data[t] = graph_type_is_mapping(graph_type_name(g->reader, t, name, sizeof name));
-        sc.data = data;
-        sc.dict_id = graph_string_find(g->reader, "__dict__");
-    }
-    if (!ranked) {
-        bfs_seed(g, via, queue, &tail, dist, shape, 5);
-        bfs_run(g, via, queue, &head, &tail, dist, &sc, p);
-    } else {
-        for (unsigned pass = 0; pass <= 4; pass++) {
-            bfs_seed(g, via, queue, &tail, dist, shape, pass);
-            bfs_run(g, via, queue, &head, &tail, dist, &sc, p);
-        }
-        /* the garbage, when reachability is known: from its blocks of the
-         * program's own types first (an exception, not its traceback), then
-         * from the rest, in file order */
-        if (g->reach) {
-            uint8_t *prog = NULL;
-            if (g->reader && g->ntypes && (prog = malloc(g->ntypes))) {
-                char name[256];
-                for (uint32_t t = 0; t < g->ntypes; t++)
-                    prog[t] = graph_type_is_program(graph_type_name(g->reader, t, name, sizeof name));
-            }
-            for (unsigned pass = 0; pass < 2; pass++) {
-                for (uint32_t v = 0; v < n; v++) {
-                    if (via[v] != GRAPH_NONE || graph_reachable(g, v)) continue;
-                    if (pass == 0 && !(prog && g->type[v] < g->ntypes && prog[g->type[v]])) continue;
-                    via[v] = GRAPH_VIA_GARBAGE(g);
-                    if (dist) dist[v] = 1;
-                    if (shape) shape[v] = hash_mix(UINT64_C(0x47415242), g->type[v]);
-                    queue[tail++] = v;
-                    bfs_run(g, via, queue, &head, &tail, dist, &sc, p);
-                }
-            }
-            free(prog);
-        }
-    }
+    shape_ctx sc = {NULL, NULL, HS_NONE};
+    bfs_seed(g, via, queue, &tail, dist, NULL, 5);
+    bfs_run(g, via, queue, &head, &tail, dist, &sc, p);
     free(queue);
-    free(data);
     *viap = via;
     if (distp) *distp = dist;
-    if (shapep) *shapep = shape;
     graph_tick(p, NULL, 0, 0);
     return GRAPH_OK;
 }
 
 graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const graph_progress *p)
 {
-    return bfs(g, false, viap, distp, NULL, p);
+    return bfs(g, viap, distp, p);
+}
+
+/* ---- the named search: Dial's buckets over references weighted 0, 1, 2 ---- */
+/* A reference's weight is what it adds to a name: 0 for the steps a name
+ * leaves out (__dict__, __closure__, cell_contents), 1 for a name, an
+ * index or a container's item, 2 for an unlabelled reference from
+ * anything else (it reads ".<type>"). So among the paths from one kind of
+ * root the one that reads shortest wins: `_ctypes._pointer_type_cache`
+ * through the module's __dict__, not the module state's unlabelled
+ * reference to the same dict. */
+typedef struct named_ctx {
+    const graph *g;
+    uint32_t *via, *dist;
+    uint8_t *settled;         /* [n/8] */
+    uint32_t *bucket[3];      /* Dial's buckets, by distance mod 3 */
+    size_t nb[3], cap[3];
+    const uint8_t *container; /* [ntypes] or NULL */
+    uint32_t skip_id[3];      /* the labels a name leaves out */
+    shape_ctx sc;
+    bool nomem;
+    uint32_t ticks;           /* blocks settled, for progress */
+} named_ctx;
+
+static void named_push(named_ctx *c, uint32_t d, uint32_t v)
+{
+    unsigned b = d % 3;
+    if (c->nb[b] == c->cap[b]) {
+        size_t cap = c->cap[b] ? c->cap[b] * 2 : 4096;
+        uint32_t *q = realloc(c->bucket[b], cap * 4);
+        if (!q) {
+            c->nomem = true;
+            return;
+        }
+        c->bucket[b] = q;
+        c->cap[b] = cap;
+    }
+    c->bucket[b][c->nb[b]++] = v;
+}
+
+static unsigned named_weight(const named_ctx *c, uint32_t v, uint32_t e)
+{
+    const graph *g = c->g;
+    unsigned lt = (g->out_kind[e] >> GRAPH_LABEL_SHIFT) & 3u;
+    if (lt == HS_LABEL_STRING) {
+        uint32_t l = graph_label(g, e);
+        return l == c->skip_id[0] || l == c->skip_id[1] || l == c->skip_id[2] ? 0 : 1;
+    }
+    if (lt == HS_LABEL_INDEX) return 1;
+    return c->container && g->type[v] < g->ntypes && c->container[g->type[v]] ? 1 : 2;
+}
+
+/* Search from what the buckets hold (distance 0) until they are empty. */
+static void named_run(named_ctx *c, const graph_progress *p)
+{
+    const graph *g = c->g;
+    uint32_t *via = c->via, *dist = c->dist;
+    uint64_t *shape = c->sc.shape;
+    for (uint32_t d = 0; c->nb[0] + c->nb[1] + c->nb[2] && !c->nomem; d++) {
+        unsigned b = d % 3;
+        for (size_t i = 0; i < c->nb[b]; i++) { /* weight-0 steps append to this bucket */
+            uint32_t v = c->bucket[b][i];
+            if ((c->settled[v >> 3] >> (v & 7)) & 1 || dist[v] != d) continue;
+            c->settled[v >> 3] |= (uint8_t)(1u << (v & 7));
+            if ((++c->ticks & 0xFFFFF) == 0) graph_tick(p, "paths", c->ticks, g->n);
+            uint64_t sv = shape ? hash_mix(shape[v], g->type[v]) : 0;
+            bool data = shape && data_mapping(g, via, &c->sc, v);
+            for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
+                if (!graph_is_strong(g->out_kind[e])) continue;
+                uint32_t w = g->out_to[e], nd = d + named_weight(c, v, e);
+                if ((c->settled[w >> 3] >> (w & 7)) & 1 || (via[w] != GRAPH_NONE && dist[w] <= nd)) continue;
+                via[w] = e;
+                dist[w] = nd;
+                if (shape) shape[w] = hash_mix(sv, data ? UINT64_C(0x2a) : graph_step_shape(g, e));
+                named_push(c, nd, w);
+            }
+        }
+        c->nb[b] = 0;
+    }
 }
 
 graph_status graph_bfs_named(const graph *g, uint32_t **viap, uint64_t **shapep, const graph_progress *p)
 {
-    return bfs(g, true, viap, NULL, shapep, p);
+    const uint32_t n = g->n;
+    if ((uint64_t)g->nedges + g->nroots + 1 >= GRAPH_NONE) return GRAPH_ERR_LIMIT;
+    named_ctx c = {g, NULL, NULL, NULL, {NULL, NULL, NULL}, {0, 0, 0}, {0, 0, 0}, NULL, {HS_NONE, HS_NONE, HS_NONE},
+                   {NULL, NULL, HS_NONE}, false, 0};
+    c.via = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
+    c.dist = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
+    c.settled = calloc(((size_t)n + 7) / 8 + 1, 1);
+    uint64_t *shape = shapep ? graph_huge(malloc(((size_t)n + 1) * 8), ((size_t)n + 1) * 8) : NULL;
+    uint8_t *data = NULL, *cont = NULL, *prog = NULL;
+    graph_status st = GRAPH_ERR_NOMEM;
+    if (!c.via || !c.dist || !c.settled || (shapep && !shape)) goto out;
+    for (uint32_t v = 0; v < n; v++) c.via[v] = GRAPH_NONE;
+    c.sc.shape = shape;
+    if (g->reader && g->ntypes) {
+        data = malloc(g->ntypes), cont = malloc(g->ntypes), prog = malloc(g->ntypes);
+        if (!data || !cont || !prog) goto out;
+        char name[256];
+        for (uint32_t t = 0; t < g->ntypes; t++) {
+            const char *tn = graph_type_name(g->reader, t, name, sizeof name);
+            data[t] = graph_type_is_mapping(tn);
+            cont[t] = graph_type_is_container(tn);
+            prog[t] = graph_type_is_program(tn);
+        }
+        c.sc.data = shape ? data : NULL;
+        c.sc.dict_id = graph_string_find(g->reader, "__dict__");
+        c.container = cont;
+        c.skip_id[0] = c.sc.dict_id;
+        c.skip_id[1] = graph_string_find(g->reader, "__closure__");
+        c.skip_id[2] = graph_string_find(g->reader, "cell_contents");
+    }
+    /* one root rank at a time (graph_root_rank() order), each in record order */
+    for (unsigned pass = 0; pass <= 4; pass++) {
+        for (uint32_t r = 0; r < g->nroots; r++) {
+            const graph_root *rt = &g->roots[r];
+            uint32_t v = rt->node;
+            if (graph_root_rank(rt->kind) != pass || c.via[v] != GRAPH_NONE) continue;
+            c.via[v] = g->nedges + r;
+            c.dist[v] = 0;
+            if (shape) shape[v] = root_shape(g, rt);
+            named_push(&c, 0, v);
+        }
+        named_run(&c, p);
+    }
+    /* the garbage, when reachability is known: from its blocks of the
+     * program's own types first (an exception, not its traceback), then
+     * from the rest, in file order */
+    for (unsigned pass = 0; g->reach && pass < 2 && !c.nomem; pass++) {
+        for (uint32_t v = 0; v < n && !c.nomem; v++) {
+            if (c.via[v] != GRAPH_NONE || graph_reachable(g, v)) continue;
+            if (pass == 0 && !(prog && g->type[v] < g->ntypes && prog[g->type[v]])) continue;
+            c.via[v] = GRAPH_VIA_GARBAGE(g);
+            c.dist[v] = 0;
+            if (shape) shape[v] = hash_mix(UINT64_C(0x47415242), g->type[v]);
+            named_push(&c, 0, v);
+            named_run(&c, p);
+        }
+    }
+    if (c.nomem) goto out;
+    *viap = c.via;
+    if (shapep) *shapep = shape;
+    c.via = NULL;
+    shape = NULL;
+    st = GRAPH_OK;
+    graph_tick(p, NULL, 0, 0);
+out:
+    free(c.via);
+    free(c.dist);
+    free(c.settled);
+    for (int b = 0; b < 3; b++) free(c.bucket[b]);
+    free(shape);
+    free(data);
+    free(cont);
+    free(prog);
+    return st;
 }
 
 uint64_t graph_step_shape(const graph *g, uint32_t e)
