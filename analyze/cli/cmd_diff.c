@@ -343,6 +343,7 @@ int cmd_diff(int argc, char **argv)
         json_kv_u64(c.j, "noise", noise);
         json_same_line(c.j);
         json_kv_u64(c.j, "min_bytes", o.min);
+        out_process_growth_json(c.j, &b->mem, b->total_shallow, &a->mem, a->total_shallow);
     } else {
         fputs("heapsnap diff: ", stdout);
         print_text(b->path);
@@ -352,6 +353,7 @@ int cmd_diff(int argc, char **argv)
                fmt_count(a->blocks, b2), fmt_dcount(b->blocks, a->blocks, b3),
                fmt_bytes(b->reachable_bytes, b4), fmt_bytes(a->reachable_bytes, b5),
                fmt_dbytes(b->reachable_bytes, a->reachable_bytes, b6), fmt_bytes(noise, b7));
+        out_process_growth(stdout, &b->mem, b->total_shallow, &a->mem, a->total_shallow);
     }
     if (!rc && (views & V_OWNER)) rc = view_owner(&c, &a->groups);
     if (!rc && (views & V_TYPE)) rc = view_type(&c, ty, nt);

@@ -233,6 +233,21 @@ int cmd_info(int argc, char **argv)
             json_end(j);
             json_kv_u64(j, "total_shallow", hs_reader_total_shallow(r));
             json_kv_u64(j, "stream_bytes", ssize);
+            load_mem m;
+            json_key(j, "process_memory");
+            if (load_process_memory(h, &m)) {
+                json_object_begin(j, JSON_INLINE);
+                if (m.has_rss) json_kv_u64(j, "rss", m.rss);
+                else json_kv_null(j, "rss");
+                if (m.has_malloc) {
+                    json_kv_u64(j, "malloc_in_use", m.malloc_in_use);
+                    json_kv_u64(j, "malloc_arena", m.malloc_arena);
+                    json_kv_u64(j, "malloc_mmap", m.malloc_mmap);
+                }
+                json_end(j);
+            } else {
+                json_null(j);
+            }
             json_key(j, "end_tags");
             out_tags_json(j, end_tags, nend);
             if (ok) {
@@ -276,6 +291,17 @@ int cmd_info(int argc, char **argv)
             if (c->blocks)
                 printf("%-14s %.2f bytes per block on disk, %.2f decompressed\n", "density",
                        (double)fsize / (double)c->blocks, (double)ssize / (double)c->blocks);
+            load_mem m;
+            if (load_process_memory(h, &m)) {
+                printf("%-14s ", "process");
+                if (m.has_rss) printf("RSS %s", fmt_bytes(m.rss, b1));
+                if (m.has_malloc)
+                    printf("%sC allocator %s in use (%s arena, %s mmapped)", m.has_rss ? "; " : "",
+                           fmt_bytes(m.malloc_in_use, b1), fmt_bytes(m.malloc_arena, b2), fmt_bytes(m.malloc_mmap, tbuf));
+                if (m.has_rss && m.rss)
+                    printf("; the dumped objects are %.0f%% of RSS", 100.0 * (double)sh / (double)m.rss);
+                fputc('\n', stdout);
+            }
             text_tags("end tags", end_tags, nend);
             printf("%-14s %s\n", "integrity", ok ? "ok (counts, trailer checksum and zstd checksum verified)" : "DAMAGED (see the error below)");
         }

@@ -127,6 +127,7 @@ static void print_report(const trend_options *opt, const diff_trend *t, char *co
         json_key(j, "seconds");
         if (seconds > 0) json_double(j, "%.6f", seconds);
         else json_null(j);
+        out_process_growth_json(j, &t->mem[0], t->shallow[0], &t->mem[t->n - 1], t->shallow[t->n - 1]);
         json_kv_array(j, "owners", JSON_LINES);
     } else {
         printf("heapsnap trend: %u snapshots, %u steps", t->n, t->n - 1);
@@ -135,6 +136,7 @@ static void print_report(const trend_options *opt, const diff_trend *t, char *co
                "first\n",
                fmt_bytes(t->reachable[0], b1), fmt_bytes(t->reachable[t->n - 1], b2), t->need, t->n - 1,
                fmt_bytes(thr, b3));
+        out_process_growth(stdout, &t->mem[0], t->shallow[0], &t->mem[t->n - 1], t->shallow[t->n - 1]);
     }
     for (uint32_t r = 0; r < nr; r++) {
         const diff_trend_owner *o = t->rank[r];

@@ -116,6 +116,7 @@ typedef struct diff_snap {
     bool has_sites;           /* some block carries a site */
     uint32_t site_decls;      /* sites declared in the file (none: no second pass) */
     uint64_t blocks, reachable_bytes, unreachable_bytes, total_shallow;
+    load_mem mem;             /* the process's memory when it dumped (header tags) */
     /* the first failure */
     graph_status status;      /* GRAPH_OK, or the first failure (message says what and where) */
     char message[400];
@@ -226,6 +227,8 @@ typedef struct diff_trend {
     diff_gtab idx;            /* candidate index by signature (example = index in o) */
     int64_t *time_us;         /* [n] header times, 0 when absent */
     uint64_t *blocks, *reachable; /* [n] */
+    uint64_t *shallow;        /* [n] the dumped objects' bytes */
+    load_mem *mem;            /* [n] the process's memory (header tags) */
     uint64_t noise, thr;      /* the largest snapshot's noise; max(noise, min) */
     double seconds;           /* first to last header time, 0 when unknown */
     diff_trend_owner **rank;  /* [nrank] the owners reported, fastest growth first */
@@ -241,6 +244,14 @@ typedef struct diff_trend {
 int diff_trend_build(diff_trend *t /* OUT */, char *const *paths, uint32_t n, uint64_t noise_opt, uint64_t min,
                      uint32_t top);
 void diff_trend_release(diff_trend *t);
+
+/* ---- memory outside the dumped objects ---- */
+/* Whether the process grew mostly outside the dumped objects between two
+ * snapshots (both with an RSS tag): RSS grew by at least 1 MiB and by more
+ * than four times the dumped objects' growth. *rss and *objects get the
+ * two growths (saturated). */
+bool diff_growth_outside(const load_mem *before, uint64_t shallow_before, const load_mem *after,
+                         uint64_t shallow_after, int64_t *rss /* OUT */, int64_t *objects /* OUT */);
 
 /* ---- helpers shared with the commands ---- */
 /* The step candidates of diff_snap_build(), for printing the same path:

@@ -3,7 +3,8 @@
  * analyze/diff/diff_build.c — building two snapshot summaries at once (a
  * second thread: the two loads are independent, so a comparison costs
  * about one load of wall time on two cores; HEAPSNAP_THREADS=1 keeps one
- * thread), and the noise threshold of the comparison commands.
+ * thread), the noise threshold of the comparison commands, and whether the
+ * process grew outside the dumped objects (diff_growth_outside).
  * See docs/diff.md.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -49,3 +50,15 @@ uint64_t diff_noise(uint64_t opt, const diff_snap *a, const diff_snap *b)
     return big / 1000 > DIFF_NOISE_FLOOR ? big / 1000 : DIFF_NOISE_FLOOR;
 }
 
+
+/* ---- memory outside the dumped objects ---- */
+bool diff_growth_outside(const load_mem *before, uint64_t shallow_before, const load_mem *after,
+                         uint64_t shallow_after, int64_t *rss, int64_t *objects)
+{
+    *rss = 0;
+    *objects = diff_sub(shallow_after, shallow_before);
+    if (!before->has_rss || !after->has_rss) return false;
+    *rss = diff_sub(after->rss, before->rss);
+    int64_t obj = *objects > 0 ? *objects : 0;
+    return *rss >= (int64_t)(1u << 20) && *rss / 4 > obj;
+}

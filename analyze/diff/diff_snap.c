@@ -333,6 +333,7 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
     }
     s->blocks = g->n;
     s->total_shallow = g->total_shallow;
+    load_process_memory(g->reader ? hs_reader_header(g->reader) : NULL, &s->mem);
     s->reachable_bytes = g->retained[GRAPH_SUPER(g)];
     s->unreachable_bytes = g->retained[GRAPH_UNREACH(g)];
     s->ntypes = g->ntypes;

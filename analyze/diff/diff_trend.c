@@ -206,11 +206,13 @@ int diff_trend_build(diff_trend *t, char *const *paths, uint32_t n, uint64_t noi
     t->time_us = calloc(t->n, 8);
     t->blocks = calloc(t->n, 8);
     t->reachable = calloc(t->n, 8);
+    t->shallow = calloc(t->n, 8);
+    t->mem = calloc(t->n, sizeof *t->mem);
     diff_gtab *early = calloc((size_t)t->slack + 1, sizeof *early);
     diff_gtab prev = {0}, next = {0};
     diff_snap *s = t->last = calloc(1, sizeof *s);
     int rc = -1;
-    if (!t->time_us || !t->blocks || !t->reachable || !early || !s) goto done;
+    if (!t->time_us || !t->blocks || !t->reachable || !t->shallow || !t->mem || !early || !s) goto done;
     for (uint32_t i = 0; i < t->n; i++) {
         bool last = i + 1 == t->n;
         if (i) diff_snap_release(s);
@@ -221,6 +223,8 @@ int diff_trend_build(diff_trend *t, char *const *paths, uint32_t n, uint64_t noi
         }
         t->blocks[i] = s->blocks;
         t->reachable[i] = s->reachable_bytes;
+        t->shallow[i] = s->total_shallow;
+        t->mem[i] = s->mem;
         t->time_us[i] = header_time(paths[i]);
         uint64_t nz = diff_noise(noise_opt, s, s);
         if (nz > t->noise) t->noise = nz;
@@ -276,6 +280,8 @@ void diff_trend_release(diff_trend *t)
     free(t->time_us);
     free(t->blocks);
     free(t->reachable);
+    free(t->shallow);
+    free(t->mem);
     if (t->last) diff_snap_release(t->last);
     free(t->last);
     memset(t, 0, sizeof *t);

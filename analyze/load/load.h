@@ -21,6 +21,17 @@ hs_status load_open_reader(const char *path, hs_reader **r /* OUT */);
 /* The limits load_open_reader() uses. */
 void load_reader_limits(hs_reader_limits *lim /* OUT */);
 
+/* The process's memory when it dumped, from the header's tags (load_mem.c). */
+typedef struct load_mem {
+    bool has_rss, has_malloc;
+    uint64_t rss;           /* resident set size */
+    uint64_t malloc_in_use; /* the C allocator's bytes in use (mallinfo2 uordblks + hblkhd) */
+    uint64_t malloc_arena;  /* its arena (sbrk) bytes */
+    uint64_t malloc_mmap;   /* its mmapped bytes */
+} load_mem;
+/* Fill *m from h (may be NULL); false when the dump recorded none of it. */
+bool load_process_memory(const hs_header *h, load_mem *m /* OUT */);
+
 typedef struct graph_load_error {
     hs_status reader_status; /* when GRAPH_ERR_INPUT */
     char message[400];       /* one line: what, and where */

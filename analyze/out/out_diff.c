@@ -354,3 +354,44 @@ void out_diff_cluster_json(json_writer *j, const diff_snap *s, const diff_cluste
     out_diff_path_json(j, s, k->example);
     json_end(j);
 }
+
+/* ---- the process's memory between two snapshots ---- */
+void out_process_growth(FILE *f, const load_mem *b, uint64_t sb, const load_mem *a, uint64_t sa)
+{
+    int64_t rss, obj;
+    bool outside = diff_growth_outside(b, sb, a, sa, &rss, &obj);
+    if (!b->has_rss || !a->has_rss) return;
+    char b1[32], b2[32], b3[32], b4[32];
+    fprintf(f, "process: RSS %s -> %s (%s), the dumped objects %s", fmt_bytes(b->rss, b1), fmt_bytes(a->rss, b2),
+            fmt_dbytes(b->rss, a->rss, b3), fmt_dbytes(sb, sa, b4));
+    if (b->has_malloc && a->has_malloc)
+        fprintf(f, ", C allocator in use %s", fmt_dbytes(b->malloc_in_use, a->malloc_in_use, b1));
+    if (outside)
+        fputs(": the growth is outside the dumped objects, in native allocations (C extensions and their buffers, "
+              "the allocator's fragmentation); `heapsnap native` records those",
+              f);
+    fputc('\n', f);
+}
+
+static void ba_u64(json_writer *j, const char *key, uint64_t before, uint64_t after)
+{
+    out_diff_ba_json(j, key, before, after);
+}
+
+void out_process_growth_json(json_writer *j, const load_mem *b, uint64_t sb, const load_mem *a, uint64_t sa)
+{
+    int64_t rss, obj;
+    bool outside = diff_growth_outside(b, sb, a, sa, &rss, &obj);
+    json_key(j, "process");
+    if (!b->has_rss || !a->has_rss) {
+        json_null(j);
+        return;
+    }
+    json_object_begin(j, JSON_INLINE);
+    ba_u64(j, "rss", b->rss, a->rss);
+    if (b->has_malloc && a->has_malloc) ba_u64(j, "malloc_in_use", b->malloc_in_use, a->malloc_in_use);
+    else json_kv_null(j, "malloc_in_use");
+    ba_u64(j, "objects", sb, sa);
+    json_kv_bool(j, "outside", outside);
+    json_end(j);
+}

@@ -42,4 +42,15 @@ const char *out_diff_type_of_hash2(const diff_snap *after, const diff_snap *befo
 const char *out_diff_type_of_hash(const diff_snap *s, uint64_t hash);
 void out_diff_file_json(json_writer *j, const diff_snap *s); /* {"file","blocks","total_shallow","reachable","unreachable"} */
 
+/* The process's memory between two snapshots, when both recorded RSS
+ * (diff_growth_outside): one text line — "process: RSS 40.0 MiB -> 89.0
+ * MiB (+49.0 MiB), the dumped objects +96.0 KiB: the growth is outside
+ * them, in native allocations ..." — or nothing; as JSON, a "process"
+ * member {"rss": {before, after, delta}, "malloc_in_use": ..., "objects":
+ * delta, "outside": bool} or null. */
+void out_process_growth(FILE *f, const load_mem *before, uint64_t shallow_before, const load_mem *after,
+                        uint64_t shallow_after);
+void out_process_growth_json(json_writer *j, const load_mem *before, uint64_t shallow_before, const load_mem *after,
+                             uint64_t shallow_after);
+
 #endif /* HS_DIFF_OUT_H */

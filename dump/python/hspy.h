@@ -90,6 +90,13 @@ typedef struct hspy_type {
     PyCFunction csizeof;
 } hspy_type;
 
+/* ---- the process's memory (hspy_mem.c) ---- */
+#define HSPY_MEM_TAGS 4
+/* Up to cap header tags: process_rss, malloc_arena, malloc_in_use,
+ * malloc_mmap (decimal bytes; those this platform can read), with their
+ * values in buf[]. Returns how many. */
+size_t hspy_mem_tags(hs_tag *tags, char (*buf)[24], size_t cap);
+
 /* ---- text (hspy_text.c) ---- */
 #define HSPY_LABEL_MAX 64
 #define HSPY_PREVIEW_MAX 64

@@ -82,7 +82,8 @@ static int user_tags(PyObject *dict, hs_tag *tags /* OUT */, size_t *n /* OUT */
             PyErr_SetString(PyExc_ValueError, "heapsnap: a tag key must be non-empty and tags cannot hold NUL");
             return -1;
         }
-        if (!strcmp(ks, "values") || !strcmp(ks, "tracebacks")) {
+        if (!strcmp(ks, "values") || !strcmp(ks, "tracebacks") || !strcmp(ks, "process_rss") ||
+            !strncmp(ks, "malloc_", 7)) {
             PyErr_Format(PyExc_ValueError, "heapsnap: the tag '%s' is set by the dump itself", ks);
             return -1;
         }
@@ -107,12 +108,15 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "heapsnap: threads must be 0 to 8");
         return NULL;
     }
-    hs_tag tags[2 + HSPY_MAX_USER_TAGS] = {{"values", values ? "on" : "off"}, {"tracebacks", tracebacks ? "on" : "off"}};
+    hs_tag tags[2 + HSPY_MAX_USER_TAGS + HSPY_MEM_TAGS] = {{"values", values ? "on" : "off"},
+                                                            {"tracebacks", tracebacks ? "on" : "off"}};
+    char membuf[HSPY_MEM_TAGS][24];
     size_t nuser = 0;
     if (user_tags(tagdict, tags + 2, &nuser) < 0) {
         Py_DECREF(pathb);
         return NULL;
     }
+    nuser += hspy_mem_tags(tags + 2 + nuser, membuf, HSPY_MEM_TAGS); /* before the walk's own allocations */
     module_state *ms = PyModule_GetState(module);
     PyInterpreterState *interp = PyInterpreterState_Get();
     if (ms->busy || hspy_cpy_gc_collecting(interp)) {

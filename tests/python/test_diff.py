@@ -177,6 +177,38 @@ class Diff(unittest.TestCase):
         # nothing under the container filled after S2
         self.assertEqual([c for c in d["clusters"] if c["owner"] == "app.other"], [])
 
+    def test_6_native_growth(self):
+        # 48 MiB malloc'd through ctypes and never freed, then 48 MiB of Python bytearrays:
+        # the first step is outside the dumped objects, the second is not
+        _, info, dump = child(self, """
+            import ctypes, sys, heapsnap
+            libc = ctypes.CDLL(None)
+            libc.malloc.restype = ctypes.c_void_p
+            heapsnap.dump(sys.argv[1] + "-1.hsnap")
+            for i in range(48):
+                libc.memset(ctypes.c_void_p(libc.malloc(1 << 20)), 1, 1 << 20)
+            heapsnap.dump(sys.argv[1] + "-2.hsnap")
+            keep = [bytearray(b"x" * (1 << 20)) for i in range(48)]
+            heapsnap.dump(sys.argv[1] + "-3.hsnap")
+            heapsnap.dump(sys.argv[1])
+            report({})
+        """)
+        one, two, three = (dump + "-%d.hsnap" % i for i in (1, 2, 3))
+        m = run_json("info", two)["process_memory"]
+        self.assertGreater(m["rss"], 48 << 20)
+        self.assertGreater(m["malloc_in_use"], 48 << 20)
+        d = run_json("diff", "--by", "owner", one, two)["process"]
+        self.assertTrue(d["outside"], d)
+        self.assertGreater(d["rss"]["delta"], 40 << 20)
+        self.assertLess(d["objects"]["delta"], 1 << 20)
+        d = run_json("diff", "--by", "owner", two, three)["process"]
+        self.assertFalse(d["outside"], d)
+        self.assertGreater(d["objects"]["delta"], 48 << 20)
+        t = run_json("trend", one, two, three)["process"]
+        self.assertFalse(t["outside"], t)  # over the whole series the objects grew as much
+        p = subprocess.run([HEAPSNAP, "diff", "--by", "owner", one, two], capture_output=True, text=True)
+        self.assertIn("the growth is outside the dumped objects", p.stdout)
+
     def test_5_bad_input(self):
         if not HEAPSNAP:
             raise unittest.SkipTest("HEAPSNAP not set")
