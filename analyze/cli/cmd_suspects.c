@@ -73,12 +73,14 @@ static void rows_release(named_rows *s)
     graph_release(&s->g);
 }
 
-/* The base's row with the same name and grouping, or NULL. */
-static const graph_point *base_match(const named_rows *base, const char *name, bool group)
+/* The base's row with the same name and grouping, or NULL. Only rows of
+ * the same type are named (a name walks the whole path). */
+static const graph_point *base_match(const named_rows *base, const char *name, bool group, const char *type)
 {
-    char bn[1024];
+    char bn[1024], bt[256];
     for (uint32_t i = 0; i < base->n; i++) {
         if ((base->rows[i].count > 1) != group) continue;
+        if (strcmp(out_type_name(&base->g, base->rows[i].example, bt, sizeof bt), type)) continue;
         row_name(base, &base->rows[i], bn, sizeof bn);
         if (!strcmp(bn, name)) return &base->rows[i];
     }
@@ -174,7 +176,9 @@ int cmd_suspects(int argc, char **argv)
     for (uint32_t i = 0; i < shown; i++) {
         const graph_point *r = &cur.rows[i];
         row_name(&cur, r, name, sizeof name);
-        const graph_point *b = has_base ? base_match(&base, name, r->count > 1) : NULL;
+        char ty[256];
+        const graph_point *b =
+            has_base ? base_match(&base, name, r->count > 1, out_type_name(g, r->example, ty, sizeof ty)) : NULL;
         if (o.json) {
             json_object_begin(&j, JSON_INLINE);
             json_kv_u64(&j, "share_pct", share(r->retained, total));

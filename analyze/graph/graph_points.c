@@ -89,8 +89,10 @@ static void nearest_with(const graph *g, const uint8_t *bits, unsigned want, uin
  * the chain's end holds little) has no accumulation point at its end: the
  * memory is spread along it. Its top is the row instead, and the end is
  * folded like the rest of the chain. top[] (scratch): each block's chain
- * top, memoized top down. fold_bit: set = not an accumulation point. */
-static void spread_chains(const graph *g, unsigned fold, uint8_t *fold_bit, uint32_t *top, uint32_t *stack)
+ * top, memoized top down; tops (scratch, zeroed [n/8]). fold_bit: set =
+ * not an accumulation point. */
+static void spread_chains(const graph *g, unsigned fold, uint8_t *fold_bit, uint32_t *top, uint32_t *stack,
+                          uint8_t *tops)
 {
     const uint32_t n = g->n, unset = GRAPH_NONE;
 #define BIT(v) ((fold_bit[(v) >> 3] >> ((v) & 7)) & 1)
@@ -107,19 +109,17 @@ static void spread_chains(const graph *g, unsigned fold, uint8_t *fold_bit, uint
             top[w] = p < n && passes(g, w, p, fold) ? top[p] : w; /* (p passes on: its bit is set) */
         }
     }
-    /* the ends first (a top's bit changes below; an end is never a top of another chain) */
+    /* the spread ends are folded and their tops marked (an end's own bit is
+     * the only one this reads: an end is on no other chain), then the tops
+     * become rows; top[] is left as it is, so no climb repeats */
     for (uint32_t e = 0; e < n; e++) {
         uint32_t t = top[e];
         if (BIT(e) || t == e || passes(g, e, t, fold)) continue;
-        fold_bit[e >> 3] |= (uint8_t)(1u << (e & 7));   /* the end: folded */
-        top[e] = GRAPH_NONE - 1;                         /* mark: its top becomes a row */
+        fold_bit[e >> 3] |= (uint8_t)(1u << (e & 7));
+        tops[t >> 3] |= (uint8_t)(1u << (t & 7));
     }
-    for (uint32_t e = 0; e < n; e++) {
-        if (top[e] != GRAPH_NONE - 1) continue;
-        uint32_t t = e;
-        while (g->idom[t] < n && passes(g, t, g->idom[t], fold)) t = g->idom[t]; /* not BIT: tops clear */
-        fold_bit[t >> 3] &= (uint8_t)~(1u << (t & 7)); /* the top: the row */
-    }
+    for (uint32_t t = 0; t < n; t++)
+        if ((tops[t >> 3] >> (t & 7)) & 1) fold_bit[t >> 3] &= (uint8_t)~(1u << (t & 7));
 #undef BIT
 }
 
@@ -256,7 +256,8 @@ graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, u
         uint32_t p = g->idom[v];
         if (p < n && passes(g, v, p, fold)) fold_bit[p >> 3] |= (uint8_t)(1u << (p & 7));
     }
-    spread_chains(g, fold, fold_bit, acc, stack);
+    memset(done, 0, ((size_t)n + 7) / 8);
+    spread_chains(g, fold, fold_bit, acc, stack, done);
     nearest_with(g, fold_bit, 0, acc, stack); /* the nearest accumulation point above */
     shape_keys(g, key, done, stack);
     /* Groups. Most accumulation points have a key of their own: a filter
