@@ -5,6 +5,7 @@ set -euo pipefail
 pkgs=(
   gcc make cmake ninja-build pkg-config   # build
   libzstd-dev libcbor-dev                 # the format: zstd + CBOR
+  libsqlite3-dev                          # heapsnap export --sqlite
   clang libclang-rt-14-dev                # libFuzzer and sanitizer runtimes (fuzzing in CI)
   python3 python3-dev python3-pip python3-venv  # the CPython extension (dump/python; pip: an in-tree backend, no setuptools)
   python3-numpy python3-pandas python3-sympy python3-sqlalchemy  # tests/bench/bench_python.py --real (not run in CI)

@@ -26,6 +26,7 @@ int cmd_info(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_suspects(int argc, char **argv); /* cmd_suspects.c */
+int cmd_export(int argc, char **argv);   /* cmd_export.c: SQLite tables */
 int cmd_dominators(int argc, char **argv);
 int cmd_cycles(int argc, char **argv);
 int cmd_path(int argc, char **argv);
