@@ -109,8 +109,7 @@ static int info_v8(const char *path, bool json)
     char b1[32], b2[32], b3[32], b4[32];
     if (json) {
         json_writer jw, *j = &jw;
-        json_init(j, stdout);
-        json_object_begin(j, JSON_LINES);
+        json_document_begin(j, stdout);
         json_kv_str(j, "file", path);
         json_kv_str(j, "source", "v8-heapsnapshot");
         json_kv_u64(j, "file_bytes", s.file_bytes);
@@ -218,8 +217,7 @@ int cmd_info(int argc, char **argv)
     if (h || st != HS_ERR_MAGIC) {
         if (o.json) {
             json_writer jw, *j = &jw;
-            json_init(j, stdout);
-            json_object_begin(j, JSON_LINES);
+            json_document_begin(j, stdout);
             out_header_json(j, path, fsize, h);
             json_kv_object(j, "counts", JSON_INLINE);
             json_kv_u64(j, "strings", c->strings);

@@ -123,8 +123,7 @@ int cmd_show(int argc, char **argv)
     const char *tn = out_type_name(&g, v, tb, sizeof tb);
     if (o.json) {
         json_writer jw, *j = &jw;
-        json_init(j, stdout);
-        json_object_begin(j, JSON_LINES);
+        json_document_begin(j, stdout);
         json_kv_str(j, "file", path);
         json_key(j, "block");
         out_block_json(j, &g, v);
