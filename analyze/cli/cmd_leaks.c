@@ -174,7 +174,7 @@ static int leaks_one(const char *path, const leaks_options *o)
         rc = cli_error("'%s': out of memory computing leak kinds", path);
         goto done0;
     }
-    if (load_block_sites(path, &g, &site, &lerr) != GRAPH_OK) {
+    if (load_block_sites(cli_open_path(path), &g, &site, &lerr) != GRAPH_OK) { /* "-": already copied */
         rc = cli_error("'%s': %s", path, lerr.message);
         goto done;
     }
