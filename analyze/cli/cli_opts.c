@@ -80,6 +80,7 @@ static const cli_opt *find_long(const cli_cmd *cmd, const char *name, size_t len
 {
     char nb[80];
     *neg = *help = *ambiguous = false;
+    if (!len) return NULL; /* "--=x": no name at all */
     for (int pass = 0; pass < 2; pass++) { /* 0: exact, 1: prefix */
         const cli_opt *found = NULL;
         bool found_neg = false, found_help = false; /* each form is a candidate of its own */
