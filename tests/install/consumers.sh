@@ -17,7 +17,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 "$cmake" --install "$build" --prefix "$t/prefix" >"$t/install.log" || { cat "$t/install.log"; fail "cmake --install"; }
 p=$t/prefix
 [ -x "$p/bin/heapsnap" ] || fail "no bin/heapsnap installed"
-[ -f "$p/include/heapsnap.h" ] && [ -f "$p/include/hs_format.h" ] || fail "headers not installed"
+for h in heapsnap.h hs_format.h; do [ -f "$p/include/$h" ] || fail "$h not installed"; done
 pc=$(find "$p" -name heapsnap.pc | head -1)
 [ -n "$pc" ] || fail "no heapsnap.pc installed"
 cfg=$(find "$p" -name heapsnapConfig.cmake | head -1)
