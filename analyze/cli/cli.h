@@ -94,7 +94,12 @@ int cli_diff_build2(diff_snap *a, const char *pa, int sa, unsigned wa, diff_snap
                     unsigned wb, diff_group_by by);
 /* Progress reporting for graph phases: non-NULL only when stderr is a terminal. */
 const graph_progress *cli_progress(void);
-/* Load `path` (and its dominator tree); on failure print the one-line error
+/* The path to open for a FILE argument: `path` itself, or for "-" standard
+ * input, copied once into an unlinked temporary file when it is not a
+ * regular file (the readers reopen and seek). NULL, the error printed,
+ * when that fails. cli_graph_load() calls it; messages keep naming "-". */
+const char *cli_open_path(const char *path);
+/* Load `path` (and its dominator tree); "-" is standard input; on failure print the one-line error
  * and return HS_EXIT_BAD_INPUT. */
 int cli_graph_load(const char *path, graph *g, bool dominators);
 /* ADDR: hex with 0x, or decimal: 0, -1 if not a number, -2 if it needs

@@ -10,9 +10,11 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,10 +77,77 @@ static const graph_progress tty_progress = {progress_fn, &g_progress};
 
 const graph_progress *cli_progress(void) { return isatty(2) ? &tty_progress : NULL; }
 
+/* ---- "-": standard input ---- */
+/* The readers open a file more than once (the format check, then the
+ * load; a second pass for sites) and seek, so a pipe is copied first into
+ * an unnamed temporary file: mkstemp() in $TMPDIR (else /tmp), mode 0600,
+ * unlinked at once — nothing is left behind, even on a crash — and opened
+ * again as /proc/self/fd/N. Unbounded: the copy takes as much disk as the
+ * input (docs/cli.md). Standard input that is already a regular file is
+ * opened as it is, from its start. */
+const char *cli_open_path(const char *path)
+{
+    static char opened[64];
+    if (strcmp(path, "-") != 0) return path;
+    if (opened[0]) return opened;
+    struct stat st;
+    if (fstat(0, &st) != 0) {
+        cli_error("'-': standard input: %s", strerror(errno));
+        return NULL;
+    }
+    if (S_ISREG(st.st_mode)) {
+        snprintf(opened, sizeof opened, "/proc/self/fd/0");
+        return opened;
+    }
+    if (isatty(0)) {
+        cli_error("'-': standard input is a terminal (pipe a snapshot into it)");
+        return NULL;
+    }
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir) dir = "/tmp";
+    char tmpl[4096];
+    if ((size_t)snprintf(tmpl, sizeof tmpl, "%s/heapsnap-stdin-XXXXXX", dir) >= sizeof tmpl) {
+        cli_error("'-': TMPDIR is too long");
+        return NULL;
+    }
+    int fd = mkstemp(tmpl);
+    if (fd < 0) {
+        cli_error("'-': cannot make a temporary file in '%s' to hold standard input: %s", dir, strerror(errno));
+        return NULL;
+    }
+    unlink(tmpl);
+    (void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+    static char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(0, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            cli_error("'-': reading standard input: %s", strerror(errno));
+            close(fd);
+            return NULL;
+        }
+        if (n == 0) break;
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(fd, buf + done, (size_t)(n - done));
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) {
+                cli_error("'-': copying standard input into '%s': %s", dir, strerror(errno));
+                close(fd);
+                return NULL;
+            }
+            done += w;
+        }
+    }
+    snprintf(opened, sizeof opened, "/proc/self/fd/%d", fd);
+    return opened;
+}
+
 int cli_graph_load(const char *path, graph *g, bool dominators)
 {
     graph_load_error err;
-    graph_status st = graph_load_file(path, g, cli_progress(), &err);
+    const char *open_path = cli_open_path(path);
+    if (!open_path) return HS_EXIT_BAD_INPUT;
+    graph_status st = graph_load_file(open_path, g, cli_progress(), &err);
     if (st) {
         progress_fn(&g_progress, NULL, 0, 0);
         fprintf(stderr, "heapsnap: '");

@@ -2,7 +2,11 @@
 /*
  * analyze/cli/cli_opts.c — the option table parser shared by every subcommand:
  * --long, --long=value, --long value, -s value, -sVALUE, "--" ends options;
- * options and positional arguments may be mixed. The same table prints
+ * options and positional arguments may be mixed. A long option may be
+ * shortened to any prefix that names one option (--jso is --json; an
+ * ambiguous one is a usage error listing the candidates), and a boolean
+ * has a negative form, --no-X (for one named no-X, --X), which sets it
+ * back to false, so the last of the two wins (git). The same table prints
  * --help, so a command's options are declared once (git parse-options), with their
  * defaults in one const struct the help text reads.
  */
@@ -58,6 +62,81 @@ static int usage_error(const cli_cmd *cmd, const char *fmt, const char *arg)
     return HS_EXIT_USAGE;
 }
 
+/* The negative form of boolean option o into buf: "no-json", or "exit-dump" for "no-exit-dump". */
+static const char *negative_name(const cli_opt *o, char *buf, size_t cap)
+{
+    if (strncmp(o->long_name, "no-", 3) == 0) return o->long_name + 3;
+    snprintf(buf, cap, "no-%s", o->long_name);
+    return buf;
+}
+
+/* The option a long name (len bytes of name, without "--") stands for: an
+ * exact name or negative form first, else the one option it is a prefix of.
+ * *neg: the negative form was meant. NULL with *ambiguous set when the
+ * prefix fits several (the usage error lists them), or when nothing fits.
+ * "help" takes part, as the option every command has (returns NULL, *help). */
+static const cli_opt *find_long(const cli_cmd *cmd, const char *name, size_t len, bool *neg, bool *help,
+                                bool *ambiguous)
+{
+    char nb[80];
+    *neg = *help = *ambiguous = false;
+    if (!len) return NULL; /* "--=x": no name at all */
+    for (int pass = 0; pass < 2; pass++) { /* 0: exact, 1: prefix */
+        const cli_opt *found = NULL;
+        bool found_neg = false, found_help = false; /* each form is a candidate of its own */
+        int nfound = 0;
+        for (int k = -1; k < cmd->nopts; k++) {
+            for (int form = 0; form < 2; form++) {
+                const char *full;
+                if (k < 0) {
+                    if (form) break;
+                    full = "help";
+                } else {
+                    const cli_opt *o = &cmd->opts[k];
+                    if (form && o->type != CLI_BOOL) break;
+                    full = form ? negative_name(o, nb, sizeof nb) : o->long_name;
+                }
+                size_t fl = strlen(full);
+                if (pass == 0 ? fl != len : fl <= len) continue;
+                if (strncmp(full, name, len) != 0) continue;
+                nfound++;
+                found = k < 0 ? NULL : &cmd->opts[k], found_neg = form != 0, found_help = k < 0;
+            }
+        }
+        if (nfound == 1) {
+            *neg = found_neg, *help = found_help;
+            return found;
+        }
+        if (nfound > 1) {
+            *ambiguous = true;
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* "option '--x' is ambiguous: --xa, --xb" with every candidate of the prefix. */
+static int ambiguous_error(const cli_cmd *cmd, const char *arg, const char *name, size_t len)
+{
+    char nb[80];
+    fprintf(stderr, "heapsnap %s: option '", cmd->name);
+    out_text_safe(stderr, arg, strlen(arg));
+    fprintf(stderr, "' is ambiguous:");
+    const char *sep = " ";
+    for (int k = -1; k < cmd->nopts; k++)
+        for (int form = 0; form < 2; form++) {
+            if (k >= 0 && form && cmd->opts[k].type != CLI_BOOL) break;
+            if (k < 0 && form) break;
+            const char *full = k < 0 ? "help" : form ? negative_name(&cmd->opts[k], nb, sizeof nb) : cmd->opts[k].long_name;
+            if (strlen(full) > len && strncmp(full, name, len) == 0) {
+                fprintf(stderr, "%s--%s", sep, full);
+                sep = ", ";
+            }
+        }
+    fprintf(stderr, "\nusage: %s\n", cmd->usage);
+    return HS_EXIT_USAGE;
+}
+
 static int set_value(const cli_cmd *cmd, const cli_opt *o, void *opts, const char *val)
 {
     if (o->type == CLI_STRING) {
@@ -101,14 +180,20 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, void *opts, char **args
         }
         const cli_opt *o = NULL;
         const char *val = NULL;
+        bool neg = false;
         if (a[1] == '-') {
             const char *name = a + 2;
             const char *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
-            for (int k = 0; k < cmd->nopts; k++)
-                if (strlen(cmd->opts[k].long_name) == len && strncmp(cmd->opts[k].long_name, name, len) == 0)
-                    o = &cmd->opts[k];
-            if (!o) return usage_error(cmd, "unknown option '%s'", a);
+            bool help, ambiguous;
+            o = find_long(cmd, name, len, &neg, &help, &ambiguous);
+            if (help && !eq) {
+                cli_print_help(cmd, stdout);
+                return -1;
+            }
+            if (ambiguous) return ambiguous_error(cmd, a, name, len);
+            if (!o && !help) return usage_error(cmd, "unknown option '%s'", a);
+            if (help) return usage_error(cmd, "option '%s' takes no value", a);
             if (eq) {
                 if (o->type == CLI_BOOL) return usage_error(cmd, "option '%s' takes no value", a);
                 val = eq + 1;
@@ -123,7 +208,7 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, void *opts, char **args
             }
         }
         if (o->type == CLI_BOOL) {
-            *(bool *)field(o, opts) = true;
+            *(bool *)field(o, opts) = !neg;
             continue;
         }
         if (!val) {

@@ -117,8 +117,7 @@ int cmd_cycles(int argc, char **argv)
     if (nshown && graph_bfs_named(&g, &via, NULL, cli_progress())) goto nomem;
     json_writer j;
     if (o.json) {
-        json_init(&j, stdout);
-        json_object_begin(&j, JSON_LINES);
+        json_document_begin(&j, stdout);
         json_kv_str(&j, "file", path);
         json_key(&j, "graph");
         out_overview_json(&j, &g);

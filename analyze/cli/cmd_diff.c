@@ -334,8 +334,7 @@ int cmd_diff(int argc, char **argv)
     }
     char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], b7[32];
     if (c.j) {
-        json_init(c.j, stdout);
-        json_object_begin(c.j, JSON_LINES);
+        json_document_begin(c.j, stdout);
         json_key(c.j, "before");
         out_diff_file_json(c.j, b);
         json_key(c.j, "after");

@@ -269,8 +269,7 @@ int cmd_dominators(int argc, char **argv)
     }
     dom_ctx c = {.g = &g, .off = off, .kids = kids, .o = &o};
     if (o.json) {
-        json_init(&c.j, stdout);
-        json_object_begin(&c.j, JSON_LINES);
+        json_document_begin(&c.j, stdout);
         json_kv_str(&c.j, "file", path);
         json_key(&c.j, "graph");
         out_overview_json(&c.j, &g);

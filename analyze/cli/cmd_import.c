@@ -39,7 +39,9 @@ int cmd_import(int argc, char **argv)
         return HS_EXIT_USAGE;
     }
     char err[V8_ERR_MAX];
-    int st = v8_convert_file(args[0], o.out, err);
+    const char *in = cli_open_path(args[0]); /* "-": standard input */
+    if (!in) return HS_EXIT_BAD_INPUT;
+    int st = v8_convert_file(in, o.out, err);
     if (st == -2) {
         fputs("heapsnap: ", stderr); /* the message names the output file */
         out_text_safe(stderr, err, strlen(err));

@@ -80,11 +80,12 @@ static void json_names(json_writer *j, const char *key, const v8_names *n)
     json_end(j);
 }
 
-static int info_v8(const char *path, bool json)
+/* path names the file, open_path is where to read it (cli_open_path) */
+static int info_v8(const char *path, const char *open_path, bool json)
 {
     v8_snapshot s;
     char err[V8_ERR_MAX];
-    if (v8_read_file_ex(path, &s, V8_READ_SITES, err)) return cli_error("'%s': %s", path, err);
+    if (v8_read_file_ex(open_path, &s, V8_READ_SITES, err)) return cli_error("'%s': %s", path, err);
     uint8_t *kind = malloc((size_t)s.edge_count + 1);
     uint32_t *orph = NULL, norph = 0;
     v8_kind_stats ks;
@@ -109,8 +110,7 @@ static int info_v8(const char *path, bool json)
     char b1[32], b2[32], b3[32], b4[32];
     if (json) {
         json_writer jw, *j = &jw;
-        json_init(j, stdout);
-        json_object_begin(j, JSON_LINES);
+        json_document_begin(j, stdout);
         json_kv_str(j, "file", path);
         json_kv_str(j, "source", "v8-heapsnapshot");
         json_kv_u64(j, "file_bytes", s.file_bytes);
@@ -196,9 +196,11 @@ int cmd_info(int argc, char **argv)
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
 
-    if (v8_file_detect(path)) return info_v8(path, o.json);
+    const char *open_path = cli_open_path(path);
+    if (!open_path) return HS_EXIT_BAD_INPUT;
+    if (v8_file_detect(open_path)) return info_v8(path, open_path, o.json);
     hs_reader *r = NULL;
-    hs_status st = load_open_reader(path, &r);
+    hs_status st = load_open_reader(open_path, &r);
     hs_record rec;
     const hs_tag *end_tags = NULL;
     size_t nend = 0;
@@ -218,8 +220,7 @@ int cmd_info(int argc, char **argv)
     if (h || st != HS_ERR_MAGIC) {
         if (o.json) {
             json_writer jw, *j = &jw;
-            json_init(j, stdout);
-            json_object_begin(j, JSON_LINES);
+            json_document_begin(j, stdout);
             out_header_json(j, path, fsize, h);
             json_kv_object(j, "counts", JSON_INLINE);
             json_kv_u64(j, "strings", c->strings);

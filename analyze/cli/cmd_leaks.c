@@ -174,7 +174,7 @@ static int leaks_one(const char *path, const leaks_options *o)
         rc = cli_error("'%s': out of memory computing leak kinds", path);
         goto done0;
     }
-    if (load_block_sites(path, &g, &site, &lerr) != GRAPH_OK) {
+    if (load_block_sites(cli_open_path(path), &g, &site, &lerr) != GRAPH_OK) { /* "-": already copied */
         rc = cli_error("'%s': %s", path, lerr.message);
         goto done;
     }
@@ -203,8 +203,7 @@ static int leaks_one(const char *path, const leaks_options *o)
     char b1[32], b2[32], b3[32];
     json_writer jw, *j = o->json ? &jw : NULL;
     if (j) {
-        json_init(j, stdout);
-        json_object_begin(j, JSON_LINES);
+        json_document_begin(j, stdout);
         json_kv_str(j, "file", path);
         json_kv_object(j, "kinds", JSON_LINES);
         for (int k = GRAPH_LEAK_DEFINITE; k >= 0; k--) {
@@ -320,8 +319,7 @@ int cmd_leaks(int argc, char **argv)
     const graph *g = &s[2].g;
     json_writer jw, *j = o.json ? &jw : NULL;
     if (j) {
-        json_init(j, stdout);
-        json_object_begin(j, JSON_LINES);
+        json_document_begin(j, stdout);
         json_kv_array(j, "snapshots", JSON_INLINE);
         for (int i = 0; i < 3; i++) out_diff_file_json(j, &s[i]);
         json_end(j);

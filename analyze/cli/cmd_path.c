@@ -92,8 +92,7 @@ int cmd_path(int argc, char **argv)
     uint32_t shown = nc < o.all ? nc : (uint32_t)o.all;
     if (o.json) {
         json_writer j;
-        json_init(&j, stdout);
-        json_object_begin(&j, JSON_LINES);
+        json_document_begin(&j, stdout);
         json_kv_str(&j, "file", path);
         json_key(&j, "block");
         out_block_json(&j, &g, v);

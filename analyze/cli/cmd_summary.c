@@ -77,8 +77,7 @@ int cmd_summary(int argc, char **argv)
     char b1[32], b2[32], b3[32];
     if (o.json) {
         json_writer j;
-        json_init(&j, stdout);
-        json_object_begin(&j, JSON_LINES);
+        json_document_begin(&j, stdout);
         json_kv_str(&j, "file", path);
         json_kv_u64(&j, "blocks", total_count);
         json_kv_u64(&j, "total_shallow", total_shallow);

@@ -160,8 +160,7 @@ int cmd_suspects(int argc, char **argv)
     char name[1024], b1[32], b2[32];
     json_writer j;
     if (o.json) {
-        json_init(&j, stdout);
-        json_object_begin(&j, JSON_LINES);
+        json_document_begin(&j, stdout);
         json_kv_str(&j, "file", args[0]);
         if (has_base) json_kv_str(&j, "base", o.base);
         else json_kv_null(&j, "base");

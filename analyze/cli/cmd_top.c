@@ -44,8 +44,7 @@ static int top_raw(const char *path, graph *g, const top_options *o)
     char b1[32], b2[32];
     if (o->json) {
         json_writer j;
-        json_init(&j, stdout);
-        json_object_begin(&j, JSON_LINES);
+        json_document_begin(&j, stdout);
         json_kv_str(&j, "file", path);
         json_key(&j, "graph");
         out_overview_json(&j, g);
@@ -112,8 +111,7 @@ int cmd_top(int argc, char **argv)
     free(shape);
     if (o.json) {
         json_writer j;
-        json_init(&j, stdout);
-        json_object_begin(&j, JSON_LINES);
+        json_document_begin(&j, stdout);
         json_kv_str(&j, "file", path);
         json_key(&j, "graph");
         out_overview_json(&j, &g);

@@ -101,8 +101,7 @@ static void print_report(const trend_options *opt, const diff_trend *t, char *co
     bool utf8 = use_utf8(opt->ascii);
     json_writer jw, *j = opt->json ? &jw : NULL;
     if (j) {
-        json_init(j, stdout);
-        json_object_begin(j, JSON_LINES);
+        json_document_begin(j, stdout);
         json_kv_array(j, "snapshots", JSON_LINES);
         for (uint32_t i = 0; i < t->n; i++) {
             json_object_begin(j, JSON_INLINE);

@@ -256,6 +256,13 @@ graph_status graph_dominators(graph *g, const graph_progress *p);
 /* Dominator-tree children of every node (and of SUPER and UNREACH), CSR. */
 graph_status graph_dom_children(const graph *g, uint32_t **off /* OUT [n+3] */, uint32_t **kids /* OUT */);
 
+/* The immediate dominator (a block or GRAPH_SUPER) and the retained bytes
+ * of one block v that a root reaches (via[v] != GRAPH_NONE; via from
+ * graph_bfs()), the values graph_dominators() gives it, without the tree:
+ * O(n + m), no reverse graph (graph_one.c). GRAPH_ERR_NOMEM only. */
+graph_status graph_one_dominator(const graph *g, const uint32_t *via, uint32_t v, uint32_t *idom /* OUT */,
+                                 uint64_t *retained /* OUT */);
+
 /* Retained bytes of the set of all instances of `type`: what is no longer
  * reachable from its group's root once every instance is removed. O(n + m). */
 graph_status graph_set_retained(const graph *g, uint32_t type, uint64_t *out /* OUT */);

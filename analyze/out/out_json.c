@@ -17,6 +17,13 @@ void json_init(json_writer *j, FILE *f)
     j->f = f;
 }
 
+void json_document_begin(json_writer *j, FILE *f)
+{
+    json_init(j, f);
+    json_object_begin(j, JSON_LINES);
+    json_kv_u64(j, "schema", JSON_SCHEMA);
+}
+
 static void indent(json_writer *j, uint32_t levels)
 {
     uint32_t n = 0;

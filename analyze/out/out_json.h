@@ -58,6 +58,14 @@ typedef struct json_writer {
 
 void json_init(json_writer *j, FILE *f);
 
+/* The version of the JSON the commands print (docs/cli.md#json-schema):
+ * raised when a key is removed or renamed or a value changes meaning, not
+ * when keys are added. */
+#define JSON_SCHEMA 1
+/* json_init(), then the top-level object (JSON_LINES) opened with its
+ * first member, "schema": JSON_SCHEMA. What every --json output starts with. */
+void json_document_begin(json_writer *j, FILE *f);
+
 /* Containers. */
 void json_object_begin(json_writer *j, json_style style);
 void json_array_begin(json_writer *j, json_style style);

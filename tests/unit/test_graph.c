@@ -200,6 +200,13 @@ static void check_graph(graph *g, const char *what)
     for (uint32_t v = 0; v < n; v++) {
         CHECK((via[v] != GRAPH_NONE) == (reach[v] != 0), "%s: bfs reach %u", what, v);
         if (via[v] == GRAPH_NONE) continue;
+        /* one block's dominator and retained bytes without the tree (show) */
+        uint32_t d1 = GRAPH_NONE;
+        uint64_t r1 = 0;
+        CHECK(graph_one_dominator(g, via, v, &d1, &r1) == GRAPH_OK, "%s: one dominator", what);
+        CHECK(d1 == g->idom[v], "%s: one idom(%u) = %u, want %u", what, v, d1, g->idom[v]);
+        CHECK(r1 == g->retained[v], "%s: one retained(%u) = %llu, want %llu", what, v, (unsigned long long)r1,
+              (unsigned long long)g->retained[v]);
         if (via[v] >= g->nedges) {
             CHECK(g->roots[via[v] - g->nedges].node == v && dist[v] == 1, "%s: bfs root", what);
             continue;
