@@ -213,6 +213,24 @@ static void random_case(int iter)
     graph_release(&g);
 }
 
+/* Finish b into *g, then dominators, the named search and the rows. */
+static graph_point *analyse(graph_builder *b, graph *g, unsigned fold, uint32_t k, uint32_t *nrows)
+{
+    CHECK(graph_builder_finish(b, g) == GRAPH_OK, "finish");
+    graph_builder_free(b);
+    CHECK(graph_dominators(g, NULL) == GRAPH_OK, "dominators");
+    uint32_t *via = NULL;
+    uint64_t *shape = NULL;
+    graph_point *rows = NULL;
+    *nrows = 0;
+    CHECK(graph_bfs_named(g, &via, &shape, NULL) == GRAPH_OK, "bfs");
+    if (shape) check_ranked(g, via, "hand-built");
+    CHECK(shape && graph_points_find(g, shape, fold, k, &rows, nrows) == GRAPH_OK, "points");
+    free(via);
+    free(shape);
+    return rows;
+}
+
 /* root -> module -> dict -> class -> class dict -> list -> 50 items (100 B + a 900 B payload each), plus a
  * stray 300 B global: the list is row 1, holding 50 items; the payloads are its content, not a row. */
 static void registry(void)
@@ -236,14 +254,8 @@ static void registry(void)
     graph_builder_root(b, 0x10, HS_ROOT_GLOBAL, HS_NONE, 0);
     graph_builder_root(b, 0x70, HS_ROOT_GLOBAL, HS_NONE, 0);
     graph g;
-    CHECK(graph_builder_finish(b, &g) == GRAPH_OK, "finish");
-    graph_builder_free(b);
-    CHECK(graph_dominators(&g, NULL) == GRAPH_OK, "dominators");
-    uint32_t *via = NULL, nrows = 0;
-    uint64_t *shape = NULL;
-    graph_point *rows = NULL;
-    CHECK(graph_bfs_named(&g, &via, &shape, NULL) == GRAPH_OK, "bfs");
-    CHECK(graph_points_find(&g, shape, 90, 5, &rows, &nrows) == GRAPH_OK, "points");
+    uint32_t nrows;
+    graph_point *rows = analyse(b, &g, 90, 5, &nrows);
     CHECK(nrows == 2, "registry: %u rows", nrows);
     if (nrows == 2) {
         CHECK(graph_addr(&g, rows[0].example) == 0x60 && rows[0].count == 1, "registry: row 1 is 0x%llx",
@@ -256,9 +268,9 @@ static void registry(void)
     }
     /* --fold 100: only whole chains fold (here every link passes less than all) */
     free(rows);
-    free(shape);
-    free(via);
-    CHECK(graph_bfs_named(&g, &via, &shape, NULL) == GRAPH_OK, "bfs"); /* fresh shapes: the call overwrote them */
+    uint32_t *via = NULL;
+    uint64_t *shape = NULL;
+    CHECK(graph_bfs_named(&g, &via, &shape, NULL) == GRAPH_OK, "bfs");
     CHECK(graph_points_find(&g, shape, 100, 3, &rows, &nrows) == GRAPH_OK, "points");
     CHECK(nrows == 3 && graph_addr(&g, rows[0].example) == 0x10, "fold 100: the module is row 1");
     free(rows);
@@ -282,20 +294,11 @@ static void garbage_group(void)
         graph_builder_refs(b, p, &back, 1); /* a cycle: no single entry */
     }
     graph g;
-    CHECK(graph_builder_finish(b, &g) == GRAPH_OK, "finish");
-    graph_builder_free(b);
-    CHECK(graph_dominators(&g, NULL) == GRAPH_OK, "dominators");
-    uint32_t *via = NULL, nrows = 0;
-    uint64_t *shape = NULL;
-    graph_point *rows = NULL;
-    CHECK(graph_bfs_named(&g, &via, &shape, NULL) == GRAPH_OK, "bfs");
-    check_ranked(&g, via, "garbage");
-    CHECK(graph_points_find(&g, shape, 90, 3, &rows, &nrows) == GRAPH_OK, "points");
+    uint32_t nrows;
+    graph_point *rows = analyse(b, &g, 90, 3, &nrows);
     CHECK(nrows >= 1 && rows[0].count == 40 && rows[0].retained >= 40 * 10000, "garbage: row 1 has %u members",
           nrows ? rows[0].count : 0);
     free(rows);
-    free(via);
-    free(shape);
     graph_release(&g);
 }
 
@@ -313,20 +316,12 @@ static void linked_list(void)
     }
     graph_builder_root(b, 0x1000, HS_ROOT_GLOBAL, HS_NONE, 0);
     graph g;
-    CHECK(graph_builder_finish(b, &g) == GRAPH_OK, "finish");
-    graph_builder_free(b);
-    CHECK(graph_dominators(&g, NULL) == GRAPH_OK, "dominators");
-    uint32_t *via = NULL, nrows = 0;
-    uint64_t *shape = NULL;
-    graph_point *rows = NULL;
-    CHECK(graph_bfs_named(&g, &via, &shape, NULL) == GRAPH_OK, "bfs");
-    CHECK(graph_points_find(&g, shape, 90, 3, &rows, &nrows) == GRAPH_OK, "points");
+    uint32_t nrows;
+    graph_point *rows = analyse(b, &g, 90, 3, &nrows);
     CHECK(nrows >= 1 && graph_addr(&g, rows[0].example) == 0x1000 && rows[0].retained == 32000,
           "linked list: row 1 is 0x%llx with %llu bytes", nrows ? (unsigned long long)graph_addr(&g, rows[0].example) : 0,
           nrows ? (unsigned long long)rows[0].retained : 0);
     free(rows);
-    free(via);
-    free(shape);
     graph_release(&g);
 }
 
