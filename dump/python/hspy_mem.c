@@ -46,6 +46,7 @@ size_t hspy_mem_tags(hs_tag *tags, char (*buf)[24], size_t cap)
     }
 #ifdef HSPY_MALLINFO2
     struct mallinfo2 mi = mallinfo2();
+    if (!mi.arena && !mi.uordblks && !mi.hblkhd) return n; /* another allocator (ASan, a preloaded one): nothing to tell */
     const struct {
         const char *key;
         size_t v;
