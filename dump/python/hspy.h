@@ -66,6 +66,20 @@ uint64_t hspy_set_count(const hspy_set *s, const void *p);
 /* Iterate: *pos starts at 0; returns 0 at the end. */
 int hspy_set_next(const hspy_set *s, size_t *pos, uintptr_t *addr /* OUT */, uint64_t *count /* OUT */);
 size_t hspy_set_bytes(const hspy_set *s);
+/* The slot where `p`'s search starts (the hash of hspy_set.c), to prefetch
+ * it a few references before hspy_set_add needs it. */
+static inline void hspy_set_prefetch(const hspy_set *s, const void *p)
+{
+    uint64_t key = (uint64_t)(uintptr_t)p >> 3;
+    __builtin_prefetch(&s->slots[(size_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & (s->cap - 1)]);
+}
+/* An object's first line and its GC header (which may lie on the line
+ * before), fetched ahead of hspy_seen / emit. */
+static inline void hspy_prefetch_obj(const void *o)
+{
+    __builtin_prefetch(o);
+    __builtin_prefetch((const char *)o - 16);
+}
 
 /* ---- per-type information (hspy_types.c) ---- */
 typedef enum hspy_kind {
@@ -132,6 +146,10 @@ typedef struct hspy_dump {
     hspy_map closures;
     PyObject **deferred;
     size_t ndeferred, deferred_cap;
+    /* every tracked object in GC-list order, recorded before the walk so
+     * that the passes over them can prefetch ahead (a linked list cannot) */
+    hspy_gc **order;
+    size_t norder;
     /* gc.garbage members (sorted) */
     uintptr_t *garbage;
     size_t ngarbage;
@@ -178,6 +196,15 @@ static inline void hspy_seen(hspy_dump *d, PyObject *o, int strong)
         return;
     }
     hspy_seen_untracked(d, o, strong);
+}
+/* Prefetch for the reference `ahead` places on in a run being walked:
+ * `far` is 8 ahead (its object is fetched), `near` is 4 ahead (its object
+ * should have arrived: if it is not tracked, its visited-set slot is
+ * fetched). Either may be NULL. */
+static inline void hspy_prefetch_run(hspy_dump *d, PyObject *far, PyObject *near)
+{
+    if (far) hspy_prefetch_obj(far);
+    if (near && !hspy_is_tracked(near)) hspy_set_prefetch(&d->set, near);
 }
 /* Write the edge from -> to with a label in the HSPY_LBL_ encoding. */
 void hspy_write_ref(hspy_dump *d, uint64_t from, PyObject *to, hs_ref_kind kind, uint64_t label);

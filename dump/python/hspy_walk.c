@@ -347,14 +347,21 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
         d->nroots++;
     }
     switch ((hspy_kind)t->kind) {
-    case HK_LIST:
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(o); i++) hspy_ref_obj_index(d, a, PyList_GET_ITEM(o, i), (uint64_t)i);
+    case HK_LIST: {
+        Py_ssize_t n = PyList_GET_SIZE(o);
+        for (Py_ssize_t i = 0; i < n; i++) {
+            hspy_prefetch_run(d, i + 8 < n ? PyList_GET_ITEM(o, i + 8) : NULL, i + 4 < n ? PyList_GET_ITEM(o, i + 4) : NULL);
+            hspy_ref_obj_index(d, a, PyList_GET_ITEM(o, i), (uint64_t)i);
+        }
         break;
+    }
     case HK_TUPLE: {
         /* a closure tuple: its cells are named by the code's free variables */
         int named = names && hspy_cpy_code_nfree(names) == PyTuple_GET_SIZE(o);
-        for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); i++) {
+        Py_ssize_t n = PyTuple_GET_SIZE(o);
+        for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *item = PyTuple_GET_ITEM(o, i);
+            hspy_prefetch_run(d, i + 8 < n ? PyTuple_GET_ITEM(o, i + 8) : NULL, i + 4 < n ? PyTuple_GET_ITEM(o, i + 4) : NULL);
             if (named) hspy_ref_obj(d, a, item, HS_REF_STRONG, hspy_label_sid(d, hspy_cpy_code_freename(names, i)));
             else hspy_ref_obj_index(d, a, item, (uint64_t)i);
         }
@@ -385,6 +392,7 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
         Py_TYPE(o)->tp_traverse(o, collect, d);
         cand_kind(d, o, t, a);
         for (size_t i = 0; i < d->nkids; i++) {
+            hspy_prefetch_run(d, i + 8 < d->nkids ? d->kids[i + 8] : NULL, i + 4 < d->nkids ? d->kids[i + 4] : NULL);
             hspy_seen(d, d->kids[i], 1);
             hspy_write_ref(d, a, d->kids[i], HS_REF_STRONG, d->klabel[i]);
         }
@@ -435,15 +443,32 @@ int hspy_walk(hspy_dump *d)
     if (hspy_emit_init(d) < 0) return -1;
     load_garbage(d);
 
-    /* 1. zero the in-degree of every tracked object; remember list ends */
+    /* 1. zero the in-degree of every tracked object; remember list ends,
+     *    and every tracked object in list order (d->order, from[g] on) */
+    size_t from[NLISTS_MAX + 1], order_cap = 0;
     for (int g = 0; g < nlists; g++) {
         tail[g] = (hspy_gc *)head[g]->prev;
+        from[g] = ntracked;
         for (hspy_gc *p = (hspy_gc *)head[g]->next; p != head[g]; p = (hspy_gc *)p->next) {
             p->prev &= HSPY_GC_FINALIZED;
+            if (ntracked == order_cap && !d->nomem) {
+                size_t cap = order_cap ? order_cap * 2 : 65536;
+                hspy_gc **v = realloc(d->order, cap * sizeof *v);
+                if (v) {
+                    d->order = v;
+                    order_cap = cap;
+                } else {
+                    nomem(d);
+                }
+            }
+            if (!d->nomem) d->order[ntracked] = p;
             ntracked++;
         }
     }
-    if (hspy_set_init(&d->set, ntracked) < 0) nomem(d);
+    from[nlists] = ntracked;
+    d->norder = d->nomem ? 0 : ntracked;
+    /* untracked objects are most of a heap: about three per tracked one */
+    if (hspy_set_init(&d->set, ntracked * 3) < 0) nomem(d);
 
     /* 2. the interpreter, its threads and their frames; then every tracked
      *    object, each followed by the untracked objects it leads to */
@@ -452,9 +477,9 @@ int hspy_walk(hspy_dump *d)
         drain(d);
     }
     for (int g = 0; g < nlists && !d->nomem && d->st == HS_OK; g++) {
-        if (tail[g] == head[g]) continue;
-        for (hspy_gc *p = (hspy_gc *)head[g]->next;; p = (hspy_gc *)p->next) {
-            PyObject *o = HSPY_GC_OBJ(p);
+        for (size_t i = from[g]; i < from[g + 1]; i++) {
+            if (i + 8 < from[g + 1]) hspy_prefetch_obj(HSPY_GC_OBJ(d->order[i + 8]));
+            PyObject *o = HSPY_GC_OBJ(d->order[i]);
             if (PyTuple_CheckExact(o) && is_cell_tuple(o)) {
                 if (d->ndeferred == d->deferred_cap) {
                     size_t cap = d->deferred_cap ? d->deferred_cap * 2 : 256;
@@ -471,7 +496,7 @@ int hspy_walk(hspy_dump *d)
                 emit(d, o, 1, NULL);
                 drain(d);
             }
-            if (p == tail[g] || d->nomem || d->st != HS_OK) break;
+            if (d->nomem || d->st != HS_OK) break;
         }
     }
     /* 3. closure tuples, now that every function has named its cells */
@@ -484,13 +509,27 @@ int hspy_walk(hspy_dump *d)
     if (!d->nomem) hspy_roots_modules(d);
     d->peak_extra = hspy_set_bytes(&d->set) + d->stack_cap * sizeof(PyObject *) +
                     d->kids_cap * (sizeof(PyObject *) + sizeof(uint64_t)) +
-                    (d->closures.cap + d->type_map.cap) * 16 + d->deferred_cap * sizeof(PyObject *);
+                    (d->closures.cap + d->type_map.cap) * 16 + d->deferred_cap * sizeof(PyObject *) +
+                    order_cap * sizeof *d->order;
 
-    /* 4. external holders, and the GC back pointers put back */
+    /* 4. external holders, and the GC back pointers put back: the
+     *    recorded objects from d->order (in list order, prefetched), then
+     *    any appended since (tracemalloc's tuples) along the list */
     for (int g = 0; g < nlists; g++) {
-        hspy_gc *prev = head[g];
-        int counting = tail[g] != head[g];
-        for (hspy_gc *p = (hspy_gc *)head[g]->next; p != head[g]; p = (hspy_gc *)p->next) {
+        hspy_gc *prev = head[g], *p = (hspy_gc *)head[g]->next;
+        if (d->norder) {
+            for (size_t i = from[g]; i < from[g + 1]; i++) {
+                if (i + 8 < from[g + 1]) __builtin_prefetch(d->order[i + 8]);
+                p = d->order[i];
+                uint64_t found = (uint64_t)(p->prev >> HSPY_GC_SHIFT);
+                p->prev = (uintptr_t)prev | (p->prev & HSPY_GC_FINALIZED);
+                prev = p;
+                if (!d->nomem && d->st == HS_OK) hspy_root_external(d, HSPY_GC_OBJ(p), found);
+            }
+            p = (hspy_gc *)prev->next;
+        }
+        int counting = !d->norder && tail[g] != head[g];
+        for (; p != head[g]; p = (hspy_gc *)p->next) {
             uint64_t found = (uint64_t)(p->prev >> HSPY_GC_SHIFT);
             p->prev = (uintptr_t)prev | (p->prev & HSPY_GC_FINALIZED);
             prev = p;
