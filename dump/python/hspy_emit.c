@@ -46,7 +46,7 @@ void hspy_seen_untracked(hspy_dump *d, PyObject *o, int strong)
 
 uint32_t hspy_intern(hspy_dump *d, const char *s)
 {
-    size_t i = (size_t)(((uintptr_t)s * UINT64_C(0x9E3779B97F4A7C15)) >> 56); /* 256 slots: literals sit close together */
+    size_t i = (size_t)(((uintptr_t)s * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - HSPY_NC_BITS));
     if (d->nc_key[i] == s) return d->nc_sid[i];
     uint32_t sid = HS_NONE;
     HSPY_W(d, hs_writer_intern(d->w, s, strlen(s), &sid));

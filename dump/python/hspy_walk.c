@@ -368,12 +368,26 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
         break;
     }
     case HK_DICT: {
+        /* keys and values gathered first (as kids: key, value, key, ...),
+         * so that the loop can fetch both ahead of their use */
         int split = ((PyDictObject *)o)->ma_values != NULL;
         Py_ssize_t pos = 0;
         PyObject *k, *v;
-        while (PyDict_Next(o, &pos, &k, &v)) {
-            if (!split) hspy_ref_obj(d, a, k, HS_REF_STRONG, HS_NONE);
-            hspy_ref_obj(d, a, v, HS_REF_STRONG, hspy_label_sid(d, k));
+        d->nkids = 0;
+        while (PyDict_Next(o, &pos, &k, &v) && collect(k, d) == 0 && collect(v, d) == 0) {
+        }
+        size_t n = d->nkids;
+        for (size_t i = 0; i + 1 < n; i += 2) {
+            if (i + 16 < n) {
+                hspy_prefetch_obj(d->kids[i + 16]);
+                hspy_prefetch_obj(d->kids[i + 17]);
+            }
+            if (i + 8 < n) {
+                if (!split) hspy_prefetch_run(d, NULL, d->kids[i + 8]);
+                hspy_prefetch_run(d, NULL, d->kids[i + 9]);
+            }
+            if (!split) hspy_ref_obj(d, a, d->kids[i], HS_REF_STRONG, HS_NONE);
+            hspy_ref_obj(d, a, d->kids[i + 1], HS_REF_STRONG, hspy_label_sid(d, d->kids[i]));
         }
         break;
     }
@@ -410,6 +424,7 @@ static void drain(hspy_dump *d)
 {
     while (d->nstack && !d->nomem && d->st == HS_OK) {
         PyObject *o = d->stack[--d->nstack];
+        if (d->nstack >= 4) hspy_prefetch_obj(d->stack[d->nstack - 4]);
         emit(d, o, 0, NULL);
     }
 }
@@ -467,6 +482,13 @@ int hspy_walk(hspy_dump *d)
     }
     from[nlists] = ntracked;
     d->norder = d->nomem ? 0 : ntracked;
+    if (d->norder && order_cap > ntracked) { /* give back the doubling's slack */
+        hspy_gc **v = realloc(d->order, ntracked * sizeof *v);
+        if (v) {
+            d->order = v;
+            order_cap = ntracked;
+        }
+    }
     /* untracked objects are most of a heap: about three per tracked one */
     if (hspy_set_init(&d->set, ntracked * 3) < 0) nomem(d);
 
