@@ -489,8 +489,10 @@ int hspy_walk(hspy_dump *d)
             order_cap = ntracked;
         }
     }
-    /* untracked objects are most of a heap: about three per tracked one */
-    if (hspy_set_init(&d->set, ntracked * 3) < 0) nomem(d);
+    /* untracked objects: 1.5 (synthetic) to 3 (real) per tracked one on
+     * the heaps we measured; start at two and grow by half if needed
+     * (docs/python.md#memory: the peak of a growth is both tables) */
+    if (hspy_set_init(&d->set, ntracked * 2) < 0) nomem(d);
 
     /* 2. the interpreter, its threads and their frames; then every tracked
      *    object, each followed by the untracked objects it leads to */
