@@ -489,10 +489,10 @@ int hspy_walk(hspy_dump *d)
             order_cap = ntracked;
         }
     }
-    /* untracked objects: 1.5 (synthetic) to 3 (real) per tracked one on
-     * the heaps we measured; start at two and grow by half if needed
-     * (docs/python.md#memory: the peak of a growth is both tables) */
-    if (hspy_set_init(&d->set, ntracked * 2) < 0) nomem(d);
+    /* untracked objects: about 3 per tracked one on the real heaps we
+     * measured (1.5 on the synthetic one): room for that from the start,
+     * since a growth's peak holds both tables (docs/python.md#memory) */
+    if (hspy_set_init(&d->set, ntracked * 3) < 0) nomem(d);
 
     /* 2. the interpreter, its threads and their frames; then every tracked
      *    object, each followed by the untracked objects it leads to */

@@ -91,10 +91,11 @@ def python_walk():
 def measure(fn):
     reset_peak()
     rss = status("VmRSS")
-    t, c = time.perf_counter(), time.thread_time()
+    t, c, pc = time.perf_counter(), time.thread_time(), time.process_time()
     out = fn()
     dt, dc = time.perf_counter() - t, time.thread_time() - c
     measure.cpu = dc  # CPU seconds of the calling (dumping) thread: what the pause is on an idle core
+    measure.all_cpu = time.process_time() - pc  # every thread: the walk and the zstd workers
     return out, dt, max(0, status("VmHWM") - rss)
 
 
@@ -232,7 +233,7 @@ def bench(n, runs, pywalk, real=False, threads=1):
         r, dt, extra = measure(lambda: heapsnap.dump(path, fsync=False, threads=threads))
         size = os.path.getsize(path)
         rows.append((r.objects / r.seconds, r.seconds, size / r.objects, extra / r.objects, r.objects, dt,
-                     r.extra_bytes / r.objects, measure.cpu))
+                     r.extra_bytes / r.objects, measure.cpu, measure.all_cpu))
         os.unlink(path)
     os.rmdir(d)
     med = [statistics.median(c) for c in zip(*rows)]
@@ -243,8 +244,8 @@ def bench(n, runs, pywalk, real=False, threads=1):
           % (n, med[4], med[0] / 1e6, med[1], med[5], med[2], rows[0][3], med[6]))
     # the wall pause includes waiting for a CPU on a loaded machine; the
     # dumping thread's CPU time is the pause on an idle core
-    print("               dumping thread CPU %.3fs = %.2fM objects/s of CPU (threads=%d, load average %.1f)"
-          % (med[7], med[4] / med[7] / 1e6, threads, os.getloadavg()[0]))
+    print("               dumping thread CPU %.3fs = %.2fM objects/s of CPU (threads=%d, load average %.1f);"
+          " all threads %.3fs" % (med[7], med[4] / med[7] / 1e6, threads, os.getloadavg()[0], med[8]))
     if pywalk:
         prow = []
         for _ in range(max(1, runs // 2)):
