@@ -151,10 +151,6 @@ typedef struct hspy_dump {
     hspy_map closures;
     PyObject **deferred;
     size_t ndeferred, deferred_cap;
-    /* every tracked object in GC-list order, recorded before the walk so
-     * that the passes over them can prefetch ahead (a linked list cannot) */
-    hspy_gc **order;
-    size_t norder;
     /* gc.garbage members (sorted) */
     uintptr_t *garbage;
     size_t ngarbage;

@@ -39,7 +39,6 @@ static void dump_release(hspy_dump *d)
     free(d->lc_key);
     free(d->lc_sid);
     free(d->deferred);
-    free(d->order);
     free(d->garbage);
     hspy_map_release(&d->closures);
     hspy_map_release(&d->frame_ids);

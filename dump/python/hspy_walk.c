@@ -458,35 +458,12 @@ int hspy_walk(hspy_dump *d)
     if (hspy_emit_init(d) < 0) return -1;
     load_garbage(d);
 
-    /* 1. zero the in-degree of every tracked object; remember list ends,
-     *    and every tracked object in list order (d->order, from[g] on) */
-    size_t from[NLISTS_MAX + 1], order_cap = 0;
+    /* 1. zero the in-degree of every tracked object; remember list ends */
     for (int g = 0; g < nlists; g++) {
         tail[g] = (hspy_gc *)head[g]->prev;
-        from[g] = ntracked;
         for (hspy_gc *p = (hspy_gc *)head[g]->next; p != head[g]; p = (hspy_gc *)p->next) {
             p->prev &= HSPY_GC_FINALIZED;
-            if (ntracked == order_cap && !d->nomem) {
-                size_t cap = order_cap ? order_cap * 2 : 65536;
-                hspy_gc **v = realloc(d->order, cap * sizeof *v);
-                if (v) {
-                    d->order = v;
-                    order_cap = cap;
-                } else {
-                    nomem(d);
-                }
-            }
-            if (!d->nomem) d->order[ntracked] = p;
             ntracked++;
-        }
-    }
-    from[nlists] = ntracked;
-    d->norder = d->nomem ? 0 : ntracked;
-    if (d->norder && order_cap > ntracked) { /* give back the doubling's slack */
-        hspy_gc **v = realloc(d->order, ntracked * sizeof *v);
-        if (v) {
-            d->order = v;
-            order_cap = ntracked;
         }
     }
     /* untracked objects: about 3 per tracked one on the real heaps we
@@ -501,9 +478,11 @@ int hspy_walk(hspy_dump *d)
         drain(d);
     }
     for (int g = 0; g < nlists && !d->nomem && d->st == HS_OK; g++) {
-        for (size_t i = from[g]; i < from[g + 1]; i++) {
-            if (i + 8 < from[g + 1]) hspy_prefetch_obj(HSPY_GC_OBJ(d->order[i + 8]));
-            PyObject *o = HSPY_GC_OBJ(d->order[i]);
+        if (tail[g] == head[g]) continue;
+        for (hspy_gc *p = (hspy_gc *)head[g]->next;; p = (hspy_gc *)p->next) {
+            /* the next object arrives while this one is written */
+            if (p != tail[g]) hspy_prefetch_obj(HSPY_GC_OBJ(p->next));
+            PyObject *o = HSPY_GC_OBJ(p);
             if (PyTuple_CheckExact(o) && is_cell_tuple(o)) {
                 if (d->ndeferred == d->deferred_cap) {
                     size_t cap = d->deferred_cap ? d->deferred_cap * 2 : 256;
@@ -520,7 +499,7 @@ int hspy_walk(hspy_dump *d)
                 emit(d, o, 1, NULL);
                 drain(d);
             }
-            if (d->nomem || d->st != HS_OK) break;
+            if (p == tail[g] || d->nomem || d->st != HS_OK) break;
         }
     }
     /* 3. closure tuples, now that every function has named its cells */
@@ -533,27 +512,13 @@ int hspy_walk(hspy_dump *d)
     if (!d->nomem) hspy_roots_modules(d);
     d->peak_extra = hspy_set_bytes(&d->set) + d->stack_cap * sizeof(PyObject *) +
                     d->kids_cap * (sizeof(PyObject *) + sizeof(uint64_t)) +
-                    (d->closures.cap + d->type_map.cap) * 16 + d->deferred_cap * sizeof(PyObject *) +
-                    order_cap * sizeof *d->order;
+                    (d->closures.cap + d->type_map.cap) * 16 + d->deferred_cap * sizeof(PyObject *);
 
-    /* 4. external holders, and the GC back pointers put back: the
-     *    recorded objects from d->order (in list order, prefetched), then
-     *    any appended since (tracemalloc's tuples) along the list */
+    /* 4. external holders, and the GC back pointers put back */
     for (int g = 0; g < nlists; g++) {
-        hspy_gc *prev = head[g], *p = (hspy_gc *)head[g]->next;
-        if (d->norder) {
-            for (size_t i = from[g]; i < from[g + 1]; i++) {
-                if (i + 8 < from[g + 1]) __builtin_prefetch(d->order[i + 8]);
-                p = d->order[i];
-                uint64_t found = (uint64_t)(p->prev >> HSPY_GC_SHIFT);
-                p->prev = (uintptr_t)prev | (p->prev & HSPY_GC_FINALIZED);
-                prev = p;
-                if (!d->nomem && d->st == HS_OK) hspy_root_external(d, HSPY_GC_OBJ(p), found);
-            }
-            p = (hspy_gc *)prev->next;
-        }
-        int counting = !d->norder && tail[g] != head[g];
-        for (; p != head[g]; p = (hspy_gc *)p->next) {
+        hspy_gc *prev = head[g];
+        int counting = tail[g] != head[g];
+        for (hspy_gc *p = (hspy_gc *)head[g]->next; p != head[g]; p = (hspy_gc *)p->next) {
             uint64_t found = (uint64_t)(p->prev >> HSPY_GC_SHIFT);
             p->prev = (uintptr_t)prev | (p->prev & HSPY_GC_FINALIZED);
             prev = p;
