@@ -81,18 +81,40 @@ static inline hs_status reserve(hs_encoder *e, size_t n)
 
 static inline uint8_t *cur(hs_encoder *e) { return e->stage + e->stage_len; }
 
-/* CBOR heads. Small values take the one-byte form directly; the rest go
- * through libcbor, which picks the shortest encoding. */
-static inline void put_uint(hs_encoder *e, uint64_t v)
+/* CBOR heads (RFC 8949 3.1), always the shortest form: a major type and
+ * its argument in 1, 2, 3, 5 or 9 bytes, big-endian. Inline, since every
+ * block and reference of a dump goes through here. */
+static inline void put_head(hs_encoder *e, uint8_t major, uint64_t v)
 {
-    if (v < 24) e->stage[e->stage_len++] = (uint8_t)v;
-    else e->stage_len += cbor_encode_uint(v, cur(e), ITEM_MAX);
+    uint8_t *p = cur(e);
+    if (v < 24) {
+        p[0] = (uint8_t)(major | v);
+        e->stage_len += 1;
+    } else if (v <= 0xFF) {
+        p[0] = (uint8_t)(major | 24);
+        p[1] = (uint8_t)v;
+        e->stage_len += 2;
+    } else if (v <= 0xFFFF) {
+        p[0] = (uint8_t)(major | 25);
+        p[1] = (uint8_t)(v >> 8);
+        p[2] = (uint8_t)v;
+        e->stage_len += 3;
+    } else if (v <= 0xFFFFFFFFu) {
+        p[0] = (uint8_t)(major | 26);
+        for (int i = 0; i < 4; i++) p[1 + i] = (uint8_t)(v >> (24 - 8 * i));
+        e->stage_len += 5;
+    } else {
+        p[0] = (uint8_t)(major | 27);
+        for (int i = 0; i < 8; i++) p[1 + i] = (uint8_t)(v >> (56 - 8 * i));
+        e->stage_len += 9;
+    }
 }
+
+static inline void put_uint(hs_encoder *e, uint64_t v) { put_head(e, 0x00, v); }
 
 static inline void put_nint_raw(hs_encoder *e, uint64_t raw) /* encodes -1 - raw */
 {
-    if (raw < 24) e->stage[e->stage_len++] = (uint8_t)(0x20 | raw);
-    else e->stage_len += cbor_encode_negint(raw, cur(e), ITEM_MAX);
+    put_head(e, 0x20, raw);
 }
 
 /* The exact difference to - from, as a CBOR integer (range -2^64..2^64-1). */
@@ -110,8 +132,7 @@ static inline void put_i64(hs_encoder *e, int64_t v)
 
 static inline void put_array(hs_encoder *e, uint64_t n)
 {
-    if (n < 24) e->stage[e->stage_len++] = (uint8_t)(0x80 | n);
-    else e->stage_len += cbor_encode_array_start((size_t)n, cur(e), ITEM_MAX);
+    put_head(e, 0x80, n);
 }
 
 static inline void put_map(hs_encoder *e, uint64_t n)

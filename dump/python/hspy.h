@@ -48,10 +48,10 @@ void hspy_map_release(hspy_map *m);
  * Open addressing, one 64-bit word per slot: the address shifted right by 3
  * in the high bits, a saturating 18-bit reference count in the low bits.
  * Addresses that do not fit (not 8-aligned, above 2^48) and saturated counts
- * live in a small side map. */
+ * live in a small side map. The capacity is any size (hspy_set_slot). */
 typedef struct hspy_set {
     uint64_t *slots;
-    size_t cap, n; /* cap is a power of two */
+    size_t cap, n;
     hspy_map odd;  /* addresses that do not pack: addr -> count + 1 */
     hspy_map over; /* saturated counts: addr -> count beyond the packed maximum */
 } hspy_set;
@@ -66,6 +66,23 @@ uint64_t hspy_set_count(const hspy_set *s, const void *p);
 /* Iterate: *pos starts at 0; returns 0 at the end. */
 int hspy_set_next(const hspy_set *s, size_t *pos, uintptr_t *addr /* OUT */, uint64_t *count /* OUT */);
 size_t hspy_set_bytes(const hspy_set *s);
+/* The slot where `p`'s search starts (the hash of hspy_set.c), to prefetch
+ * it a few references before hspy_set_add needs it. */
+static inline size_t hspy_set_slot(uint64_t key, size_t cap)
+{
+    return (size_t)(((unsigned __int128)(key * UINT64_C(0x9E3779B97F4A7C15)) * cap) >> 64);
+}
+static inline void hspy_set_prefetch(const hspy_set *s, const void *p)
+{
+    __builtin_prefetch(&s->slots[hspy_set_slot((uint64_t)(uintptr_t)p >> 3, s->cap)]);
+}
+/* An object's first line and its GC header (which may lie on the line
+ * before), fetched ahead of hspy_seen / emit. */
+static inline void hspy_prefetch_obj(const void *o)
+{
+    __builtin_prefetch(o);
+    __builtin_prefetch((const char *)o - 16);
+}
 
 /* ---- per-type information (hspy_types.c) ---- */
 typedef enum hspy_kind {
@@ -109,6 +126,8 @@ size_t hspy_utf8(PyObject *s, size_t maxchars, char *buf, size_t cap, int *trunc
 int hspy_is_identifier(PyObject *s);
 
 /* ---- the dump state ---- */
+#define HSPY_NC_BITS 10 /* C names: a few hundred distinct, met ~1.4 times per object */
+#define HSPY_NC_SIZE (1u << HSPY_NC_BITS)
 typedef struct hspy_dump {
     hs_writer *w;
     int values;    /* value previews and unrestricted dict-key labels */
@@ -133,8 +152,8 @@ typedef struct hspy_dump {
     uint32_t *lc_sid;
     /* names from C (literals, member names): char pointer -> string id
      * (direct mapped; the strings do not move while the GIL is held) */
-    const char *nc_key[256];
-    uint32_t nc_sid[256];
+    const char *nc_key[HSPY_NC_SIZE];
+    uint32_t nc_sid[HSPY_NC_SIZE];
     /* closures: closure tuple -> code object; deferred cell tuples */
     hspy_map closures;
     PyObject **deferred;
@@ -185,6 +204,15 @@ static inline void hspy_seen(hspy_dump *d, PyObject *o, int strong)
         return;
     }
     hspy_seen_untracked(d, o, strong);
+}
+/* Prefetch for the reference `ahead` places on in a run being walked:
+ * `far` is 8 ahead (its object is fetched), `near` is 4 ahead (its object
+ * should have arrived: if it is not tracked, its visited-set slot is
+ * fetched). Either may be NULL. */
+static inline void hspy_prefetch_run(hspy_dump *d, PyObject *far, PyObject *near)
+{
+    if (far) hspy_prefetch_obj(far);
+    if (near && !hspy_is_tracked(near)) hspy_set_prefetch(&d->set, near);
 }
 /* Write the edge from -> to with a label in the HSPY_LBL_ encoding. */
 void hspy_write_ref(hspy_dump *d, uint64_t from, PyObject *to, hs_ref_kind kind, uint64_t label);

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LC_SIZE 4096u
+#define LC_SIZE 16384u /* distinct label strings of a real heap: tens of thousands */
 
 void hspy_nomem(hspy_dump *d) { d->nomem = 1; }
 
@@ -46,7 +46,7 @@ void hspy_seen_untracked(hspy_dump *d, PyObject *o, int strong)
 
 uint32_t hspy_intern(hspy_dump *d, const char *s)
 {
-    size_t i = ((uintptr_t)s >> 3) & 255;
+    size_t i = (size_t)(((uintptr_t)s * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - HSPY_NC_BITS));
     if (d->nc_key[i] == s) return d->nc_sid[i];
     uint32_t sid = HS_NONE;
     HSPY_W(d, hs_writer_intern(d->w, s, strlen(s), &sid));
@@ -62,7 +62,7 @@ uint32_t hspy_intern(hspy_dump *d, const char *s)
 uint32_t hspy_label_sid(hspy_dump *d, PyObject *s)
 {
     if (!s || !PyUnicode_CheckExact(s)) return HS_NONE;
-    size_t i = ((uintptr_t)s >> 4) & (LC_SIZE - 1);
+    size_t i = (size_t)(((uintptr_t)s * UINT64_C(0x9E3779B97F4A7C15)) >> 50) & (LC_SIZE - 1);
     if (d->lc_key[i] == (uintptr_t)s) return d->lc_sid[i];
     uint32_t sid = HS_NONE;
     if (d->values || (PyUnicode_CHECK_INTERNED(s) && hspy_is_identifier(s))) {

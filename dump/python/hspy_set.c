@@ -17,6 +17,12 @@
 
 static inline size_t fib(uint64_t k, size_t cap) { return (size_t)((k * UINT64_C(0x9E3779B97F4A7C15)) >> 20) & (cap - 1); }
 
+/* The visited set's capacity is any size, not a power of two, so that it
+ * is sized to the heap instead of doubling past it: a slot is the
+ * high half of hash * cap (Lemire's fast range), probing wraps at cap. */
+static inline size_t slot_of(uint64_t key, size_t cap) { return hspy_set_slot(key, cap); }
+static inline size_t next_slot(size_t j, size_t cap) { return j + 1 == cap ? 0 : j + 1; }
+
 /* ---- hspy_map ---- */
 
 static int map_grow(hspy_map *m)
@@ -83,8 +89,8 @@ void hspy_map_release(hspy_map *m)
 int hspy_set_init(hspy_set *s, size_t expect)
 {
     memset(s, 0, sizeof *s);
-    size_t cap = 1024;
-    while (cap * 3 / 4 < expect) cap *= 2;
+    size_t cap = expect + expect / 2; /* two-thirds full at the expected count */
+    if (cap < 1024) cap = 1024;
     s->slots = calloc(cap, sizeof *s->slots);
     if (!s->slots) return -1;
     s->cap = cap;
@@ -101,14 +107,14 @@ void hspy_set_release(hspy_set *s)
 
 static int set_grow(hspy_set *s)
 {
-    size_t cap = s->cap * 2;
+    size_t cap = s->cap + s->cap / 2;
     uint64_t *t = calloc(cap, sizeof *t);
     if (!t) return -1;
     for (size_t i = 0; i < s->cap; i++) {
         uint64_t e = s->slots[i];
         if (!e) continue;
-        size_t j = fib(e >> CBITS, cap);
-        while (t[j]) j = (j + 1) & (cap - 1);
+        size_t j = slot_of(e >> CBITS, cap);
+        while (t[j]) j = next_slot(j, cap);
         t[j] = e;
     }
     free(s->slots);
@@ -130,7 +136,7 @@ int hspy_set_add(hspy_set *s, const void *p, int inc)
         return hspy_map_put(&s->odd, a, inc ? 2 : 1) < 0 ? -1 : 1;
     }
     uint64_t key = (uint64_t)a >> 3;
-    size_t j = fib(key, s->cap);
+    size_t j = slot_of(key, s->cap);
     for (;;) {
         uint64_t e = s->slots[j];
         if (!e) break;
@@ -146,15 +152,15 @@ int hspy_set_add(hspy_set *s, const void *p, int inc)
             }
             return 0;
         }
-        j = (j + 1) & (s->cap - 1);
+        j = next_slot(j, s->cap);
     }
     /* Grow before inserting, and refuse the insert when growing fails: the
      * table then never passes 3/4 full, so every probe above ends (a walk
      * that goes on after running out of memory must not spin). */
     if ((s->n + 1) * 4 > s->cap * 3) {
         if (set_grow(s) < 0) return -1;
-        j = fib(key, s->cap);
-        while (s->slots[j]) j = (j + 1) & (s->cap - 1);
+        j = slot_of(key, s->cap);
+        while (s->slots[j]) j = next_slot(j, s->cap);
     }
     s->slots[j] = (key << CBITS) | (inc ? 1u : 0u);
     s->n++;
@@ -170,8 +176,8 @@ uint64_t hspy_set_count(const hspy_set *s, const void *p)
         return hspy_map_get(&s->odd, a, &v) ? v - 1 : 0;
     }
     uint64_t key = (uint64_t)a >> 3;
-    size_t j = fib(key, s->cap);
-    for (uint64_t e; (e = s->slots[j]) != 0; j = (j + 1) & (s->cap - 1)) {
+    size_t j = slot_of(key, s->cap);
+    for (uint64_t e; (e = s->slots[j]) != 0; j = next_slot(j, s->cap)) {
         if ((e >> CBITS) != key) continue;
         uint64_t c = e & CMAX, extra = 0;
         if (c == CMAX) hspy_map_get(&s->over, a, &extra);
@@ -186,6 +192,8 @@ int hspy_set_next(const hspy_set *s, size_t *pos, uintptr_t *addr, uint64_t *cou
     while (*pos < s->cap) {
         uint64_t e = s->slots[(*pos)++];
         if (!e) continue;
+        /* the caller reads each object next: fetch the one 16 slots on */
+        if (*pos + 15 < s->cap && s->slots[*pos + 15]) __builtin_prefetch((void *)(uintptr_t)((s->slots[*pos + 15] >> CBITS) << 3));
         *addr = (uintptr_t)((e >> CBITS) << 3);
         uint64_t c = e & CMAX, extra = 0;
         if (c == CMAX) hspy_map_get(&s->over, *addr, &extra);

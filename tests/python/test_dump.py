@@ -312,6 +312,32 @@ class Dump(unittest.TestCase):
         self.assertGreater(info["objects"], 1000000)
         self.assertEqual(snap.size(snap.retained(info["top"])), 1000000 * 64)
 
+    def test_many_untracked_objects(self):
+        # far more untracked objects than the visited set is first sized
+        # for (three per tracked one): it grows several times, and every
+        # object must still be found once, with its exact in-degree — a
+        # miscount would show as an external root or as overcounted
+        snap, info, _ = child(self, """
+            import ctypes, json, sys, heapsnap
+            strs = ["s%d" % i for i in range(150000)]
+            again = list(strs)  # a second reference to each str
+            floats = [i + 0.5 for i in range(100000)]
+            blobs = [b"b%d" % i for i in range(50000)]
+            leaked = strs[123456]
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(leaked))
+            r = heapsnap.dump(sys.argv[1], fsync=False)
+            pick = strs[::997] + floats[::991] + blobs[::499]
+            print(json.dumps({"overcounted": r.overcounted, "pick": [id(o) for o in pick], "leaked": id(leaked),
+                              "lists": [id(strs), id(again), id(floats), id(blobs)]}))
+        """)
+        self.assertEqual(info["overcounted"], 0)
+        ext = {r["addr"]: r["count"] for r in snap.roots if r["root_kind"] == ROOT_EXTERNAL}
+        self.assertEqual(ext.get(info["leaked"]), 1)
+        missing = [a for a in info["pick"] if a not in snap.blocks]
+        self.assertEqual(missing, [])
+        self.assertEqual([a for a in info["pick"] if a in ext], [])
+        self.assertEqual([len(snap.blocks[a]["refs"]) for a in info["lists"]], [150000, 150000, 100000, 50000])
+
     def test_tracemalloc_sites(self):
         # tracemalloc itself is the oracle: the list may come from a free
         # list (allocated before tracing started, so no traceback on 3.12+),
