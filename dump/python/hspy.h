@@ -100,6 +100,7 @@ typedef enum hspy_sizer {
 typedef struct hspy_type {
     uint32_t id;      /* writer type id */
     uint8_t kind;     /* hspy_kind */
+    uint8_t cdata;    /* a ctypes CData type (hspy_ctypes.c) */
     uint8_t sizer;    /* hspy_sizer */
     uint8_t finalizer;
     uint8_t subclass; /* a subclass of a builtin container: label by matching */
@@ -128,8 +129,12 @@ int hspy_is_identifier(PyObject *s);
 /* ---- the dump state ---- */
 #define HSPY_NC_BITS 10 /* C names: a few hundred distinct, met ~1.4 times per object */
 #define HSPY_NC_SIZE (1u << HSPY_NC_BITS)
+#define HSPY_CT_META 8
 typedef struct hspy_dump {
     hs_writer *w;
+    PyTypeObject *ct_meta[HSPY_CT_META]; /* _ctypes' metatypes, when _ctypes is imported */
+    int nct_meta;
+    uint32_t t_ctbuf;   /* the type id of ctypes buffers, once one is written (0: none yet) */
     int values;    /* value previews and unrestricted dict-key labels */
     int tracebacks;
     PyInterpreterState *interp;
@@ -185,6 +190,13 @@ typedef struct hspy_dump {
 hspy_type *hspy_type_of(hspy_dump *d, PyTypeObject *tp);
 uint64_t hspy_size_of(hspy_dump *d, PyObject *o, const hspy_type *t);
 void hspy_types_release(hspy_dump *d);
+
+/* ---- memory that ctypes objects own (hspy_ctypes.c) ---- */
+/* Find _ctypes' metatypes, if _ctypes is imported (imports nothing). */
+void hspy_ctypes_init(hspy_dump *d);
+int hspy_ctypes_is_cdata_type(const hspy_dump *d, PyTypeObject *tp);
+/* Write the buffer CData object o (at addr) owns as a block it holds. */
+void hspy_ctypes_buffer(hspy_dump *d, PyObject *o, uint64_t addr);
 
 /* hspy_emit.c: the edge emitters the walk and the roots share.
  * Labels of a kid: 0 none, LBL_STR(sid) a string, LBL_IDX(i) an index. */

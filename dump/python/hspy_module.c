@@ -147,6 +147,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     d.tstate = PyThreadState_Get();
     d.subtype_traverse = ms->subtype_traverse;
     d.object_sizeof = ms->object_sizeof;
+    hspy_ctypes_init(&d);
     d.s_module = PyUnicode_InternFromString("__module__");
     d.s_sizeof = PyUnicode_InternFromString("__sizeof__");
     if (!d.s_module || !d.s_sizeof) {
