@@ -101,6 +101,7 @@ typedef struct hspy_type {
     uint32_t id;      /* writer type id */
     uint8_t kind;     /* hspy_kind */
     uint8_t cdata;    /* a ctypes CData type (hspy_ctypes.c) */
+    uint8_t ndarray;  /* a numpy array type (hspy_numpy.c) */
     uint8_t sizer;    /* hspy_sizer */
     uint8_t finalizer;
     uint8_t subclass; /* a subclass of a builtin container: label by matching */
@@ -135,6 +136,7 @@ typedef struct hspy_dump {
     PyTypeObject *ct_meta[HSPY_CT_META]; /* _ctypes' metatypes, when _ctypes is imported */
     int nct_meta;
     uint32_t t_ctbuf;   /* the type id of ctypes buffers, once one is written (0: none yet) */
+    PyTypeObject *np_array; /* numpy's ndarray, when numpy 1.x is imported */
     int values;    /* value previews and unrestricted dict-key labels */
     int tracebacks;
     PyInterpreterState *interp;
@@ -190,6 +192,14 @@ typedef struct hspy_dump {
 hspy_type *hspy_type_of(hspy_dump *d, PyTypeObject *tp);
 uint64_t hspy_size_of(hspy_dump *d, PyObject *o, const hspy_type *t);
 void hspy_types_release(hspy_dump *d);
+
+/* ---- what numpy arrays hold (hspy_numpy.c) ---- */
+/* Find numpy's ndarray, if numpy 1.x is imported (imports nothing); the
+ * header tag's value into tag (cap bytes), or NULL when numpy is not imported. */
+const char *hspy_numpy_init(PyTypeObject **np_array /* OUT */, char *tag, size_t cap);
+int hspy_numpy_is_array_type(const hspy_dump *d, PyTypeObject *tp);
+/* Array o's base and object elements, as references. */
+void hspy_numpy_refs(hspy_dump *d, PyObject *o, uint64_t addr);
 
 /* ---- memory that ctypes objects own (hspy_ctypes.c) ---- */
 /* Find _ctypes' metatypes, if _ctypes is imported (imports nothing). */

@@ -82,7 +82,7 @@ static int user_tags(PyObject *dict, hs_tag *tags /* OUT */, size_t *n /* OUT */
             PyErr_SetString(PyExc_ValueError, "heapsnap: a tag key must be non-empty and tags cannot hold NUL");
             return -1;
         }
-        if (!strcmp(ks, "values") || !strcmp(ks, "tracebacks") || !strcmp(ks, "process_rss") ||
+        if (!strcmp(ks, "values") || !strcmp(ks, "tracebacks") || !strcmp(ks, "process_rss") || !strcmp(ks, "numpy") ||
             !strncmp(ks, "malloc_", 7)) {
             PyErr_Format(PyExc_ValueError, "heapsnap: the tag '%s' is set by the dump itself", ks);
             return -1;
@@ -108,7 +108,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
         PyErr_SetString(PyExc_ValueError, "heapsnap: threads must be 0 to 8");
         return NULL;
     }
-    hs_tag tags[2 + HSPY_MAX_USER_TAGS + HSPY_MEM_TAGS] = {{"values", values ? "on" : "off"},
+    hs_tag tags[3 + HSPY_MAX_USER_TAGS + HSPY_MEM_TAGS] = {{"values", values ? "on" : "off"},
                                                             {"tracebacks", tracebacks ? "on" : "off"}};
     char membuf[HSPY_MEM_TAGS][24];
     size_t nuser = 0;
@@ -117,6 +117,9 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
         return NULL;
     }
     nuser += hspy_mem_tags(tags + 2 + nuser, membuf, HSPY_MEM_TAGS); /* before the walk's own allocations */
+    char nptag[128];
+    PyTypeObject *np_array = NULL;
+    if (hspy_numpy_init(&np_array, nptag, sizeof nptag)) tags[2 + nuser++] = (hs_tag){"numpy", nptag};
     module_state *ms = PyModule_GetState(module);
     PyInterpreterState *interp = PyInterpreterState_Get();
     if (ms->busy || hspy_cpy_gc_collecting(interp)) {
@@ -148,6 +151,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     d.subtype_traverse = ms->subtype_traverse;
     d.object_sizeof = ms->object_sizeof;
     hspy_ctypes_init(&d);
+    d.np_array = np_array;
     d.s_module = PyUnicode_InternFromString("__module__");
     d.s_sizeof = PyUnicode_InternFromString("__sizeof__");
     if (!d.s_module || !d.s_sizeof) {

@@ -6,6 +6,7 @@ no user code run, frames and threads as named roots with their locals,
 labels and their privacy default, values, flags, the heap left undisturbed,
 a million-deep list, and tracemalloc sites."""
 
+import importlib.util
 import subprocess
 import sys
 import unittest
@@ -245,6 +246,28 @@ class Dump(unittest.TestCase):
         self.assertEqual(snap.child(info["tb"], "tb_next"), info["next"])
         # the traceback's frame: a frame object (tb_frame is always one)
         self.assertEqual(snap.child(info["tb"], "tb_frame"), info["frame"])
+
+    @unittest.skipUnless(importlib.util.find_spec("numpy"), "numpy is not installed for this interpreter")
+    def test_numpy_base_and_object_elements(self):
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            import numpy as np
+            big = np.ones(100000)
+            view = big[10:20]
+            del big                                   # only the view keeps the 800 KB base alive
+            names = np.array(["user-%d" % i for i in range(1000)], dtype=object)
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"view": id(view), "base": id(view.base), "names": id(names),
+                              "first": id(names[0]), "last": id(names[999])}))
+        """)
+        self.assertEqual(snap.child(info["view"], "base"), info["base"])
+        self.assertGreaterEqual(snap.blocks[info["base"]]["size"], 800000)  # numpy's __sizeof__ counts owned data
+        self.assertIn(info["view"], snap.retained(info["view"]))
+        self.assertIn(info["base"], snap.retained(info["view"]))
+        kids = {r["to"]: r["label"] for r in snap.blocks[info["names"]]["refs"]}
+        self.assertEqual(kids.get(info["first"]), 0)
+        self.assertEqual(kids.get(info["last"]), 999)
+        self.assertIn("numpy", snap.header["tags"])
 
     def test_flags_and_runtime_roots(self):
         snap, info, _ = child(self, """

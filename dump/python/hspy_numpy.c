@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dump/python/hspy_numpy.c — the references a numpy array holds that its
+ * type does not report (ndarray has no tp_traverse): its `base` (the array
+ * or buffer a view keeps alive, a reference labelled `base`) and the
+ * elements of an object-dtype array (references labelled by index). So a
+ * view keeps its base, and a DataFrame with an object column retains its
+ * strings. The data an array owns is already in its size: numpy's
+ * __sizeof__, which sys.getsizeof calls, adds it (docs/python.md#c-memory).
+ *
+ * Identity and version. Arrays are instances of numpy's ndarray type (or
+ * a subclass), read off the numpy module already imported — nothing is
+ * imported, no Python code runs during the walk. The fields read are
+ * numpy 1.x's public PyArrayObject_fields and PyArray_Descr
+ * (numpy/ndarraytypes.h: stable since numpy 1.7); numpy 2 moved the
+ * descriptor's elsize, so with numpy 2 arrays are dumped as before and the
+ * header's `numpy` tag says so.
+ */
+#include "hspy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* numpy/ndarraytypes.h (numpy 1.7 - 1.26): the fields read here */
+typedef struct hspy_np_descr {
+    PyObject_HEAD
+    PyTypeObject *typeobj;
+    char kind, type, byteorder, flags;
+    int type_num;
+    int elsize;
+} hspy_np_descr;
+
+typedef struct hspy_np_array {
+    PyObject_HEAD
+    char *data;
+    int nd;
+    Py_ssize_t *dimensions;
+    Py_ssize_t *strides;
+    PyObject *base;
+    hspy_np_descr *descr;
+    int flags;
+} hspy_np_array;
+
+#define NP_C_CONTIGUOUS 0x0001
+#define NP_OBJECT 17
+#define NP_MAX_DIMS 64
+
+const char *hspy_numpy_init(PyTypeObject **np_array, char *tag, size_t cap)
+{
+    *np_array = NULL;
+    PyObject *name = PyUnicode_InternFromString("numpy");
+    PyObject *m = name ? PyImport_GetModule(name) : NULL; /* only if imported: never imports */
+    Py_XDECREF(name);
+    if (!m) {
+        PyErr_Clear();
+        return NULL;
+    }
+    PyObject *dict = PyModule_GetDict(m);
+    PyObject *ver = dict ? PyDict_GetItemString(dict, "__version__") : NULL;
+    PyObject *nd = dict ? PyDict_GetItemString(dict, "ndarray") : NULL;
+    const char *vs = ver && PyUnicode_Check(ver) ? PyUnicode_AsUTF8(ver) : NULL;
+    if (!vs) PyErr_Clear();
+    if (vs && vs[0] == '1' && vs[1] == '.' && nd && PyType_Check(nd)) {
+        *np_array = (PyTypeObject *)nd;
+        snprintf(tag, cap, "%.40s: base and object elements", vs);
+    } else {
+        snprintf(tag, cap, "%.40s: layout not known here, arrays as sys.getsizeof sees them", vs ? vs : "?");
+    }
+    Py_DECREF(m);
+    return tag;
+}
+
+int hspy_numpy_is_array_type(const hspy_dump *d, PyTypeObject *tp)
+{
+    return d->np_array && PyType_IsSubtype(tp, d->np_array);
+}
+
+void hspy_numpy_refs(hspy_dump *d, PyObject *o, uint64_t addr)
+{
+    const hspy_np_array *a = (const hspy_np_array *)o;
+    if (a->nd < 0 || a->nd > NP_MAX_DIMS || !a->descr || a->descr->elsize < 0) return; /* not the layout */
+    if (a->base) hspy_ref_obj(d, addr, a->base, HS_REF_STRONG, hspy_intern(d, "base"));
+    uint64_t n = 1;
+    for (int i = 0; i < a->nd; i++) {
+        Py_ssize_t k = a->dimensions ? a->dimensions[i] : -1;
+        if (k < 0) return;
+        if (k && n > UINT64_MAX / (uint64_t)k) return;
+        n *= (uint64_t)k;
+    }
+    uint64_t elsize = (uint64_t)a->descr->elsize;
+    if (n && elsize > UINT64_MAX / n) return;
+    /* an object array's elements, when its items lie one after another */
+    if (a->descr->type_num == NP_OBJECT && a->data && (a->flags & NP_C_CONTIGUOUS) &&
+        elsize == sizeof(PyObject *)) {
+        PyObject *const *item = (PyObject *const *)(const void *)a->data;
+        for (uint64_t i = 0; i < n; i++)
+            if (item[i]) hspy_ref_obj_index(d, addr, item[i], i);
+    }
+}
