@@ -25,6 +25,7 @@
  * See docs/v8.md#types.
  */
 #include "graph/graph_map.h"
+#include "v8/v8_json.h"
 #include "v8/v8_read.h"
 
 #include <stdio.h>
@@ -36,32 +37,11 @@
 #define SHAPE_MIN_COUNT 2  /* MIN_OBJECT_COUNT_PER_INTERFACE */
 #define SHAPE_PROPORTION 1000 /* MIN_OBJECT_PROPORTION_PER_INTERFACE */
 
-/* A growable byte buffer. */
-typedef struct buf {
-    char *p;
-    size_t n, cap;
-} buf;
-
-static int buf_put(buf *b, const char *s, size_t len)
-{
-    if (b->n + len + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + len + 1) cap *= 2;
-        char *q = realloc(b->p, cap);
-        if (!q) return -1;
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, len);
-    b->n += len;
-    b->p[b->n] = 0;
-    return 0;
-}
 
 /* Strings interned by content: id -> offset in arena; a graph_map from the
  * content hash (probing on to the next key on a collision) to the id. */
 typedef struct strtab {
-    buf arena;
+    sbuf arena;
     size_t *off;
     uint32_t n, cap;
     graph_map map;
@@ -98,7 +78,7 @@ static uint32_t strtab_intern(strtab *t, const char *s, size_t len)
     bool created;
     if (!graph_map_put(&t->map, k, t->n, &created)) return NONE;
     t->off[t->n] = t->arena.n;
-    if (buf_put(&t->arena, s, len) || buf_put(&t->arena, "", 1)) return NONE;
+    if (sb_put(&t->arena, s, len) || sb_put(&t->arena, "", 1)) return NONE;
     return t->n++;
 }
 
@@ -115,11 +95,11 @@ static size_t utf16_len(const char *s, size_t n)
 
 /* A property name as DevTools writes it in a shape: as is, or as a JSON
  * string when it holds a comma, a quote or a brace. */
-static int format_prop(buf *out, const char *name)
+static int format_prop(sbuf *out, const char *name)
 {
     out->n = 0;
-    if (!strpbrk(name, ",'\"{}")) return buf_put(out, name, strlen(name));
-    if (buf_put(out, "\"", 1)) return -1;
+    if (!strpbrk(name, ",'\"{}")) return sb_put(out, name, strlen(name));
+    if (sb_put(out, "\"", 1)) return -1;
     for (const char *p = name; *p; p++) {
         unsigned char c = (unsigned char)*p;
         char esc[8];
@@ -132,9 +112,9 @@ static int format_prop(buf *out, const char *name)
         else if (c == '\r') e = "\\r";
         else if (c == '\t') e = "\\t";
         else if (c < 0x20) snprintf(esc, sizeof esc, "\\u%04x", c), e = esc;
-        if (e ? buf_put(out, e, strlen(e)) : buf_put(out, p, 1)) return -1;
+        if (e ? sb_put(out, e, strlen(e)) : sb_put(out, p, 1)) return -1;
     }
-    return buf_put(out, "\"", 1);
+    return sb_put(out, "\"", 1);
 }
 
 typedef struct candidate {
@@ -284,7 +264,7 @@ static int infer_shapes(ctx *c)
     uint32_t ncand = 0, ccap = 0, *cprops = NULL, npr = 0, pcap = 0;
     uint32_t *props = NULL, pn = 0, pc = 0;
     graph_map by_name = {0}; /* class id of a candidate's name -> candidate */
-    buf name = {0}, f = {0};
+    sbuf name = {0}, f = {0};
     uint64_t total = 0;
     int rc = -1;
     for (uint32_t v = 0; v < s->node_count; v++) {
@@ -292,7 +272,7 @@ static int infer_shapes(ctx *c)
         total++;
         name.n = 0;
         pn = 0;
-        if (buf_put(&name, "{", 1)) goto out;
+        if (sb_put(&name, "{", 1)) goto out;
         size_t ulen = 1;
         for (uint32_t e = s->first[v]; e < s->first[v + 1]; e++) {
             if ((int)s->etype[e] != c->e_property) continue;
@@ -302,10 +282,10 @@ static int infer_shapes(ctx *c)
             size_t fl = utf16_len(f.p, f.n);
             if (ulen > 1 && ulen + fl > SHAPE_NAME_MAX) break;
             if (ulen != 1) {
-                if (buf_put(&name, ", ", 2)) goto out;
+                if (sb_put(&name, ", ", 2)) goto out;
                 ulen += 2;
             }
-            if (buf_put(&name, f.p, f.n)) goto out;
+            if (sb_put(&name, f.p, f.n)) goto out;
             ulen += fl;
             if (pn == pc) {
                 uint32_t cap = pc ? pc * 2 : 16;
@@ -317,7 +297,7 @@ static int infer_shapes(ctx *c)
             props[pn++] = s->ename[e];
         }
         if (!pn) continue;
-        if (buf_put(&name, "}", 1)) goto out;
+        if (sb_put(&name, "}", 1)) goto out;
         uint32_t id = strtab_intern(&c->cls, name.p, name.n);
         if (id == NONE) goto out;
         bool created;
@@ -487,10 +467,10 @@ static uint32_t shape_class(ctx *c, uint32_t v, uint32_t object_cls, uint32_t **
 
 /* The class name of an object or native node named `name` (calculateObjectNames):
  * "<div id=x>" -> "<div>", likewise after "Detached ". */
-static uint32_t element_class(ctx *c, const char *name, bool detached, buf *tmp)
+static uint32_t element_class(ctx *c, const char *name, bool detached, sbuf *tmp)
 {
     tmp->n = 0;
-    if ((detached && buf_put(tmp, "Detached ", 9)) || buf_put(tmp, name, strlen(name))) return NONE;
+    if ((detached && sb_put(tmp, "Detached ", 9)) || sb_put(tmp, name, strlen(name))) return NONE;
     size_t from = 0;
     if (tmp->p[0] == '<') from = 1;
     else if (!strncmp(tmp->p, "Detached <", 10)) from = 10;
@@ -498,7 +478,7 @@ static uint32_t element_class(ctx *c, const char *name, bool detached, buf *tmp)
         char *sp = strchr(tmp->p + from, ' ');
         if (sp) {
             tmp->n = (size_t)(sp - tmp->p);
-            if (buf_put(tmp, ">", 1)) return NONE;
+            if (sb_put(tmp, ">", 1)) return NONE;
         }
     }
     return strtab_intern(&c->cls, tmp->p, tmp->n);
@@ -533,7 +513,7 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
     uint32_t *locs = NULL, nlocs = 0, lcap = 0; /* distinct locations: indexes into s->locations */
     uint32_t *node_loc = NULL; /* [n] each object node's distinct location (the last given), or NONE */
     uint32_t *per_cls = NULL, *str_cls = NULL, *cls_type = NULL, ctcap = 0;
-    buf b = {0}, names = {0};
+    sbuf b = {0}, names = {0};
     strtab seen_names = {0}; /* the located names given so far */
     int rc = -1;
     if (detached_nodes(s, c.t_native, &det)) goto nomem;
@@ -653,21 +633,21 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
     for (uint32_t i = 0; i < nty; i++) {
         const char *nm = strtab_get(&c.cls, type_cls[i]);
         t->name_off[i] = names.n;
-        if (buf_put(&names, nm, strlen(nm))) goto nomem;
+        if (sb_put(&names, nm, strlen(nm))) goto nomem;
         if (per_cls[type_cls[i]] > 1 && type_loc[i] != NONE) {
             const v8_location *loc = &s->locations[locs[type_loc[i]]];
             const uint32_t *sn = graph_map_find(&scripts, loc->script_id);
             char where[64];
-            if (buf_put(&names, " (", 2)) goto nomem;
+            if (sb_put(&names, " (", 2)) goto nomem;
             if (sn) {
                 const char *script = vstr(s, *sn);
-                if (buf_put(&names, script, strlen(script))) goto nomem;
+                if (sb_put(&names, script, strlen(script))) goto nomem;
             } else {
                 snprintf(where, sizeof where, "script %u", loc->script_id);
-                if (buf_put(&names, where, strlen(where))) goto nomem;
+                if (sb_put(&names, where, strlen(where))) goto nomem;
             }
             snprintf(where, sizeof where, ":%u:%u)", loc->line + 1, loc->column + 1);
-            if (buf_put(&names, where, strlen(where))) goto nomem;
+            if (sb_put(&names, where, strlen(where))) goto nomem;
             /* two scripts of one name (a file loaded twice): the script id tells them apart */
             const char *full = names.p + t->name_off[i];
             size_t before = seen_names.n;
@@ -675,12 +655,12 @@ int v8_map_types(const v8_snapshot *s, v8_types *t, char err[V8_ERR_MAX])
             if (id == NONE) goto nomem;
             if (seen_names.n == before) {
                 snprintf(where, sizeof where, " [script %u]", loc->script_id);
-                if (buf_put(&names, where, strlen(where))) goto nomem;
+                if (sb_put(&names, where, strlen(where))) goto nomem;
             }
         }
-        if (buf_put(&names, "", 1)) goto nomem;
+        if (sb_put(&names, "", 1)) goto nomem;
     }
-    if (!names.p && buf_put(&names, "", 0)) goto nomem;
+    if (!names.p && sb_put(&names, "", 0)) goto nomem;
     t->names = names.p;
     names.p = NULL;
     t->ntypes = nty;
