@@ -200,7 +200,7 @@ int cmd_suspects(int argc, char **argv)
         fprintf(stdout, ", %s own%s", fmt_bytes(r->count > 1 ? r->shallow : graph_size(g, r->example), b1),
                 r->count > 1 ? " in all" : "");
         if (r->folded) printf("; %u block%s above it only pass the memory on", r->folded, r->folded == 1 ? "" : "s");
-        uint64_t ext = out_external_refs(g, r->example);
+        uint64_t ext = r->external;
         if (ext) printf("; also held by C code: %s reference%s no object in the dump accounts for", fmt_count(ext, b1),
                         ext == 1 ? "" : "s");
         fputc('\n', stdout);

@@ -292,6 +292,7 @@ typedef struct graph_point {
     uint64_t shallow;   /* their own bytes */
     uint64_t largest;   /* the example's retained bytes */
     uint32_t folded;    /* dominators right above the example that were folded into it */
+    uint64_t external;  /* references to the example that external roots record (C code holds them) */
     graph_held held[2]; /* a single block's dominator children of its two largest types (count 0: none) */
 } graph_point;
 

@@ -354,6 +354,22 @@ graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, u
         bool created;
         if (rows[i].count == 1 && !graph_map_put(&rowmap, rows[i].example, i, &created)) goto out;
     }
+    /* the references only C code accounts for: the external roots naming a row's example (one pass) */
+    if (nsel && g->nroots) {
+        graph_map ex = {0};
+        for (uint32_t i = 0; i < nsel; i++) {
+            bool created;
+            if (!graph_map_put(&ex, rows[i].example, i, &created)) {
+                graph_map_release(&ex);
+                goto out;
+            }
+        }
+        for (uint32_t r = 0; r < g->nroots; r++) {
+            uint32_t *ri = g->roots[r].kind == HS_ROOT_EXTERNAL ? graph_map_find(&ex, g->roots[r].node) : NULL;
+            if (ri) rows[*ri].external += g->roots[r].count;
+        }
+        graph_map_release(&ex);
+    }
     /* what each single-block row holds: its dominator children by type */
     if (rowmap.n) {
         graph_map tally = {0};

@@ -63,9 +63,6 @@ void out_overview_json(json_writer *j, const graph *g); /* {"blocks", ..., "miss
  * (cut with "…" at cap), returned. Untrusted bytes: print through
  * out_text_safe or the JSON writer. */
 const char *out_name(const graph *g, const uint32_t *via, uint32_t v, unsigned flags, char *buf, size_t cap);
-/* References to v that the dump's external roots record (C code holds
- * them; no Python object accounts for them); 0 when none. */
-uint64_t out_external_refs(const graph *g, uint32_t v);
 
 /* ---- rows of accumulation points (out_point.c) ---- */
 /* "  3.   15.4 MiB  40 × name" and a line of facts (example, own bytes,

@@ -3,8 +3,7 @@
  * analyze/out/out_name.c — out_name(): a block named the way its program
  * writes it — `__main__.Widget._instances`, `logging.Logger.manager.loggerDict`,
  * `blocked().items (thread 12, app.py:8)` — from its path of
- * graph_bfs_named(); out_external_refs(): the C-held references to a
- * block. Used by top, suspects, cycles, diff, leaks and trend, so every
+ * graph_bfs_named(). Used by top, suspects, cycles, diff, leaks and trend, so every
  * command names a holder alike. See docs/cli.md#names.
  *
  * The rules. The path starts at its root: a global root is its name (a
@@ -227,12 +226,4 @@ const char *out_name(const graph *g, const uint32_t *via, uint32_t v, unsigned f
         memcpy(buf + at, "\xe2\x80\xa6", 4);
     }
     return buf;
-}
-
-uint64_t out_external_refs(const graph *g, uint32_t v)
-{
-    uint64_t c = 0;
-    for (uint32_t r = 0; r < g->nroots; r++)
-        if (g->roots[r].node == v && g->roots[r].kind == HS_ROOT_EXTERNAL) c += g->roots[r].count;
-    return c;
 }

@@ -27,7 +27,7 @@ void out_point_json(json_writer *j, const graph *g, const uint32_t *via, const g
     json_kv_u64(j, "retained", r->retained);
     json_kv_u64(j, "shallow", r->shallow);
     json_kv_u64(j, "folded", r->folded);
-    json_kv_u64(j, "external_refs", out_external_refs(g, r->example));
+    json_kv_u64(j, "external_refs", r->external);
     json_kv_array(j, "holds", JSON_INLINE);
     for (int h = 0; h < 2 && r->held[h].count; h++) {
         json_object_begin(j, JSON_INLINE);
@@ -67,7 +67,7 @@ void out_point_text(FILE *f, const graph *g, const uint32_t *via, const graph_po
         out_text_safe(f, tn, strlen(tn));
         fprintf(f, " (%s)", fmt_bytes(r->held[h].retained, b2));
     }
-    uint64_t ext = out_external_refs(g, r->example);
+    uint64_t ext = r->external;
     if (ext) fprintf(f, "; also held by C code: %s reference%s no object in the dump accounts for", fmt_count(ext, b1),
                      ext == 1 ? "" : "s");
     fputc('\n', f);
