@@ -63,6 +63,11 @@ typedef enum hs_status {
 /* Static, human-readable name of a status ("truncated input", ...). */
 const char *hs_strerror(hs_status code);
 
+/* XXH64 of `len` bytes with `seed`: the function of the trailer checksum
+ * (docs/format.md), for other files of the tool to check their own bytes
+ * (the analyzer's index, docs/analyzer.md#index). */
+uint64_t hs_checksum64(const void *data, size_t len, uint64_t seed);
+
 /* Detailed error kept by each handle; valid until the handle's next call. */
 #define HS_ERROR_MESSAGE_MAX 320
 typedef struct hs_error {

@@ -138,3 +138,5 @@ uint64_t hsf_xxh64_oneshot(const void *data, size_t len, uint64_t seed)
     hsf_xxh64_update(&s, data, len);
     return hsf_xxh64_digest(&s);
 }
+
+uint64_t hs_checksum64(const void *data, size_t len, uint64_t seed) { return hsf_xxh64_oneshot(data, len, seed); }

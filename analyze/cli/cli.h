@@ -100,8 +100,13 @@ const graph_progress *cli_progress(void);
  * when that fails. cli_graph_load() calls it; messages keep naming "-". */
 const char *cli_open_path(const char *path);
 /* Load `path` (and its dominator tree); "-" is standard input; on failure print the one-line error
- * and return HS_EXIT_BAD_INPUT. */
-int cli_graph_load(const char *path, graph *g, bool dominators);
+ * and return HS_EXIT_BAD_INPUT. With `index`, a valid index beside the dump is read instead of the
+ * dump, and a command that computes the dominator tree writes one when there is none
+ * (load_graph_indexed, docs/cli.md#index); "-" never has one. */
+int cli_graph_load(const char *path, graph *g, bool dominators, bool index);
+/* The help of every command's --index option. */
+#define CLI_INDEX_HELP "read the index beside FILE, or write one (default %D; docs/cli.md#index)"
+int cmd_index(int argc, char **argv); /* cmd_index.c: build or check the index of a dump */
 /* ADDR: hex with 0x, or decimal: 0, -1 if not a number, -2 if it needs
  * more than 64 bits (never clamped). */
 int cli_parse_addr(const char *s, uint64_t *out);

@@ -142,18 +142,29 @@ const char *cli_open_path(const char *path)
     return opened;
 }
 
-int cli_graph_load(const char *path, graph *g, bool dominators)
+int cli_graph_load(const char *path, graph *g, bool dominators, bool index)
 {
     graph_load_error err;
     const char *open_path = cli_open_path(path);
     if (!open_path) return HS_EXIT_BAD_INPUT;
-    graph_status st = graph_load_file(open_path, g, cli_progress(), &err);
+    graph_status st;
+    if (index && strcmp(path, "-") != 0) {
+        load_index_info info;
+        st = load_graph_indexed(open_path, g, LOAD_INDEX_READ | (dominators ? LOAD_INDEX_WRITE : 0), cli_progress(),
+                                &info, &err);
+    } else {
+        st = graph_load_file(open_path, g, cli_progress(), &err);
+    }
     if (st) {
         progress_fn(&g_progress, NULL, 0, 0);
         fprintf(stderr, "heapsnap: '");
         out_text_safe(stderr, path, strlen(path));
         fprintf(stderr, "': %s\n", err.message);
         return HS_EXIT_BAD_INPUT;
+    }
+    if (!dominators && g->idom) { /* from an index: kept aside, so the output is what it is without one */
+        g->cache.idom = g->idom, g->cache.retained = g->retained, g->cache.reach = g->reach;
+        g->idom = NULL, g->retained = NULL, g->reach = NULL;
     }
     if (dominators && graph_dominators(g, cli_progress())) {
         progress_fn(&g_progress, NULL, 0, 0);

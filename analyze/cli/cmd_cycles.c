@@ -18,9 +18,10 @@
 typedef struct cycles_options {
     bool json, garbage, all;
     uint64_t n, min;
+    bool index; /* --no-index: neither read nor write the index */
 } cycles_options;
 
-static const cycles_options cycles_defaults = {.n = 20};
+static const cycles_options cycles_defaults = {.n = 20, .index = true};
 
 static const cli_opt cycles_opts[] = {
     {"json", 0, CLI_BOOL, CLI_FIELD(cycles_options, json), NULL, "print JSON (schema in docs/cli.md#cycles)"},
@@ -30,6 +31,7 @@ static const cli_opt cycles_opts[] = {
      "only cycles no root reaches (garbage awaiting collection, or leaked)"},
     {"all", 0, CLI_BOOL, CLI_FIELD(cycles_options, all), NULL,
      "also list the interpreter's own cycles (classes, modules, functions and their namespaces)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(cycles_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd cycles_cmd = {
@@ -77,7 +79,7 @@ int cmd_cycles(int argc, char **argv)
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
     graph g;
-    if ((rc = cli_graph_load(path, &g, true))) return rc;
+    if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
     graph_cycle_list l;
     uint32_t *shown = NULL, *ex = NULL, nshown = 0, listed = 0, *ntypes = NULL, *ndistinct = NULL, *mem = NULL,
              *nmem = NULL;

@@ -23,9 +23,10 @@ typedef struct dom_options {
     bool json;
     uint64_t depth, min; /* min UINT64_MAX: 1% of the top */
     const char *root;
+    bool index; /* --no-index: neither read nor write the index */
 } dom_options;
 
-static const dom_options dom_defaults = {.depth = 4, .min = UINT64_MAX};
+static const dom_options dom_defaults = {.depth = 4, .min = UINT64_MAX, .index = true};
 
 static const cli_opt dom_opts[] = {
     {"json", 0, CLI_BOOL, CLI_FIELD(dom_options, json), NULL, "print JSON (schema in docs/cli.md#dominators)"},
@@ -33,6 +34,7 @@ static const cli_opt dom_opts[] = {
     {"min-bytes", 0, CLI_UINT, CLI_FIELD(dom_options, min), "B",
      "collapse children retaining less than B bytes (default 1% of the top)"},
     {"root", 0, CLI_STRING, CLI_FIELD(dom_options, root), "ADDR", "start from the block at ADDR instead of the roots"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(dom_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd dom_cmd = {
@@ -249,7 +251,7 @@ int cmd_dominators(int argc, char **argv)
     const char *path = args[0];
     if (o.root && (rc = cli_check_addr(&dom_cmd, o.root))) return rc;
     graph g;
-    if ((rc = cli_graph_load(path, &g, true))) return rc;
+    if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
     uint32_t tops[2], ntops = 0;
     if (o.root) {
         uint32_t v;

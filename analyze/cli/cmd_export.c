@@ -19,13 +19,15 @@
 
 typedef struct export_options {
     const char *sqlite;
+    bool index; /* --no-index: neither read nor write the index */
 } export_options;
 
-static const export_options export_defaults = {0};
+static const export_options export_defaults = {.index = true};
 
 static const cli_opt export_opts[] = {
     {"sqlite", 0, CLI_STRING, CLI_FIELD(export_options, sqlite), "OUT.db",
      "write a SQLite database (schema in docs/query.md)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(export_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd export_cmd = {
@@ -250,7 +252,7 @@ int cmd_export(int argc, char **argv)
     }
     const char *path = args[0];
     graph g;
-    if ((rc = cli_graph_load(path, &g, true))) return rc;
+    if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
     hs_outfile *of = NULL;
     hs_error e;
     if (hs_outfile_open(o.sqlite, 0, 0, &of, &e) != HS_OK) {

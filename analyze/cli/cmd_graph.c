@@ -27,9 +27,10 @@ extern char **environ;
 typedef struct graph_options {
     const char *out, *dir;
     uint64_t depth, max;
+    bool index; /* --no-index: neither read nor write the index */
 } graph_options;
 
-static const graph_options graph_defaults = {.dir = "referrers", .depth = 3, .max = 100};
+static const graph_options graph_defaults = {.dir = "referrers", .depth = 3, .max = 100, .index = true};
 
 static const cli_opt graph_opts[] = {
     {"output", 'o', CLI_STRING, CLI_FIELD(graph_options, out), "FILE",
@@ -38,6 +39,7 @@ static const cli_opt graph_opts[] = {
     {"direction", 0, CLI_STRING, CLI_FIELD(graph_options, dir), "DIR",
      "'referrers' (who holds it, default) or 'referents' (what it holds)"},
     {"max-nodes", 0, CLI_UINT, CLI_FIELD(graph_options, max), "N", "show at most N blocks (default %D)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(graph_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd graph_cmd = {
@@ -200,7 +202,7 @@ int cmd_graph(int argc, char **argv)
                          "apt-get install graphviz (or write DOT text with -o FILE.dot)", o.out);
     const char *path = args[0];
     graph g;
-    if ((rc = cli_graph_load(path, &g, true))) return rc;
+    if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
     uint32_t v;
     if ((rc = cli_find_block(path, &g, args[1], "graph", &v))) {
         graph_release(&g);

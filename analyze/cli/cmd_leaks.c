@@ -23,9 +23,10 @@
 typedef struct leaks_options {
     uint64_t n, min, noise;
     bool json, all;
+    bool index; /* --no-index: neither read nor write the index */
 } leaks_options;
 
-static const leaks_options leaks_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO};
+static const leaks_options leaks_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO, .index = true};
 
 static const cli_opt leaks_opts[] = {
     {"top", 'n', CLI_UINT, CLI_FIELD(leaks_options, n), "N", "clusters to show (default %D; 0 = all)"},
@@ -35,6 +36,7 @@ static const cli_opt leaks_opts[] = {
     {"all", 0, CLI_BOOL, CLI_FIELD(leaks_options, all), NULL,
      "one snapshot: also list indirectly lost and still reachable records"},
     {"json", 0, CLI_BOOL, CLI_FIELD(leaks_options, json), NULL, "print JSON (schema in docs/cli.md#leaks)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(leaks_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd leaks_cmd = {
@@ -164,7 +166,7 @@ static void site_text(const graph *g, uint32_t site, json_writer *j)
 static int leaks_one(const char *path, const leaks_options *o)
 {
     graph g;
-    int rc = cli_graph_load(path, &g, false);
+    int rc = cli_graph_load(path, &g, false, o->index);
     if (rc) return rc;
     graph_leaks l;
     uint32_t *site = NULL;

@@ -14,13 +14,15 @@
 typedef struct path_options {
     bool json;
     uint64_t all;
+    bool index; /* --no-index: neither read nor write the index */
 } path_options;
 
-static const path_options path_defaults = {.all = 1};
+static const path_options path_defaults = {.all = 1, .index = true};
 
 static const cli_opt path_opts[] = {
     {"json", 0, CLI_BOOL, CLI_FIELD(path_options, json), NULL, "print JSON (schema in docs/cli.md#path)"},
     {"all", 0, CLI_UINT, CLI_FIELD(path_options, all), "N", "print up to N distinct paths, shortest first (default %D)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(path_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd path_cmd = {
@@ -79,7 +81,7 @@ int cmd_path(int argc, char **argv)
     const char *path = args[0];
     if ((rc = cli_check_addr(&path_cmd, args[1]))) return rc;
     graph g;
-    if ((rc = cli_graph_load(path, &g, false))) return rc;
+    if ((rc = cli_graph_load(path, &g, false, o.index))) return rc;
     uint32_t v;
     if ((rc = cli_find_block(path, &g, args[1], "path", &v))) {
         graph_release(&g);

@@ -26,9 +26,10 @@
 typedef struct report_options {
     const char *out, *base;
     uint64_t budget, suspects, types;
+    bool index; /* --no-index: neither read nor write the index */
 } report_options;
 
-static const report_options report_defaults = {.budget = REPORT_DEFAULT_BUDGET, .suspects = 10, .types = 50};
+static const report_options report_defaults = {.budget = REPORT_DEFAULT_BUDGET, .suspects = 10, .types = 50, .index = true};
 
 static const cli_opt report_opts_table[] = {
     {"output", 'o', CLI_STRING, CLI_FIELD(report_options, out), "FILE", "write the HTML page to FILE ('-' for stdout); required"},
@@ -37,6 +38,7 @@ static const cli_opt report_opts_table[] = {
     {"budget", 0, CLI_UINT, CLI_FIELD(report_options, budget), "N", "embed at most N dominator-tree nodes (default %D, 2..1000000)"},
     {"suspects", 0, CLI_UINT, CLI_FIELD(report_options, suspects), "N", "list N leak suspects (default %D)"},
     {"types", 0, CLI_UINT, CLI_FIELD(report_options, types), "N", "compute retained bytes for the N largest types (default %D)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(report_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd report_cmd = {
@@ -102,7 +104,7 @@ int cmd_report(int argc, char **argv)
         }
         gp = &sa->g;
         base = (report_base){sb, sa, diff_noise(DIFF_NOISE_AUTO, sb, sa), REPORT_GROWTH_ROWS};
-    } else if ((rc = cli_graph_load(path, &own_g, true))) {
+    } else if ((rc = cli_graph_load(path, &own_g, true, opt.index))) {
         return rc;
     }
     const graph *g = gp;

@@ -16,12 +16,14 @@
 
 typedef struct show_options {
     bool json;
+    bool index; /* --no-index: neither read nor write the index */
 } show_options;
 
-static const show_options show_defaults = {0};
+static const show_options show_defaults = {.index = true};
 
 static const cli_opt show_opts[] = {
     {"json", 0, CLI_BOOL, CLI_FIELD(show_options, json), NULL, "print JSON (schema in docs/cli.md#show)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(show_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd show_cmd = {
@@ -85,7 +87,7 @@ int cmd_show(int argc, char **argv)
     const char *path = args[0];
     if ((rc = cli_check_addr(&show_cmd, args[1]))) return rc;
     graph g;
-    if ((rc = cli_graph_load(path, &g, false))) return rc;
+    if ((rc = cli_graph_load(path, &g, false, o.index))) return rc;
     uint32_t v;
     if ((rc = cli_find_block(path, &g, args[1], "show", &v))) {
         graph_release(&g);
@@ -104,7 +106,9 @@ int cmd_show(int argc, char **argv)
     bool reached = via[v] != GRAPH_NONE;
     uint32_t dom;
     uint64_t ret;
-    if (o.json || !reached) {
+    if (g.cache.idom && !o.json && reached) { /* brought by the index */
+        dom = g.cache.idom[v], ret = g.cache.retained[v];
+    } else if (o.json || !reached) {
         if (graph_dominators(&g, cli_progress())) {
             free(via);
             graph_release(&g);

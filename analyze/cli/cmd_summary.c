@@ -18,9 +18,10 @@ typedef struct summary_options {
     bool json, exact;
     uint64_t n;
     const char *sort;
+    bool index; /* --no-index: neither read nor write the index */
 } summary_options;
 
-static const summary_options summary_defaults = {.n = 25, .sort = "shallow"};
+static const summary_options summary_defaults = {.n = 25, .sort = "shallow", .index = true};
 
 static const cli_opt summary_opts[] = {
     {"json", 0, CLI_BOOL, CLI_FIELD(summary_options, json), NULL, "print JSON (schema in docs/cli.md#summary)"},
@@ -28,6 +29,7 @@ static const cli_opt summary_opts[] = {
     {"sort", 0, CLI_STRING, CLI_FIELD(summary_options, sort), "KEY", "order rows by 'shallow' (default) or 'count'"},
     {"exact", 0, CLI_BOOL, CLI_FIELD(summary_options, exact), NULL,
      "retained: what goes if every instance goes (one search per row)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(summary_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd summary_cmd = {
@@ -51,7 +53,7 @@ int cmd_summary(int argc, char **argv)
     const char *path = args[0];
 
     graph g;
-    int lrc = cli_graph_load(path, &g, true);
+    int lrc = cli_graph_load(path, &g, true, o.index);
     if (lrc) return lrc;
     graph_type_row *rows = NULL;
     uint32_t nrows = 0;

@@ -18,9 +18,10 @@ typedef struct suspects_options {
     bool json;
     uint64_t n, min;
     const char *base;
+    bool index; /* --no-index: neither read nor write the index */
 } suspects_options;
 
-static const suspects_options suspects_defaults = {.n = 5, .min = 1};
+static const suspects_options suspects_defaults = {.n = 5, .min = 1, .index = true};
 
 static const cli_opt suspects_opts[] = {
     {"json", 0, CLI_BOOL, CLI_FIELD(suspects_options, json), NULL, "print JSON (schema in docs/cli.md#suspects)"},
@@ -29,6 +30,7 @@ static const cli_opt suspects_opts[] = {
      "only suspects keeping at least PCT% of the heap (default %D; the largest is always shown)"},
     {"base", 0, CLI_STRING, CLI_FIELD(suspects_options, base), "OLD",
      "an earlier snapshot of the same program: say how each suspect grew"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(suspects_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd suspects_cmd = {
@@ -51,18 +53,13 @@ static void row_name(const named_rows *s, const graph_point *r, char *buf, size_
     out_name(&s->g, s->via, r->example, r->count > 1 ? OUT_NAME_WILD : 0, buf, cap);
 }
 
-static int load_rows(const char *path, uint32_t k, named_rows *s)
+static int load_rows(const char *path, uint32_t k, bool index, named_rows *s)
 {
     memset(s, 0, sizeof *s);
-    int rc = cli_graph_load(path, &s->g, true);
+    int rc = cli_graph_load(path, &s->g, true, index);
     if (rc) return rc;
-    uint64_t *shape = NULL;
-    if (graph_bfs_named(&s->g, &s->via, &shape, cli_progress()) ||
-        graph_points_find(&s->g, shape, GRAPH_POINT_FOLD, k, &s->rows, &s->n)) {
-        free(shape);
+    if (graph_points_top(&s->g, GRAPH_POINT_FOLD, k, &s->via, &s->rows, &s->n, cli_progress()))
         return cli_error("'%s': out of memory", path);
-    }
-    free(shape);
     return 0;
 }
 
@@ -142,11 +139,11 @@ int cmd_suspects(int argc, char **argv)
     }
     named_rows cur, base;
     bool has_base = o.base != NULL;
-    if ((rc = load_rows(args[0], (uint32_t)o.n, &cur))) {
+    if ((rc = load_rows(args[0], (uint32_t)o.n, o.index, &cur))) {
         rows_release(&cur);
         return rc;
     }
-    if (has_base && (rc = load_rows(o.base, BASE_ROWS, &base))) {
+    if (has_base && (rc = load_rows(o.base, BASE_ROWS, o.index, &base))) {
         rows_release(&base);
         rows_release(&cur);
         return rc;

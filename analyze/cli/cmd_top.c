@@ -13,9 +13,10 @@
 typedef struct top_options {
     bool json, raw;
     uint64_t n, fold;
+    bool index; /* --no-index: neither read nor write the index */
 } top_options;
 
-static const top_options top_defaults = {.n = 20, .fold = GRAPH_POINT_FOLD};
+static const top_options top_defaults = {.n = 20, .fold = GRAPH_POINT_FOLD, .index = true};
 
 static const cli_opt top_opts[] = {
     {"json", 0, CLI_BOOL, CLI_FIELD(top_options, json), NULL, "print JSON (schema in docs/cli.md#top)"},
@@ -24,6 +25,7 @@ static const cli_opt top_opts[] = {
      "every block by retained size, without folding or grouping (the listing before accumulation points)"},
     {"fold", 0, CLI_UINT, CLI_FIELD(top_options, fold), "PCT",
      "fold a block into its dominator child that keeps PCT% of it (default %D; 100: only whole chains)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(top_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd top_cmd = {
@@ -92,23 +94,18 @@ int cmd_top(int argc, char **argv)
         return HS_EXIT_USAGE;
     }
     graph g;
-    if ((rc = cli_graph_load(path, &g, true))) return rc;
+    if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
     if (o.raw) {
         rc = top_raw(path, &g, &o);
         graph_release(&g);
         return rc;
     }
     uint32_t *via = NULL, nrows = 0;
-    uint64_t *shape = NULL;
     graph_point *rows = NULL;
-    if (graph_bfs_named(&g, &via, &shape, cli_progress()) ||
-        graph_points_find(&g, shape, (unsigned)o.fold, (uint32_t)o.n, &rows, &nrows)) {
-        free(via);
-        free(shape);
+    if (graph_points_top(&g, (unsigned)o.fold, (uint32_t)o.n, &via, &rows, &nrows, cli_progress())) {
         graph_release(&g);
         return cli_error("'%s': out of memory", path);
     }
-    free(shape);
     if (o.json) {
         json_writer j;
         json_document_begin(&j, stdout);

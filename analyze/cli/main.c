@@ -26,6 +26,7 @@ static const command commands[] = {
     {"info", cmd_info, "header fields, record counts, total bytes and integrity of a snapshot"},
     {"summary", cmd_summary, "per type: count, shallow and retained bytes, largest first"},
     {"top", cmd_top, "where the memory accumulates: the holders of the most, grouped and named as the program names them"},
+    {"index", cmd_index, "build the index beside a dump, so later commands answer at once (docs/cli.md#index)"},
     {"export", cmd_export, "the analysed snapshot as SQLite tables, for SQL questions (docs/query.md)"},
     {"suspects", cmd_suspects, "the leak suspects in words (MAT-style), with --base OLD how each grew"},
     {"dominators", cmd_dominators, "the dominator tree: who keeps what alive, as an indented tree"},

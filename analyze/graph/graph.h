@@ -16,7 +16,10 @@
  *
  * Ownership. A graph owns every array and, when loaded from a file, the
  * reader whose string and type tables name its types and labels;
- * graph_release() frees them all. Nothing here prints or exits, and nothing
+ * graph_release() frees them all — except the arrays that lie in its
+ * backing (an index mapped by load/load_index.c), which it releases once
+ * through backing_release. graph_cache holds saved search results the
+ * searches hand out as copies. Nothing here prints or exits, and nothing
  * recurses: every traversal keeps an explicit stack.
  */
 #ifndef HS_GRAPH_H
@@ -86,6 +89,41 @@ static inline void graph_tick(const graph_progress *p, const char *phase, uint64
     if (p && p->fn) p->fn(p->ud, phase, done, total);
 }
 
+/* Accumulation points, as graph_points_find() gives them (below). */
+typedef struct graph_held { /* blocks of one type reached one way, under one point */
+    uint32_t type, count;
+    uint64_t retained;
+} graph_held;
+
+typedef struct graph_point {
+    uint32_t example;   /* the member retaining the most */
+    uint32_t count;     /* members: accumulation points of one type reached the same way */
+    uint64_t retained;  /* the members' retained bytes, summed (members never nest) */
+    uint64_t shallow;   /* their own bytes */
+    uint64_t largest;   /* the example's retained bytes */
+    uint32_t folded;    /* dominators right above the example that were folded into it */
+    uint64_t external;  /* references to the example that external roots record (C code holds them) */
+    graph_held held[2]; /* a single block's dominator children of its two largest types (count 0: none) */
+} graph_point;
+
+/* Saved results of the whole-graph searches, each NULL when absent
+ * (graph_bfs, graph_bfs_named, graph_points_find, graph_type_retained hand
+ * out copies; see docs/analyzer.md#index). */
+typedef struct graph_cache {
+    uint32_t *bfs_via, *bfs_dist;   /* [n] graph_bfs() */
+    uint32_t *named_via;            /* [n] graph_bfs_named() */
+    uint64_t *named_shape;          /* [n] its shapes */
+    graph_point *points;            /* graph_points_find(points_fold, points_k): npoints rows */
+    uint32_t npoints, points_k, points_fold;
+    uint64_t *type_retained;        /* [ntypes] graph_type_retained() */
+    /* graph_dominators()'s results set aside, for a command that does not
+     * show them (so its output stays what it is without an index):
+     * graph_dominators() puts them back instead of computing them */
+    uint32_t *idom;
+    uint64_t *retained;
+    uint8_t *reach;
+} graph_cache;
+
 typedef struct graph {
     uint32_t n;              /* blocks */
     uint32_t nedges;         /* references kept (both ends declared) */
@@ -128,7 +166,23 @@ typedef struct graph {
     uint64_t strong_edges;   /* strong references kept */
     uint32_t *ukids;         /* the unreachable group's children (its search starts) */
     uint32_t nukids;
+    /* Results an index brought (load/load_index.c) or a loader kept: the
+     * searches below hand out copies of them instead of searching again. */
+    graph_cache cache;
+    /* Memory the arrays may point into instead of their own malloc'd
+     * blocks (an index mapped read-only, copy on write): graph_release()
+     * frees only the arrays outside it, then calls backing_release. */
+    const void *backing;
+    size_t backing_len;
+    void (*backing_release)(void *backing, size_t len);
 } graph;
+
+/* Whether p lies inside g's backing (then it is not free()d). */
+static inline bool graph_backed(const graph *g, const void *p)
+{
+    return g->backing && p && (const char *)p >= (const char *)g->backing &&
+           (const char *)p < (const char *)g->backing + g->backing_len;
+}
 
 static inline uint64_t graph_size(const graph *g, uint32_t v)
 {
@@ -280,22 +334,6 @@ uint32_t *graph_top_select(const graph *g, uint32_t k, uint32_t *nout /* OUT */)
 /* ---- accumulation points (graph_points.c) ---- */
 #define GRAPH_POINT_FOLD 90u /* percent a child must keep for its parent to fold into it */
 
-typedef struct graph_held { /* blocks of one type reached one way, under one point */
-    uint32_t type, count;
-    uint64_t retained;
-} graph_held;
-
-typedef struct graph_point {
-    uint32_t example;   /* the member retaining the most */
-    uint32_t count;     /* members: accumulation points of one type reached the same way */
-    uint64_t retained;  /* the members' retained bytes, summed (members never nest) */
-    uint64_t shallow;   /* their own bytes */
-    uint64_t largest;   /* the example's retained bytes */
-    uint32_t folded;    /* dominators right above the example that were folded into it */
-    uint64_t external;  /* references to the example that external roots record (C code holds them) */
-    graph_held held[2]; /* a single block's dominator children of its two largest types (count 0: none) */
-} graph_point;
-
 /* The k largest rows of accumulation points (docs/cli.md#top): blocks
  * whose no dominator child keeps `fold`% of their retained bytes, grouped
  * by type and path shape (shape from graph_bfs_named()); a group that sits
@@ -306,6 +344,15 @@ typedef struct graph_point {
  * bytes an accumulation point (they are sorted by key). */
 graph_status graph_points_find(const graph *g, uint64_t *shape /* IN, overwritten */, unsigned fold, uint32_t k,
                                graph_point **out /* OUT */, uint32_t *nout /* OUT */);
+/* The rows for any k up to this are the first k of the rows for this k:
+ * the groups are chosen among the same 3 × GRAPH_POINTS_PREFIX + 16 best,
+ * so an index can keep these rows and serve every smaller k. */
+#define GRAPH_POINTS_PREFIX 200u
+/* graph_bfs_named() then graph_points_find(): the rows and the via that
+ * names them (*via and *out malloc'd), from g->cache when it holds them
+ * (fold = points_fold, k <= points_k), else searched. */
+graph_status graph_points_top(const graph *g, unsigned fold, uint32_t k, uint32_t **via /* OUT [n] */,
+                              graph_point **out /* OUT */, uint32_t *nout /* OUT */, const graph_progress *p);
 
 /* The per-type table (graph_type_rows.c): every type with an instance,
  * sorted by shallow bytes (by_count: by count), then the other figure,

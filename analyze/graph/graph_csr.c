@@ -594,25 +594,14 @@ uint32_t graph_find(graph *g, uint64_t addr)
 void graph_release(graph *g)
 {
     if (!g) return;
-    free(g->addr);
-    free(g->addr32);
-    free(g->site);
-    free(g->size);
-    free(g->type);
-    free(g->flags);
-    free(g->out_off);
-    free(g->out_to);
-    free(g->out_label);
-    free(g->out_label16);
-    free(g->label_big);
-    free(g->out_kind);
-    free(g->roots);
-    free(g->big);
-    free(g->missing);
-    free(g->idom);
-    free(g->retained);
-    free(g->reach);
-    free(g->ukids);
+    void *const own[] = {g->addr, g->addr32, g->site, g->size, g->type, g->flags, g->out_off, g->out_to,
+                         g->out_label, g->out_label16, g->label_big, g->out_kind, g->roots, g->big, g->missing,
+                         g->idom, g->retained, g->reach, g->ukids, g->cache.bfs_via, g->cache.bfs_dist,
+                         g->cache.named_via, g->cache.named_shape, g->cache.points, g->cache.type_retained,
+                         g->cache.idom, g->cache.retained, g->cache.reach};
+    for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
+        if (!graph_backed(g, own[i])) free(own[i]);
     hs_reader_close(g->reader);
+    if (g->backing && g->backing_release) g->backing_release((void *)g->backing, g->backing_len);
     memset(g, 0, sizeof *g);
 }

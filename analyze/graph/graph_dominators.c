@@ -128,6 +128,12 @@ static void dfs(dom_state *d, uint32_t s, uint32_t pnum)
 
 graph_status graph_dominators(graph *g, const graph_progress *p)
 {
+    if (g->idom && g->retained && g->reach) return GRAPH_OK; /* done before, or brought by an index */
+    if (g->cache.idom && g->cache.retained && g->cache.reach) { /* set aside (graph_cache) */
+        g->idom = g->cache.idom, g->retained = g->cache.retained, g->reach = g->cache.reach;
+        g->cache.idom = NULL, g->cache.retained = NULL, g->cache.reach = NULL;
+        return GRAPH_OK;
+    }
     const uint32_t n = g->n, N = n + 2, R = n, U = n + 1;
     const uint32_t *off = g->out_off, *to = g->out_to;
     const uint8_t *kind = g->out_kind;

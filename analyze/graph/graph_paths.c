@@ -163,8 +163,27 @@ static graph_status bfs(const graph *g, uint32_t **viap, uint32_t **distp, const
     return GRAPH_OK;
 }
 
+/* A malloc'd copy of a saved [n] array of `w`-byte items, or NULL. */
+static void *copy_saved(const graph *g, const void *src, size_t w)
+{
+    void *d = graph_huge(malloc(((size_t)g->n + 1) * w), ((size_t)g->n + 1) * w);
+    if (d) memcpy(d, src, (size_t)g->n * w);
+    return d;
+}
+
 graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const graph_progress *p)
 {
+    if (g->cache.bfs_via && (!distp || g->cache.bfs_dist)) {
+        uint32_t *via = copy_saved(g, g->cache.bfs_via, 4), *dist = distp ? copy_saved(g, g->cache.bfs_dist, 4) : NULL;
+        if (!via || (distp && !dist)) {
+            free(via);
+            free(dist);
+            return GRAPH_ERR_NOMEM;
+        }
+        *viap = via;
+        if (distp) *distp = dist;
+        return GRAPH_OK;
+    }
     return bfs(g, viap, distp, p);
 }
 
@@ -249,6 +268,18 @@ static void named_run(named_ctx *c, const graph_progress *p)
 graph_status graph_bfs_named(const graph *g, uint32_t **viap, uint64_t **shapep, const graph_progress *p)
 {
     const uint32_t n = g->n;
+    if (g->cache.named_via && (!shapep || g->cache.named_shape)) {
+        uint32_t *via = copy_saved(g, g->cache.named_via, 4);
+        uint64_t *shape = shapep ? copy_saved(g, g->cache.named_shape, 8) : NULL;
+        if (!via || (shapep && !shape)) {
+            free(via);
+            free(shape);
+            return GRAPH_ERR_NOMEM;
+        }
+        *viap = via;
+        if (shapep) *shapep = shape;
+        return GRAPH_OK;
+    }
     if ((uint64_t)g->nedges + g->nroots + 1 >= GRAPH_NONE) return GRAPH_ERR_LIMIT;
     named_ctx c = {g, NULL, NULL, NULL, {NULL, NULL, NULL}, {0, 0, 0}, {0, 0, 0}, NULL, {HS_NONE, HS_NONE, HS_NONE},
                    {NULL, NULL, HS_NONE}, false, 0};
@@ -408,6 +439,10 @@ uint32_t graph_path_steps(const graph *g, const uint32_t *via, uint32_t v, uint3
         }
         s[n++] = via[v];
         if (via[v] >= g->nedges) break;
+        if (n > g->n) { /* a chain longer than the graph: via is not a search tree */
+            free(s);
+            return 0;
+        }
         v = graph_edge_from(g, via[v]);
     }
     if (!n || via[v] == GRAPH_NONE) {

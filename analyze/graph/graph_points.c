@@ -269,7 +269,10 @@ graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, u
     size_t slots = 64;
     while (slots < (size_t)npts * 8) slots *= 2;
     uint8_t *once = calloc(slots / 8, 1), *twice = calloc(slots / 8, 1);
-    uint32_t kk = k > (UINT32_MAX - 16) / 4 ? k : k * 3 + 16; /* more than k: nested groups drop out below */
+    /* more than k: nested groups drop out below; never fewer than for
+     * GRAPH_POINTS_PREFIX, so that smaller k give a prefix of its rows */
+    uint32_t kb = k < GRAPH_POINTS_PREFIX ? GRAPH_POINTS_PREFIX : k;
+    uint32_t kk = kb > (UINT32_MAX - 16) / 4 ? kb : kb * 3 + 16;
     if (!once || !twice || !(sel = malloc(((size_t)kk + 1) * sizeof *sel))) {
         free(once);
         free(twice);
@@ -429,5 +432,39 @@ out:
     free(cands);
     free(sel);
     free(rows);
+    return st;
+}
+
+graph_status graph_points_top(const graph *g, unsigned fold, uint32_t k, uint32_t **viap, graph_point **out,
+                              uint32_t *nout, const graph_progress *p)
+{
+    *viap = NULL;
+    *out = NULL;
+    *nout = 0;
+    const graph_cache *c = &g->cache;
+    if (c->points && c->named_via && fold == c->points_fold && k <= c->points_k) {
+        uint32_t nr = k < c->npoints ? k : c->npoints;
+        uint32_t *via = malloc(((size_t)g->n + 1) * 4);
+        graph_point *rows = malloc(((size_t)nr + 1) * sizeof *rows);
+        if (!via || !rows) {
+            free(via);
+            free(rows);
+            return GRAPH_ERR_NOMEM;
+        }
+        memcpy(via, c->named_via, (size_t)g->n * 4);
+        memcpy(rows, c->points, (size_t)nr * sizeof *rows);
+        *viap = via;
+        *out = rows;
+        *nout = nr;
+        return GRAPH_OK;
+    }
+    uint64_t *shape = NULL;
+    graph_status st = graph_bfs_named(g, viap, &shape, p);
+    if (!st) st = graph_points_find(g, shape, fold, k, out, nout);
+    free(shape);
+    if (st) {
+        free(*viap);
+        *viap = NULL;
+    }
     return st;
 }

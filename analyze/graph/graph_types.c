@@ -20,10 +20,15 @@
 #include "graph/graph.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 graph_status graph_type_retained(const graph *g, uint64_t *out)
 {
     if (!g->idom || !g->retained) return GRAPH_ERR_INPUT;
+    if (g->cache.type_retained) {
+        memcpy(out, g->cache.type_retained, (size_t)g->ntypes * sizeof *out);
+        return GRAPH_OK;
+    }
     for (uint32_t t = 0; t < g->ntypes; t++) out[t] = 0;
     uint32_t *off, *kids;
     if (graph_dom_children(g, &off, &kids)) return GRAPH_ERR_NOMEM;

@@ -60,4 +60,29 @@ bool graph_file_is_v8(const char *path);
 graph_status load_block_sites(const char *path, const graph *g, uint32_t **site /* OUT */,
                               graph_load_error *err /* OUT */);
 
+/* ---- the index beside a dump (load_index.c, docs/analyzer.md#index) ----
+ * load_graph_indexed() loads `path` like graph_load_file(), from its index
+ * when a valid one exists (LOAD_INDEX_READ): FILE.hsidx, else the one under
+ * $XDG_CACHE_HOME/heapsnap/ (~/.cache/heapsnap/). With LOAD_INDEX_WRITE,
+ * when none was valid and the dump has at least HEAPSNAP_INDEX_MIN_BLOCKS
+ * blocks (default 100,000; LOAD_INDEX_ALWAYS: any), it computes what the
+ * index holds (dominators, both root searches, the top rows, per-type
+ * retained) into g and writes the index, beside the dump or, when that
+ * fails, in the cache folder; a failure to write is not an error (info->why
+ * says it). HEAPSNAP_INDEX=0 in the environment turns both off. A graph
+ * from an index maps the file: graph_release() unmaps it. */
+#define LOAD_INDEX_READ 1u
+#define LOAD_INDEX_WRITE 2u
+#define LOAD_INDEX_ALWAYS 4u  /* write whatever the dump's size */
+#define LOAD_INDEX_REBUILD 8u /* do not read an existing one */
+#define LOAD_INDEX_ONLY 16u   /* no index valid: fail (GRAPH_ERR_INPUT, err says why) instead of reading the dump */
+typedef struct load_index_info {
+    bool used, written; /* an index was read; one was written */
+    char path[4096];    /* which */
+    uint64_t bytes;     /* the size of the one written */
+    char why[512];      /* why none was used or written (when neither) */
+} load_index_info;
+graph_status load_graph_indexed(const char *path, graph *g /* OUT */, unsigned flags, const graph_progress *p,
+                                load_index_info *info /* OUT */, graph_load_error *err /* OUT */);
+
 #endif /* HS_LOAD_H */

@@ -38,14 +38,8 @@ static graph_status suspects_json(json_writer *j, const graph *g, const report_t
                                   const graph_progress *p)
 {
     uint32_t *via = NULL, nrows = 0;
-    uint64_t *shape = NULL;
     graph_point *rows = NULL;
-    if (graph_bfs_named(g, &via, &shape, p) || graph_points_find(g, shape, GRAPH_POINT_FOLD, want, &rows, &nrows)) {
-        free(via);
-        free(shape);
-        return GRAPH_ERR_NOMEM;
-    }
-    free(shape);
+    if (graph_points_top(g, GRAPH_POINT_FOLD, want, &via, &rows, &nrows, p)) return GRAPH_ERR_NOMEM;
     json_array_begin(j, JSON_TIGHT);
     for (uint32_t i = 0; i < nrows; i++) {
         const graph_point *r = &rows[i];

@@ -1,0 +1,631 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze/load/load_index.c — the index beside a dump: load_graph_indexed()
+ * writes, after the first full analysis, what every later command needs
+ * (the graph's arrays, the dominator tree and retained sizes, both root
+ * searches, the top rows, per-type retained bytes, the name tables) into
+ * FILE.hsidx, or under $XDG_CACHE_HOME/heapsnap/ when FILE's folder is not
+ * writable, and maps it back on the next open instead of reading FILE.
+ *
+ * Trust. An index is used only when it is a regular file of the caller's
+ * own (never through a symlink), its header names this version, this
+ * machine's byte order and the dump as stat() sees it now (size,
+ * modification time, inode, device), every section's XXH64 matches and the
+ * arrays that index others are in bounds. Anything else is a stale or
+ * corrupt index: it is ignored, and rebuilt when the caller writes one. It
+ * is written like every output (hs_outfile: a private temporary file,
+ * renamed over the old one), so a reader never sees half of one.
+ * Layout: docs/analyzer.md#index. One pass per section; no recursion.
+ */
+#define _GNU_SOURCE
+#include "load/load.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define IDX_MAGIC "HSNAPIDX"
+#define IDX_VERSION 1u
+#define IDX_ENDIAN 0x01020304u
+#define IDX_ALIGN 4096u
+#define IDX_SEED UINT64_C(0x6873696478)   /* "hsidx" */
+#define IDX_MIN_BLOCKS 100000u          /* smaller dumps load fast enough without one */
+
+enum { /* section ids, fixed for IDX_VERSION */
+    S_SCALARS, S_ADDR64, S_ADDR32, S_SIZE, S_TYPE, S_FLAGS, S_OUT_OFF, S_OUT_TO, S_OUT_LABEL, S_OUT_LABEL16,
+    S_LABEL_BIG, S_OUT_KIND, S_ROOTS, S_BIG, S_MISSING, S_IDOM, S_RETAINED, S_REACH, S_UKIDS, S_BFS_VIA,
+    S_BFS_DIST, S_NAMED_VIA, S_NAMED_SHAPE, S_POINTS, S_TYPE_RETAINED, S_NAMES, S_COUNT
+};
+
+typedef struct idx_key { /* the dump, as stat() sees it */
+    uint64_t size, ino, dev;
+    int64_t mtime_s, mtime_ns;
+} idx_key;
+
+typedef struct idx_sec {
+    uint64_t off, len, sum; /* len 0: absent */
+} idx_sec;
+
+typedef struct idx_head { /* at offset 0; every field 8-aligned, no padding */
+    char magic[8];
+    uint32_t version, endian;
+    uint64_t file_len;
+    idx_key key;
+    idx_sec sec[S_COUNT];
+    uint64_t head_sum; /* XXH64 of the bytes above */
+} idx_head;
+
+typedef struct idx_scalars {
+    uint64_t n, nedges, addr_base, nlabel_big, nroots, nbig, nmissing, refs_read, refs_missing, refs_orphan,
+        missing_addrs, roots_missing, total_shallow, file_bytes, ntypes, reach_count, unreach_count, strong_edges,
+        nukids, npoints, points_k, points_fold, version_major, version_minor;
+} idx_scalars;
+
+typedef struct idx_root {
+    uint32_t node, name;
+    uint64_t count;
+    uint32_t kind, pad;
+} idx_root;
+typedef struct idx_big {
+    uint32_t node, pad;
+    uint64_t size;
+} idx_big;
+typedef struct idx_missing {
+    uint32_t from, label;
+    uint64_t to;
+    uint32_t kind, pad;
+} idx_missing;
+typedef struct idx_point {
+    uint32_t example, count;
+    uint64_t retained, shallow, largest;
+    uint32_t folded, pad;
+    uint64_t external;
+    uint32_t htype[2], hcount[2];
+    uint64_t hretained[2];
+} idx_point;
+
+/* ---- where ---- */
+static bool index_wanted(void)
+{
+    const char *e = getenv("HEAPSNAP_INDEX");
+    return !(e && strcmp(e, "0") == 0);
+}
+
+static uint64_t min_blocks(void)
+{
+    const char *e = getenv("HEAPSNAP_INDEX_MIN_BLOCKS");
+    if (!e || !*e) return IDX_MIN_BLOCKS;
+    char *end;
+    unsigned long long v = strtoull(e, &end, 10);
+    return *end ? IDX_MIN_BLOCKS : (uint64_t)v;
+}
+
+static void path_beside(const char *dump, char *out, size_t cap)
+{
+    if ((size_t)snprintf(out, cap, "%s.hsidx", dump) >= cap) out[0] = 0;
+}
+
+/* $XDG_CACHE_HOME/heapsnap/<hash of the dump's real path>-<its name>.hsidx (else ~/.cache/...); "" when
+ * there is no such place. mkdirs: create the folders (0700). */
+static void path_cached(const char *dump, char *out, size_t cap, bool mkdirs)
+{
+    out[0] = 0;
+    char dir[4096];
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/') snprintf(dir, sizeof dir, "%s", xdg);
+    else if (home && home[0] == '/') snprintf(dir, sizeof dir, "%s/.cache", home);
+    else return;
+    if (mkdirs) (void)mkdir(dir, 0700);
+    size_t dl = strlen(dir);
+    if (dl + 10 >= sizeof dir) return;
+    memcpy(dir + dl, "/heapsnap", 10);
+    if (mkdirs) (void)mkdir(dir, 0700);
+    char *real = realpath(dump, NULL);
+    if (!real) return;
+    const char *base = strrchr(real, '/');
+    base = base ? base + 1 : real;
+    if ((size_t)snprintf(out, cap, "%s/%016llx-%.100s.hsidx", dir,
+                         (unsigned long long)hs_checksum64(real, strlen(real), IDX_SEED), base) >= cap)
+        out[0] = 0;
+    free(real);
+}
+
+static bool dump_key(const char *dump, idx_key *k, unsigned *mode)
+{
+    struct stat st;
+    if (stat(dump, &st) != 0 || !S_ISREG(st.st_mode)) return false;
+    memset(k, 0, sizeof *k);
+    k->size = (uint64_t)st.st_size;
+    k->ino = (uint64_t)st.st_ino;
+    k->dev = (uint64_t)st.st_dev;
+    k->mtime_s = (int64_t)st.st_mtim.tv_sec;
+    k->mtime_ns = (int64_t)st.st_mtim.tv_nsec;
+    if (mode) *mode = (unsigned)st.st_mode & 0666u;
+    return true;
+}
+
+/* ---- reading ---- */
+typedef struct idx_map {
+    unsigned char *p;
+    size_t len;
+    const idx_head *h;
+} idx_map;
+
+static void unmap_backing(void *p, size_t len) { munmap(p, len); }
+
+static const void *sec_ptr(const idx_map *m, int id, size_t want)
+{
+    const idx_sec *s = &m->h->sec[id];
+    return s->len == want && want ? m->p + s->off : NULL;
+}
+
+/* 0 when every v[i] < bound (GRAPH_NONE allowed when none_ok). */
+static int check_below(const uint32_t *v, uint64_t n, uint64_t bound, bool none_ok)
+{
+    uint32_t bad = 0;
+    for (uint64_t i = 0; i < n; i++) bad |= (v[i] >= bound) & !(none_ok && v[i] == GRAPH_NONE);
+    return bad ? -1 : 0;
+}
+
+/* Map `ipath` and check it against the dump's key; fill g. A one-line reason in why on failure. */
+static int index_read(const char *ipath, const idx_key *key, graph *g, char *why, size_t wcap)
+{
+    memset(g, 0, sizeof *g);
+    int fd = open(ipath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, wcap, "no index at '%s'", ipath);
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+        (uint64_t)st.st_size < sizeof(idx_head) + sizeof(idx_scalars)) {
+        close(fd);
+        snprintf(why, wcap, "'%s' is not an index of this user's", ipath);
+        return -1;
+    }
+    idx_map m = {0};
+    m.len = (size_t)st.st_size;
+    void *p = mmap(NULL, m.len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        snprintf(why, wcap, "cannot map '%s': %s", ipath, strerror(errno));
+        return -1;
+    }
+    m.p = p;
+    m.h = p;
+    const idx_head *h = m.h;
+#define FAIL(...)                                                                                                      \
+    do {                                                                                                               \
+        snprintf(why, wcap, __VA_ARGS__);                                                                              \
+        goto fail;                                                                                                     \
+    } while (0)
+    if (memcmp(h->magic, IDX_MAGIC, 8) != 0) FAIL("'%s' is not a heapsnap index", ipath);
+    if (h->version != IDX_VERSION || h->endian != IDX_ENDIAN)
+        FAIL("'%s' is an index of another version (%u)", ipath, h->version);
+    if (hs_checksum64(h, offsetof(idx_head, head_sum), IDX_SEED) != h->head_sum)
+        FAIL("'%s': header checksum mismatch", ipath);
+    if (h->file_len != m.len) FAIL("'%s' is truncated", ipath);
+    if (memcmp(&h->key, key, sizeof *key) != 0) FAIL("'%s' is stale (the dump changed)", ipath);
+    for (int i = 0; i < S_COUNT; i++) {
+        const idx_sec *s = &h->sec[i];
+        if (!s->len) continue;
+        if (s->off % 8 || s->off > m.len || s->len > m.len - s->off) FAIL("'%s': section %d out of bounds", ipath, i);
+        if (hs_checksum64(m.p + s->off, s->len, IDX_SEED + (uint64_t)i) != s->sum)
+            FAIL("'%s': section %d checksum mismatch", ipath, i);
+    }
+    const idx_scalars *sc = sec_ptr(&m, S_SCALARS, sizeof *sc);
+    if (!sc) FAIL("'%s': no scalars", ipath);
+    const uint64_t n = sc->n, ne = sc->nedges;
+    if (n > GRAPH_MAX_NODES || ne > GRAPH_MAX_EDGES || sc->nroots > UINT32_MAX || sc->ntypes > UINT32_MAX ||
+        sc->nbig > n || sc->nukids > n || sc->nlabel_big > ne || sc->nmissing > GRAPH_MISSING_SAMPLES ||
+        sc->npoints > sc->points_k || sc->points_k > GRAPH_POINTS_PREFIX)
+        FAIL("'%s': counts out of range", ipath);
+    memset(g, 0, sizeof *g);
+    g->n = (uint32_t)n;
+    g->nedges = (uint32_t)ne;
+    g->addr_base = sc->addr_base;
+    g->nlabel_big = (uint32_t)sc->nlabel_big;
+    g->nroots = (uint32_t)sc->nroots;
+    g->nbig = (uint32_t)sc->nbig;
+    g->nmissing = (uint32_t)sc->nmissing;
+    g->refs_read = sc->refs_read;
+    g->refs_missing = sc->refs_missing;
+    g->refs_orphan = sc->refs_orphan;
+    g->missing_addrs = sc->missing_addrs;
+    g->roots_missing = sc->roots_missing;
+    g->total_shallow = sc->total_shallow;
+    g->file_bytes = sc->file_bytes;
+    g->ntypes = (uint32_t)sc->ntypes;
+    g->reach_count = sc->reach_count;
+    g->unreach_count = sc->unreach_count;
+    g->strong_edges = sc->strong_edges;
+    g->nukids = (uint32_t)sc->nukids;
+    g->backing = m.p;
+    g->backing_len = m.len;
+    g->backing_release = unmap_backing;
+    /* the arrays: pointers into the map (copy on write), checked where they index others */
+    g->addr = (uint64_t *)sec_ptr(&m, S_ADDR64, n * 8);
+    g->addr32 = (uint32_t *)sec_ptr(&m, S_ADDR32, n * 4);
+    g->size = (uint32_t *)sec_ptr(&m, S_SIZE, n * 4);
+    g->type = (uint32_t *)sec_ptr(&m, S_TYPE, n * 4);
+    g->flags = (uint8_t *)sec_ptr(&m, S_FLAGS, n);
+    g->out_off = (uint32_t *)sec_ptr(&m, S_OUT_OFF, (n + 1) * 4);
+    g->out_to = (uint32_t *)sec_ptr(&m, S_OUT_TO, ne * 4);
+    g->out_label = (uint32_t *)sec_ptr(&m, S_OUT_LABEL, ne * 4);
+    g->out_label16 = (uint16_t *)sec_ptr(&m, S_OUT_LABEL16, ne * 2);
+    g->label_big = (graph_big_label *)sec_ptr(&m, S_LABEL_BIG, g->nlabel_big * sizeof(graph_big_label));
+    g->out_kind = (uint8_t *)sec_ptr(&m, S_OUT_KIND, ne);
+    g->idom = (uint32_t *)sec_ptr(&m, S_IDOM, (n + 2) * 4);
+    g->retained = (uint64_t *)sec_ptr(&m, S_RETAINED, (n + 2) * 8);
+    g->reach = (uint8_t *)sec_ptr(&m, S_REACH, (n + 8) / 8);
+    g->ukids = (uint32_t *)sec_ptr(&m, S_UKIDS, g->nukids * 4);
+    g->cache.bfs_via = (uint32_t *)sec_ptr(&m, S_BFS_VIA, n * 4);
+    g->cache.bfs_dist = (uint32_t *)sec_ptr(&m, S_BFS_DIST, n * 4);
+    g->cache.named_via = (uint32_t *)sec_ptr(&m, S_NAMED_VIA, n * 4);
+    g->cache.named_shape = (uint64_t *)sec_ptr(&m, S_NAMED_SHAPE, n * 8);
+    g->cache.type_retained = (uint64_t *)sec_ptr(&m, S_TYPE_RETAINED, g->ntypes * 8);
+    if (n && (!(g->addr || g->addr32) || !g->size || !g->type || !g->flags || !g->cache.bfs_via ||
+              !g->cache.bfs_dist || !g->cache.named_via || !g->cache.named_shape))
+        FAIL("'%s': a block section is missing", ipath);
+    if (!g->out_off || !g->idom || !g->retained || !g->reach || (g->ntypes && !g->cache.type_retained) ||
+        (ne && (!g->out_to || !g->out_kind || !(g->out_label || g->out_label16))) ||
+        (g->out_label16 && g->nlabel_big && !g->label_big) || (g->nukids && !g->ukids))
+        FAIL("'%s': a section is missing", ipath);
+    /* bounds of everything that indexes another array */
+    uint32_t prev = 0;
+    for (uint64_t v = 0; v <= n; v++) {
+        if (g->out_off[v] < prev) FAIL("'%s': references out of order", ipath);
+        prev = g->out_off[v];
+    }
+    if (g->out_off[0] != 0 || prev != ne) FAIL("'%s': reference offsets do not add up", ipath);
+    if (check_below(g->out_to, ne, n, false) || check_below(g->type, n, g->ntypes ? g->ntypes : 1, false) ||
+        check_below(g->idom, n, n + 2, false) || check_below(g->ukids, g->nukids, n, false) ||
+        check_below(g->cache.bfs_via, n, ne + g->nroots, true) ||
+        check_below(g->cache.named_via, n, (uint64_t)ne + g->nroots + 1, true))
+        FAIL("'%s': an index out of bounds", ipath);
+    for (uint64_t i = 0; i < g->nlabel_big; i++)
+        if (g->label_big[i].edge >= ne || (i && g->label_big[i].edge <= g->label_big[i - 1].edge))
+            FAIL("'%s': wide labels out of order", ipath);
+    /* the small arrays, converted from their packed records into malloc'd ones */
+    const idx_root *rr = sec_ptr(&m, S_ROOTS, g->nroots * sizeof *rr);
+    const idx_big *bb = sec_ptr(&m, S_BIG, g->nbig * sizeof *bb);
+    const idx_missing *mm = sec_ptr(&m, S_MISSING, g->nmissing * sizeof *mm);
+    const idx_point *pp = sec_ptr(&m, S_POINTS, sc->npoints * sizeof *pp);
+    if ((g->nroots && !rr) || (g->nbig && !bb) || (g->nmissing && !mm) || (sc->npoints && !pp))
+        FAIL("'%s': a section is missing", ipath);
+    g->roots = calloc((size_t)g->nroots + 1, sizeof *g->roots);
+    g->big = calloc((size_t)g->nbig + 1, sizeof *g->big);
+    g->missing = calloc((size_t)g->nmissing + 1, sizeof *g->missing);
+    g->cache.points = calloc((size_t)sc->npoints + 1, sizeof *g->cache.points);
+    if (!g->roots || !g->big || !g->missing || !g->cache.points) FAIL("out of memory reading '%s'", ipath);
+    for (uint32_t i = 0; i < g->nroots; i++) {
+        if (rr[i].node >= n) FAIL("'%s': a root out of bounds", ipath);
+        g->roots[i] = (graph_root){rr[i].node, (uint8_t)rr[i].kind, rr[i].name, rr[i].count};
+    }
+    for (uint32_t i = 0; i < g->nbig; i++) {
+        if (bb[i].node >= n || (i && bb[i].node <= bb[i - 1].node)) FAIL("'%s': large sizes out of order", ipath);
+        g->big[i] = (graph_big_size){bb[i].node, bb[i].size};
+    }
+    for (uint32_t i = 0; i < g->nmissing; i++) {
+        if (mm[i].from >= n) FAIL("'%s': a dangling reference out of bounds", ipath);
+        g->missing[i] = (graph_missing_ref){mm[i].from, mm[i].label, (uint8_t)mm[i].kind, mm[i].to};
+    }
+    for (uint32_t i = 0; i < sc->npoints; i++) {
+        const idx_point *q = &pp[i];
+        if (q->example >= n) FAIL("'%s': a row out of bounds", ipath);
+        g->cache.points[i] = (graph_point){q->example, q->count, q->retained, q->shallow, q->largest, q->folded,
+                                           q->external,
+                                           {{q->htype[0], q->hcount[0], q->hretained[0]},
+                                            {q->htype[1], q->hcount[1], q->hretained[1]}}};
+    }
+    g->cache.npoints = (uint32_t)sc->npoints;
+    g->cache.points_k = (uint32_t)sc->points_k;
+    g->cache.points_fold = (uint32_t)sc->points_fold;
+    /* the names: an .hsnap of names only, read through to its end */
+    const idx_sec *ns = &h->sec[S_NAMES];
+    if (!ns->len) FAIL("'%s': no name tables", ipath);
+    hs_status hst = hs_reader_open_mem(m.p + ns->off, ns->len, ipath, NULL, &g->reader);
+    hs_record rec;
+    while (hst == HS_OK) hst = hs_reader_next(g->reader, &rec);
+    if (hst != HS_END) FAIL("'%s': name tables unreadable", ipath);
+    if (hs_reader_type_count(g->reader) > g->ntypes) FAIL("'%s': name tables do not match", ipath);
+    return 0;
+fail:
+    if (g->backing == m.p) graph_release(g);
+    else munmap(m.p, m.len);
+    memset(g, 0, sizeof *g);
+    return -1;
+#undef FAIL
+}
+
+/* ---- writing ---- */
+typedef struct membuf {
+    unsigned char *p;
+    size_t n, cap;
+} membuf;
+
+static hs_status mem_sink(void *ud, const void *data, size_t len)
+{
+    membuf *b = ud;
+    if (b->n + len > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->n + len) cap *= 2;
+        unsigned char *p = realloc(b->p, cap);
+        if (!p) return HS_ERR_NOMEM;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, len);
+    b->n += len;
+    return HS_OK;
+}
+
+/* The reader's header and tables as an .hsnap of names only, with the dump's own format version. */
+static int names_image(const hs_reader *r, membuf *out)
+{
+    hs_encoder *e = NULL;
+    if (hs_encoder_new(NULL, mem_sink, out, &e)) return -1;
+    const hs_header *h = hs_reader_header(r);
+    hs_header empty = {.producer = "heapsnap-index"};
+    hs_status st = hs_encoder_header(e, h ? h : &empty);
+    uint32_t id;
+    for (uint32_t i = 0; !st && i < hs_reader_string_count(r); i++) {
+        size_t len;
+        const char *s = hs_reader_string(r, i, &len);
+        st = hs_encoder_string(e, s, len, &id);
+    }
+    for (uint32_t i = 0; !st && i < hs_reader_type_count(r); i++) st = hs_encoder_type(e, hs_reader_type(r, i), &id);
+    for (uint32_t i = 0; !st && i < hs_reader_frame_count(r); i++)
+        st = hs_encoder_frame(e, hs_reader_frame(r, i), &id);
+    for (uint32_t i = 0; !st && i < hs_reader_site_count(r); i++) {
+        uint32_t nf;
+        const uint32_t *f = hs_reader_site(r, i, &nf);
+        st = hs_encoder_site(e, f, nf, &id);
+    }
+    if (!st) st = hs_encoder_finish(e, NULL, 0);
+    hs_encoder_free(e);
+    if (st || out->n < HS_PREFIX_LEN) return -1;
+    if (h) out->p[HS_MAGIC_LEN] = (unsigned char)h->version_major, out->p[HS_MAGIC_LEN + 1] = (unsigned char)h->version_minor;
+    return 0;
+}
+
+typedef struct idx_out {
+    const void *data[S_COUNT];
+    idx_head h;
+} idx_out;
+
+static void put(idx_out *o, int id, const void *data, uint64_t len)
+{
+    if (!data || !len) return;
+    o->data[id] = data;
+    o->h.sec[id].len = len;
+}
+
+static hs_status write_zeros(hs_outfile *f, uint64_t n)
+{
+    static const unsigned char z[IDX_ALIGN];
+    hs_status st = HS_OK;
+    while (!st && n) {
+        size_t c = n < sizeof z ? (size_t)n : sizeof z;
+        st = hs_outfile_write(f, z, c);
+        n -= c;
+    }
+    return st;
+}
+
+/* Write g's index to ipath; 0 or -1 with why. */
+static int index_write(const char *ipath, const idx_key *key, unsigned mode, const graph *g, char *why, size_t wcap,
+                       uint64_t *bytes)
+{
+    const uint64_t n = g->n, ne = g->nedges;
+    idx_scalars sc;
+    memset(&sc, 0, sizeof sc);
+    sc.n = n, sc.nedges = ne, sc.addr_base = g->addr_base, sc.nlabel_big = g->nlabel_big, sc.nroots = g->nroots;
+    sc.nbig = g->nbig, sc.nmissing = g->nmissing, sc.refs_read = g->refs_read, sc.refs_missing = g->refs_missing;
+    sc.refs_orphan = g->refs_orphan, sc.missing_addrs = g->missing_addrs, sc.roots_missing = g->roots_missing;
+    sc.total_shallow = g->total_shallow, sc.file_bytes = g->file_bytes, sc.ntypes = g->ntypes;
+    sc.reach_count = g->reach_count, sc.unreach_count = g->unreach_count, sc.strong_edges = g->strong_edges;
+    sc.nukids = g->nukids, sc.npoints = g->cache.npoints, sc.points_k = g->cache.points_k;
+    sc.points_fold = g->cache.points_fold;
+    idx_root *rr = calloc((size_t)g->nroots + 1, sizeof *rr);
+    idx_big *bb = calloc((size_t)g->nbig + 1, sizeof *bb);
+    idx_missing *mm = calloc((size_t)g->nmissing + 1, sizeof *mm);
+    idx_point *pp = calloc((size_t)g->cache.npoints + 1, sizeof *pp);
+    membuf names = {0};
+    hs_outfile *f = NULL;
+    int rc = -1;
+    if (!rr || !bb || !mm || !pp) {
+        snprintf(why, wcap, "out of memory");
+        goto out;
+    }
+    for (uint32_t i = 0; i < g->nroots; i++)
+        rr[i] = (idx_root){g->roots[i].node, g->roots[i].name, g->roots[i].count, g->roots[i].kind, 0};
+    for (uint32_t i = 0; i < g->nbig; i++) bb[i] = (idx_big){g->big[i].node, 0, g->big[i].size};
+    for (uint32_t i = 0; i < g->nmissing; i++)
+        mm[i] = (idx_missing){g->missing[i].from, g->missing[i].label, g->missing[i].to, g->missing[i].kind, 0};
+    for (uint32_t i = 0; i < g->cache.npoints; i++) {
+        const graph_point *q = &g->cache.points[i];
+        pp[i] = (idx_point){q->example, q->count, q->retained, q->shallow, q->largest, q->folded, 0, q->external,
+                            {q->held[0].type, q->held[1].type}, {q->held[0].count, q->held[1].count},
+                            {q->held[0].retained, q->held[1].retained}};
+    }
+    if (!g->reader || names_image(g->reader, &names)) {
+        snprintf(why, wcap, "cannot encode the name tables");
+        goto out;
+    }
+    {
+        const hs_header *h = hs_reader_header(g->reader);
+        if (h) sc.version_major = h->version_major, sc.version_minor = h->version_minor;
+    }
+    idx_out o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.h.magic, IDX_MAGIC, 8);
+    o.h.version = IDX_VERSION;
+    o.h.endian = IDX_ENDIAN;
+    o.h.key = *key;
+    put(&o, S_SCALARS, &sc, sizeof sc);
+    put(&o, S_ADDR64, g->addr, g->addr ? n * 8 : 0);
+    put(&o, S_ADDR32, g->addr32, g->addr32 ? n * 4 : 0);
+    put(&o, S_SIZE, g->size, n * 4);
+    put(&o, S_TYPE, g->type, n * 4);
+    put(&o, S_FLAGS, g->flags, n);
+    put(&o, S_OUT_OFF, g->out_off, (n + 1) * 4);
+    put(&o, S_OUT_TO, g->out_to, ne * 4);
+    put(&o, S_OUT_LABEL, g->out_label, g->out_label ? ne * 4 : 0);
+    put(&o, S_OUT_LABEL16, g->out_label16, g->out_label16 ? ne * 2 : 0);
+    put(&o, S_LABEL_BIG, g->label_big, (uint64_t)g->nlabel_big * sizeof(graph_big_label));
+    put(&o, S_OUT_KIND, g->out_kind, ne);
+    put(&o, S_ROOTS, rr, (uint64_t)g->nroots * sizeof *rr);
+    put(&o, S_BIG, bb, (uint64_t)g->nbig * sizeof *bb);
+    put(&o, S_MISSING, mm, (uint64_t)g->nmissing * sizeof *mm);
+    put(&o, S_IDOM, g->idom, (n + 2) * 4);
+    put(&o, S_RETAINED, g->retained, (n + 2) * 8);
+    put(&o, S_REACH, g->reach, (n + 8) / 8);
+    put(&o, S_UKIDS, g->ukids, (uint64_t)g->nukids * 4);
+    put(&o, S_BFS_VIA, g->cache.bfs_via, n * 4);
+    put(&o, S_BFS_DIST, g->cache.bfs_dist, n * 4);
+    put(&o, S_NAMED_VIA, g->cache.named_via, n * 4);
+    put(&o, S_NAMED_SHAPE, g->cache.named_shape, n * 8);
+    put(&o, S_POINTS, pp, (uint64_t)g->cache.npoints * sizeof *pp);
+    put(&o, S_TYPE_RETAINED, g->cache.type_retained, (uint64_t)g->ntypes * 8);
+    put(&o, S_NAMES, names.p, names.n);
+    uint64_t off = (sizeof o.h + IDX_ALIGN - 1) / IDX_ALIGN * IDX_ALIGN;
+    for (int i = 0; i < S_COUNT; i++) {
+        idx_sec *s = &o.h.sec[i];
+        if (!s->len) continue;
+        s->off = off;
+        s->sum = hs_checksum64(o.data[i], s->len, IDX_SEED + (uint64_t)i);
+        off = (off + s->len + IDX_ALIGN - 1) / IDX_ALIGN * IDX_ALIGN;
+    }
+    o.h.file_len = off;
+    o.h.head_sum = hs_checksum64(&o.h, offsetof(idx_head, head_sum), IDX_SEED);
+    hs_error e;
+    if (hs_outfile_open(ipath, mode ? mode : 0600, HS_OUTFILE_NO_FSYNC, &f, &e)) {
+        snprintf(why, wcap, "cannot write '%s': %s", ipath, e.message);
+        goto out;
+    }
+    hs_status st = hs_outfile_write(f, &o.h, sizeof o.h);
+    uint64_t at = sizeof o.h;
+    for (int i = 0; !st && i < S_COUNT; i++) {
+        const idx_sec *s = &o.h.sec[i];
+        if (!s->len) continue;
+        st = write_zeros(f, s->off - at);
+        if (!st) st = hs_outfile_write(f, o.data[i], s->len);
+        at = s->off + s->len;
+    }
+    if (!st) st = write_zeros(f, off - at);
+    if (st) {
+        const hs_error *we = hs_outfile_error(f);
+        snprintf(why, wcap, "writing '%s': %s", ipath, we ? we->message : hs_strerror(st));
+        hs_outfile_discard(f);
+        goto out;
+    }
+    if (hs_outfile_commit(f, &e)) {
+        snprintf(why, wcap, "writing '%s': %s", ipath, e.message);
+        goto out;
+    }
+    *bytes = off;
+    rc = 0;
+out:
+    free(rr);
+    free(bb);
+    free(mm);
+    free(pp);
+    free(names.p);
+    return rc;
+}
+
+/* Everything an index holds that the load did not compute: into g (g owns it). */
+static graph_status complete(graph *g, const graph_progress *p)
+{
+    graph_status st = graph_dominators(g, p);
+    graph_cache *c = &g->cache;
+    if (!st && !c->bfs_via) st = graph_bfs(g, &c->bfs_via, &c->bfs_dist, p);
+    if (!st && !c->named_via) st = graph_bfs_named(g, &c->named_via, &c->named_shape, p);
+    if (!st && !c->points) {
+        uint64_t *scratch = malloc(((size_t)g->n + 1) * 8);
+        if (!scratch) return GRAPH_ERR_NOMEM;
+        memcpy(scratch, c->named_shape, (size_t)g->n * 8);
+        st = graph_points_find(g, scratch, GRAPH_POINT_FOLD, GRAPH_POINTS_PREFIX, &c->points, &c->npoints);
+        free(scratch);
+        c->points_k = GRAPH_POINTS_PREFIX;
+        c->points_fold = GRAPH_POINT_FOLD;
+    }
+    if (!st && !c->type_retained) {
+        uint64_t *tr = malloc(((size_t)g->ntypes + 1) * 8);
+        if (!tr) return GRAPH_ERR_NOMEM;
+        st = graph_type_retained(g, tr);
+        if (st) free(tr);
+        else c->type_retained = tr;
+    }
+    return st;
+}
+
+graph_status load_graph_indexed(const char *path, graph *g, unsigned flags, const graph_progress *p,
+                                load_index_info *info, graph_load_error *err)
+{
+    memset(info, 0, sizeof *info);
+    idx_key key;
+    unsigned mode = 0;
+    bool keyed = index_wanted() && dump_key(path, &key, &mode);
+    char beside[4096], cached[4096];
+    path_beside(path, beside, sizeof beside);
+    if (keyed && (flags & LOAD_INDEX_READ) && !(flags & LOAD_INDEX_REBUILD)) {
+        if (beside[0] && index_read(beside, &key, g, info->why, sizeof info->why) == 0) {
+            info->used = true;
+            snprintf(info->path, sizeof info->path, "%s", beside);
+            return GRAPH_OK;
+        }
+        path_cached(path, cached, sizeof cached, false);
+        char why2[sizeof info->why];
+        if (cached[0] && index_read(cached, &key, g, why2, sizeof why2) == 0) {
+            info->used = true;
+            snprintf(info->path, sizeof info->path, "%s", cached);
+            return GRAPH_OK;
+        }
+    }
+    if (!keyed)
+        snprintf(info->why, sizeof info->why, "%s",
+                 index_wanted() ? "no index for what is not a regular file" : "the index is off (HEAPSNAP_INDEX=0)");
+    if (flags & LOAD_INDEX_ONLY) {
+        snprintf(err->message, sizeof err->message, "%.300s", info->why[0] ? info->why : "no valid index");
+        err->reader_status = HS_OK;
+        return GRAPH_ERR_INPUT;
+    }
+    graph_status st = graph_load_file(path, g, p, err);
+    if (st || !keyed) return st;
+    if (!(flags & LOAD_INDEX_WRITE)) return GRAPH_OK;
+    if (!(flags & LOAD_INDEX_ALWAYS) && g->n < min_blocks()) {
+        snprintf(info->why, sizeof info->why, "%u blocks: below HEAPSNAP_INDEX_MIN_BLOCKS (%llu)", g->n,
+                 (unsigned long long)min_blocks());
+        return GRAPH_OK;
+    }
+    if (g->site) {
+        snprintf(info->why, sizeof info->why, "allocation sites are not kept in an index");
+        return GRAPH_OK;
+    }
+    if ((st = complete(g, p))) {
+        snprintf(err->message, sizeof err->message, "out of memory building the index");
+        graph_release(g);
+        return st;
+    }
+    graph_tick(p, "writing the index", 0, 0);
+    if (beside[0] && index_write(beside, &key, mode, g, info->why, sizeof info->why, &info->bytes) == 0) {
+        info->written = true;
+        snprintf(info->path, sizeof info->path, "%s", beside);
+    } else {
+        path_cached(path, cached, sizeof cached, true);
+        char why2[sizeof info->why];
+        if (cached[0] && index_write(cached, &key, mode, g, why2, sizeof why2, &info->bytes) == 0) {
+            info->written = true;
+            snprintf(info->path, sizeof info->path, "%s", cached);
+        }
+    }
+    graph_tick(p, NULL, 0, 0);
+    return GRAPH_OK;
+}

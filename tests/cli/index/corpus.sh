@@ -1,0 +1,39 @@
+# The same answers with and without the index, on the CLI corpus: every mksnap scenario, the good
+# files of tests/data, V8 snapshots and hsgen heaps; each command's text and JSON, once with the
+# index written by `heapsnap index`, once more read back, compared byte for byte with --no-index.
+set -u
+for s in small empty shared tie pycycles; do "$MKSNAP" $s $s.hsnap; done
+"$MKSNAP" random 7 3000 random.hsnap
+"$MKSNAP" types 300 types.hsnap
+"$BIN/hsgen" heap 20000 heap.hsnap 3
+"$BIN/hsgen" chain 5000 chain.hsnap
+"$BIN/hsgen" garbage garbage.hsnap
+"$BIN/hsgen" dangling dangling.hsnap
+cp "$DATA"/good/v1_0_small.hsnap "$DATA"/v8/tiny.heapsnapshot "$DATA"/v8/sites_tiny.heapsnapshot .
+gzip -dc "$DATA"/v8/node20.heapsnapshot.gz > node20.heapsnapshot
+files=0 runs=0 diffs=0
+for f in *.hsnap *.heapsnapshot; do
+  files=$((files + 1))
+  "$HEAPSNAP" index "$f" > /dev/null || { echo "index $f failed"; continue; }
+  [ -f "$f.hsidx" ] || echo "no index beside $f"
+  # an address to ask about: the largest row's block, else none
+  addr=$("$HEAPSNAP" top --no-index --json -n 1 "$f" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["top"][0]["block"]["addr"] if d["top"] else "0x1")')
+  for c in "top F" "top --json F" "top -n 300 F" "top --fold 60 F" "top --raw F" "summary F" \
+           "summary --json --sort count F" "dominators F" "dominators --json F" "cycles F" "cycles --json F" \
+           "suspects F" "suspects --json F" "show F $addr" "show --json F $addr" "path F $addr" \
+           "path --json F $addr" "leaks F"; do
+    read -r -a w <<< "${c/F/$f}"
+    "$HEAPSNAP" "${w[0]}" --no-index "${w[@]:1}" > a.out 2>&1; ra=$?
+    for pass in built reread; do
+      runs=$((runs + 1))
+      "$HEAPSNAP" "${w[@]}" > b.out 2>&1; rb=$?
+      if [ $ra != $rb ] || ! cmp -s a.out b.out; then
+        diffs=$((diffs + 1)); echo "DIFF: $f: $c ($pass): exit $ra/$rb"; diff a.out b.out | head -5
+      fi
+    done
+  done
+done
+echo "files $files, runs $runs, differences $diffs"
