@@ -12,6 +12,7 @@ pkgs=(
   chromium                                # the HTML report's browser tests
   nodejs                                  # writes V8 heap snapshots for the importer's tests
   g++ valgrind libdw-dev                  # native heaps: the C++ case, the leak-kind oracle, file:line (dump/native)
+  groff-base                              # the man pages are checked with groff (tests/cli/help/man.sh)
 )
 missing=()
 for p in "${pkgs[@]}"; do

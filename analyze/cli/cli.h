@@ -75,6 +75,10 @@ typedef struct cli_cmd {
  * usage printed to stderr), or 0 to go on. */
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, void *opts /* OUT */, char **args, int *nargs);
 void cli_print_help(const cli_cmd *cmd, FILE *out);
+/* The same as a man page (roff), which the build installs as heapsnap-<name>(1). */
+void cli_print_man(const cli_cmd *cmd, FILE *out);
+/* The running command's line in `heapsnap --help` (main.c sets it): the man page's NAME. */
+extern const char *cli_summary_line;
 
 /* ---- diagnostics ---- */
 int cli_error(const char *fmt, ...)

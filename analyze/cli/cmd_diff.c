@@ -18,9 +18,10 @@ typedef struct diff_options {
     const char *by, *group; /* NULL: all four views; line */
     uint64_t n, min, noise;
     bool json;
+    bool index; /* --no-index: neither read nor write the indexes */
 } diff_options;
 
-static const diff_options diff_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO};
+static const diff_options diff_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO, .index = true};
 
 static const cli_opt diff_opts[] = {
     {"by", 0, CLI_STRING, CLI_FIELD(diff_options, by), "VIEW", "owner, type, site or new (default: a short report of all four)"},
@@ -30,6 +31,7 @@ static const cli_opt diff_opts[] = {
     {"noise", 0, CLI_UINT, CLI_FIELD(diff_options, noise), "B",
      "churn threshold (default: 16 KiB or 0.1% of the heap, the larger)"},
     {"json", 0, CLI_BOOL, CLI_FIELD(diff_options, json), NULL, "print JSON (schema in docs/cli.md#diff)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(diff_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd diff_cmd = {
@@ -299,7 +301,7 @@ int cmd_diff(int argc, char **argv)
     }
     if (o.n > 1000000) o.n = 1000000;
     const unsigned idk = (views & V_NEW) ? diff_key_mode(args, 2) : 0; /* both V8: new objects by node id */
-    unsigned wb = idk, wa = DIFF_KEEP_GRAPH | idk;
+    unsigned wb = idk | (o.index ? DIFF_INDEX : 0), wa = DIFF_KEEP_GRAPH | idk | (o.index ? DIFF_INDEX : 0);
     if (views & V_OWNER) wb |= DIFF_GROUPS, wa |= DIFF_GROUPS;
     if (views & V_NEW) wb |= DIFF_KEYS;
     if (views & V_SITE) wb |= DIFF_SITES, wa |= DIFF_SITES;

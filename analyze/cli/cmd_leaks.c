@@ -293,7 +293,8 @@ int cmd_leaks(int argc, char **argv)
     uint32_t nmid = 0;
     diff_cluster *cl = NULL;
     const unsigned idk = diff_key_mode(args, 3); /* all three V8: match by node id */
-    rc = cli_diff_build2(&s[0], args[0], 0, DIFF_KEYS | idk, &s[1], args[1], 1, DIFF_KEYS | idk, DIFF_BY_LINE);
+    const unsigned ix = o.index ? DIFF_INDEX : 0;
+    rc = cli_diff_build2(&s[0], args[0], 0, DIFF_KEYS | idk | ix, &s[1], args[1], 1, DIFF_KEYS | idk | ix, DIFF_BY_LINE);
     if (rc) goto done;
     if (!(mid = diff_keys_minus(s[1].keys, s[1].nkeys, s[0].keys, s[0].nkeys, &nmid))) {
         rc = cli_error("'%s': out of memory", args[1]);
@@ -302,7 +303,7 @@ int cmd_leaks(int argc, char **argv)
     free(s[0].keys);
     free(s[1].keys);
     s[0].keys = s[1].keys = NULL;
-    diff_snap_build(&s[2], args[2], 1, DIFF_KEEP_GRAPH | idk, DIFF_BY_LINE);
+    diff_snap_build(&s[2], args[2], 1, DIFF_KEEP_GRAPH | idk | ix, DIFF_BY_LINE);
     if (s[2].status) {
         rc = cli_diff_fail(&s[2]);
         goto done;

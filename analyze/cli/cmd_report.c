@@ -93,8 +93,9 @@ int cmd_report(int argc, char **argv)
         }
         char *both[2] = {(char *)opt.base, (char *)path};
         const unsigned idk = diff_key_mode(both, 2); /* both V8: new objects by node id */
-        rc = cli_diff_build2(sb, opt.base, 0, DIFF_KEYS | DIFF_GROUPS | idk, sa, path, 1,
-                             DIFF_KEEP_GRAPH | DIFF_GROUPS | idk, DIFF_BY_LINE);
+        const unsigned ix = opt.index ? DIFF_INDEX : 0;
+        rc = cli_diff_build2(sb, opt.base, 0, DIFF_KEYS | DIFF_GROUPS | idk | ix, sa, path, 1,
+                             DIFF_KEEP_GRAPH | DIFF_GROUPS | idk | ix, DIFF_BY_LINE);
         if (rc) {
             diff_snap_release(sb);
             diff_snap_release(sa);

@@ -17,9 +17,10 @@
 typedef struct trend_options {
     uint64_t n, min, noise;
     bool ascii, json;
+    bool index; /* --no-index: neither read nor write the indexes */
 } trend_options;
 
-static const trend_options trend_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO};
+static const trend_options trend_defaults = {.n = 10, .noise = DIFF_NOISE_AUTO, .index = true};
 
 static const cli_opt trend_opts[] = {
     {"top", 'n', CLI_UINT, CLI_FIELD(trend_options, n), "N", "owners to show (default %D; 0 = all)"},
@@ -28,6 +29,7 @@ static const cli_opt trend_opts[] = {
      "churn threshold (default: 16 KiB or 0.1% of the largest heap)"},
     {"ascii", 0, CLI_BOOL, CLI_FIELD(trend_options, ascii), NULL, "draw sparklines with ASCII characters"},
     {"json", 0, CLI_BOOL, CLI_FIELD(trend_options, json), NULL, "print JSON (schema in docs/cli.md#trend)"},
+    {"index", 0, CLI_BOOL, CLI_FIELD(trend_options, index), NULL, CLI_INDEX_HELP},
 };
 
 static const cli_cmd trend_cmd = {
@@ -225,7 +227,7 @@ int cmd_trend(int argc, char **argv)
     }
     if (o.n > 1000000) o.n = 1000000;
     diff_trend t;
-    if (diff_trend_build(&t, args, (uint32_t)nargs, o.noise, o.min, (uint32_t)o.n)) {
+    if (diff_trend_build(&t, args, (uint32_t)nargs, o.noise, o.min, (uint32_t)o.n, o.index ? DIFF_INDEX : 0)) {
         if (t.failed) rc = cli_diff_fail(t.failed);
         else if (!t.time_us || !t.last) rc = cli_error("out of memory");
         else rc = cli_error("'%s': out of memory following the series", t.last->path ? t.last->path : "?");

@@ -63,6 +63,7 @@ static inline int64_t diff_i64(uint64_t v) { return v > (uint64_t)INT64_MAX ? IN
 #define DIFF_GROUPS 0x4u     /* the signature groups */
 #define DIFF_SITES 0x8u      /* allocation-site totals (a second pass over the file) */
 #define DIFF_ID_KEYS 0x10u   /* identity = the address alone (V8 node ids; see diff_key_mode) */
+#define DIFF_INDEX 0x20u     /* load through the index beside the dump, writing one (load_graph_indexed) */
 
 typedef enum diff_group_by { DIFF_BY_LINE = 0, DIFF_BY_FILE = 1, DIFF_BY_TRACEBACK = 2 } diff_group_by;
 
@@ -242,7 +243,7 @@ typedef struct diff_trend {
  * t->failed names a snapshot that failed (its message says why), else
  * memory ran out. diff_trend_release() in every case. */
 int diff_trend_build(diff_trend *t /* OUT */, char *const *paths, uint32_t n, uint64_t noise_opt, uint64_t min,
-                     uint32_t top);
+                     uint32_t top, unsigned what /* DIFF_INDEX or 0 */);
 void diff_trend_release(diff_trend *t);
 
 /* ---- memory outside the dumped objects ---- */

@@ -309,7 +309,14 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
     s->side = side;
     graph *g = &s->g;
     graph_load_error err;
-    graph_status st = graph_load_file_ex(path, g, NULL, (what & DIFF_SITES) ? GRAPH_LOAD_SITES : 0, &err);
+    graph_status st;
+    /* an index keeps no allocation sites: a V8 snapshot's come from its own load */
+    if ((what & DIFF_INDEX) && !((what & DIFF_SITES) && graph_file_is_v8(path))) {
+        load_index_info info;
+        st = load_graph_indexed(path, g, LOAD_INDEX_READ | LOAD_INDEX_WRITE, NULL, &info, &err);
+    } else {
+        st = graph_load_file_ex(path, g, NULL, (what & DIFF_SITES) ? GRAPH_LOAD_SITES : 0, &err);
+    }
     if (st) {
         fail(s, st, err.message);
         return;

@@ -197,7 +197,8 @@ static int64_t header_time(const char *path)
     return t;
 }
 
-int diff_trend_build(diff_trend *t, char *const *paths, uint32_t n, uint64_t noise_opt, uint64_t min, uint32_t top)
+int diff_trend_build(diff_trend *t, char *const *paths, uint32_t n, uint64_t noise_opt, uint64_t min, uint32_t top,
+                     unsigned what)
 {
     memset(t, 0, sizeof *t);
     t->n = n;
@@ -216,7 +217,7 @@ int diff_trend_build(diff_trend *t, char *const *paths, uint32_t n, uint64_t noi
     for (uint32_t i = 0; i < t->n; i++) {
         bool last = i + 1 == t->n;
         if (i) diff_snap_release(s);
-        diff_snap_build(s, paths[i], 1, DIFF_GROUPS | (last ? DIFF_KEEP_GRAPH : 0), DIFF_BY_LINE);
+        diff_snap_build(s, paths[i], 1, (what & DIFF_INDEX) | DIFF_GROUPS | (last ? DIFF_KEEP_GRAPH : 0), DIFF_BY_LINE);
         if (s->status) {
             t->failed = s;
             goto done;

@@ -23,6 +23,9 @@ pc=$(find "$p" -name heapsnap.pc | head -1)
 cfg=$(find "$p" -name heapsnapConfig.cmake | head -1)
 [ -n "$cfg" ] || fail "no heapsnapConfig.cmake installed"
 libdir=$(dirname "$(dirname "$pc")")
+for m in heapsnap heapsnap-top heapsnap-index; do
+  [ -f "$p/share/man/man1/$m.1" ] || fail "man page $m.1 not installed"
+done
 
 # a dump the installed CLI reads: exit 0, and the example's own types
 check_dump() { # label file
