@@ -103,11 +103,13 @@ const graph_progress *cli_progress(void);
  * regular file (the readers reopen and seek). NULL, the error printed,
  * when that fails. cli_graph_load() calls it; messages keep naming "-". */
 const char *cli_open_path(const char *path);
-/* Load `path` (and its dominator tree); "-" is standard input; on failure print the one-line error
+/* Load `path` (and its dominator tree: need & CLI_NEED_DOMINATORS); "-" is standard input; on failure print the one-line error
  * and return HS_EXIT_BAD_INPUT. With `index`, a valid index beside the dump is read instead of the
  * dump, and a command that computes the dominator tree writes one when there is none
  * (load_graph_indexed, docs/cli.md#index); "-" never has one. */
-int cli_graph_load(const char *path, graph *g, bool dominators, bool index);
+#define CLI_NEED_DOMINATORS 1u /* (true) the dominator tree */
+#define CLI_NEED_NAMES 2u      /* and the named search (top, suspects, report): the index keeps it */
+int cli_graph_load(const char *path, graph *g, unsigned need, bool index);
 /* The help of every command's --index option. */
 #define CLI_INDEX_HELP "read the index beside FILE, or write one (default %D; docs/cli.md#index)"
 int cmd_index(int argc, char **argv); /* cmd_index.c: build or check the index of a dump */

@@ -142,15 +142,17 @@ const char *cli_open_path(const char *path)
     return opened;
 }
 
-int cli_graph_load(const char *path, graph *g, bool dominators, bool index)
+int cli_graph_load(const char *path, graph *g, unsigned need, bool index)
 {
+    const bool dominators = (need & CLI_NEED_DOMINATORS) != 0;
     graph_load_error err;
     const char *open_path = cli_open_path(path);
     if (!open_path) return HS_EXIT_BAD_INPUT;
     graph_status st;
     if (index && strcmp(path, "-") != 0) {
         load_index_info info;
-        st = load_graph_indexed(open_path, g, LOAD_INDEX_READ | (dominators ? LOAD_INDEX_WRITE : 0), cli_progress(),
+        st = load_graph_indexed(open_path, g, LOAD_INDEX_READ | (dominators ? LOAD_INDEX_WRITE : 0) |
+                                                     ((need & CLI_NEED_NAMES) ? LOAD_INDEX_NAMED : 0), cli_progress(),
                                 &info, &err);
     } else {
         st = graph_load_file(open_path, g, cli_progress(), &err);

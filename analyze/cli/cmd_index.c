@@ -51,8 +51,8 @@ int cmd_index(int argc, char **argv)
         return HS_EXIT_USAGE;
     }
     unsigned flags = o.check ? LOAD_INDEX_READ | LOAD_INDEX_ONLY
-                             : o.rebuild ? LOAD_INDEX_WRITE | LOAD_INDEX_ALWAYS | LOAD_INDEX_REBUILD
-                                         : LOAD_INDEX_READ | LOAD_INDEX_WRITE | LOAD_INDEX_ALWAYS;
+                             : o.rebuild ? LOAD_INDEX_WRITE | LOAD_INDEX_ALWAYS | LOAD_INDEX_REBUILD | LOAD_INDEX_NAMED
+                                         : LOAD_INDEX_READ | LOAD_INDEX_WRITE | LOAD_INDEX_ALWAYS | LOAD_INDEX_NAMED;
     graph g;
     graph_load_error err;
     load_index_info info;
@@ -66,7 +66,7 @@ int cmd_index(int argc, char **argv)
     }
     char b[32];
     rc = HS_EXIT_OK;
-    if (info.used) {
+    if (info.used && !info.written) {
         printf("index of %s is up to date: %s (%s)\n", path, info.path, fmt_bytes(g.backing_len, b));
     } else if (info.written) {
         printf("wrote the index of %s: %s (%s, %u blocks, %u references) in %.2f s\n", path, info.path,

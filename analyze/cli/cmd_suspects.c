@@ -56,7 +56,7 @@ static void row_name(const named_rows *s, const graph_point *r, char *buf, size_
 static int load_rows(const char *path, uint32_t k, bool index, named_rows *s)
 {
     memset(s, 0, sizeof *s);
-    int rc = cli_graph_load(path, &s->g, true, index);
+    int rc = cli_graph_load(path, &s->g, CLI_NEED_DOMINATORS | CLI_NEED_NAMES, index);
     if (rc) return rc;
     if (graph_points_top(&s->g, GRAPH_POINT_FOLD, k, &s->via, &s->rows, &s->n, cli_progress()))
         return cli_error("'%s': out of memory", path);

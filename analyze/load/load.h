@@ -76,6 +76,8 @@ graph_status load_block_sites(const char *path, const graph *g, uint32_t **site 
 #define LOAD_INDEX_ALWAYS 4u  /* write whatever the dump's size */
 #define LOAD_INDEX_REBUILD 8u /* do not read an existing one */
 #define LOAD_INDEX_ONLY 16u   /* no index valid: fail (GRAPH_ERR_INPUT, err says why) instead of reading the dump */
+#define LOAD_INDEX_NAMED 32u  /* the caller needs the named search (top, suspects, report): an index written
+                                 holds it and top's rows, and one read without them gets them added */
 typedef struct load_index_info {
     bool used, written; /* an index was read; one was written */
     char path[4096];    /* which */

@@ -168,6 +168,7 @@ static const void *sec_ptr(const idx_map *m, int id, size_t want)
 static int check_below(const uint32_t *v, uint64_t n, uint64_t bound, bool none_ok)
 {
     uint32_t bad = 0;
+    if (!v) return 0; /* an optional section that is absent */
     for (uint64_t i = 0; i < n; i++) bad |= (v[i] >= bound) & !(none_ok && v[i] == GRAPH_NONE);
     return bad ? -1 : 0;
 }
@@ -270,8 +271,9 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     g->cache.named_shape = (uint64_t *)sec_ptr(&m, S_NAMED_SHAPE, n * 8);
     g->cache.type_retained = (uint64_t *)sec_ptr(&m, S_TYPE_RETAINED, g->ntypes * 8);
     if (n && (!(g->addr || g->addr32) || !g->size || !g->type || !g->flags || !g->cache.bfs_via ||
-              !g->cache.bfs_dist || !g->cache.named_via || !g->cache.named_shape))
+              !g->cache.bfs_dist || !g->cache.named_via != !g->cache.named_shape))
         FAIL("'%s': a block section is missing", ipath);
+    if (!g->cache.named_via && sc->npoints) FAIL("'%s': rows without their search", ipath);
     if (!g->out_off || !g->idom || !g->retained || !g->reach || (g->ntypes && !g->cache.type_retained) ||
         (ne && (!g->out_to || !g->out_kind || !(g->out_label || g->out_label16))) ||
         (g->out_label16 && g->nlabel_big && !g->label_big) || (g->nukids && !g->ukids))
@@ -296,13 +298,15 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     const idx_big *bb = sec_ptr(&m, S_BIG, g->nbig * sizeof *bb);
     const idx_missing *mm = sec_ptr(&m, S_MISSING, g->nmissing * sizeof *mm);
     const idx_point *pp = sec_ptr(&m, S_POINTS, sc->npoints * sizeof *pp);
-    if ((g->nroots && !rr) || (g->nbig && !bb) || (g->nmissing && !mm) || (sc->npoints && !pp))
+    if ((g->nroots && !rr) || (g->nbig && !bb) || (g->nmissing && !mm) || (sc->npoints && !pp) ||
+        (g->cache.named_via && !h->sec[S_POINTS].len && sc->npoints))
         FAIL("'%s': a section is missing", ipath);
     g->roots = calloc((size_t)g->nroots + 1, sizeof *g->roots);
     g->big = calloc((size_t)g->nbig + 1, sizeof *g->big);
     g->missing = calloc((size_t)g->nmissing + 1, sizeof *g->missing);
-    g->cache.points = calloc((size_t)sc->npoints + 1, sizeof *g->cache.points);
-    if (!g->roots || !g->big || !g->missing || !g->cache.points) FAIL("out of memory reading '%s'", ipath);
+    if (g->cache.named_via) g->cache.points = calloc((size_t)sc->npoints + 1, sizeof *g->cache.points);
+    if (!g->roots || !g->big || !g->missing || (g->cache.named_via && !g->cache.points))
+        FAIL("out of memory reading '%s'", ipath);
     for (uint32_t i = 0; i < g->nroots; i++) {
         if (rr[i].node >= n) FAIL("'%s': a root out of bounds", ipath);
         g->roots[i] = (graph_root){rr[i].node, (uint8_t)rr[i].kind, rr[i].name, rr[i].count};
@@ -540,14 +544,16 @@ out:
     return rc;
 }
 
-/* Everything an index holds that the load did not compute: into g (g owns it). */
-static graph_status complete(graph *g, const graph_progress *p)
+/* Everything an index holds that the load did not compute: into g (g owns it). The named
+ * search and the rows only with `named` (the command computes them anyway; others would pay
+ * the search's time for top's sake: top adds them to the index later). */
+static graph_status complete(graph *g, bool named, const graph_progress *p)
 {
     graph_status st = graph_dominators(g, p);
     graph_cache *c = &g->cache;
     if (!st && !c->bfs_via) st = graph_bfs(g, &c->bfs_via, &c->bfs_dist, p);
-    if (!st && !c->named_via) st = graph_bfs_named(g, &c->named_via, &c->named_shape, p);
-    if (!st && !c->points) {
+    if (!st && named && !c->named_via) st = graph_bfs_named(g, &c->named_via, &c->named_shape, p);
+    if (!st && named && !c->points) {
         uint64_t *scratch = malloc(((size_t)g->n + 1) * 8);
         if (!scratch) return GRAPH_ERR_NOMEM;
         memcpy(scratch, c->named_shape, (size_t)g->n * 8);
@@ -576,16 +582,26 @@ graph_status load_graph_indexed(const char *path, graph *g, unsigned flags, cons
     char beside[4096], cached[4096];
     path_beside(path, beside, sizeof beside);
     if (keyed && (flags & LOAD_INDEX_READ) && !(flags & LOAD_INDEX_REBUILD)) {
-        if (beside[0] && index_read(beside, &key, g, info->why, sizeof info->why) == 0) {
-            info->used = true;
-            snprintf(info->path, sizeof info->path, "%s", beside);
-            return GRAPH_OK;
-        }
         path_cached(path, cached, sizeof cached, false);
         char why2[sizeof info->why];
-        if (cached[0] && index_read(cached, &key, g, why2, sizeof why2) == 0) {
+        const char *at = beside[0] && index_read(beside, &key, g, info->why, sizeof info->why) == 0 ? beside
+                         : cached[0] && index_read(cached, &key, g, why2, sizeof why2) == 0       ? cached
+                                                                                                   : NULL;
+        if (at) {
             info->used = true;
-            snprintf(info->path, sizeof info->path, "%s", cached);
+            snprintf(info->path, sizeof info->path, "%s", at);
+            /* an index without the named search, read by a command that needs it: search, and add it */
+            if ((flags & LOAD_INDEX_WRITE) && (flags & LOAD_INDEX_NAMED) && !g->cache.named_via) {
+                graph_status st = complete(g, true, p);
+                if (st) {
+                    snprintf(err->message, sizeof err->message, "out of memory completing the index");
+                    graph_release(g);
+                    return st;
+                }
+                graph_tick(p, "writing the index", 0, 0);
+                if (index_write(at, &key, mode, g, info->why, sizeof info->why, &info->bytes) == 0) info->written = true;
+                graph_tick(p, NULL, 0, 0);
+            }
             return GRAPH_OK;
         }
     }
@@ -609,7 +625,7 @@ graph_status load_graph_indexed(const char *path, graph *g, unsigned flags, cons
         snprintf(info->why, sizeof info->why, "allocation sites are not kept in an index");
         return GRAPH_OK;
     }
-    if ((st = complete(g, p))) {
+    if ((st = complete(g, (flags & LOAD_INDEX_NAMED) != 0, p))) {
         snprintf(err->message, sizeof err->message, "out of memory building the index");
         graph_release(g);
         return st;
