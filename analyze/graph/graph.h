@@ -116,6 +116,7 @@ typedef struct graph_cache {
     graph_point *points;            /* graph_points_find(points_fold, points_k): npoints rows */
     uint32_t npoints, points_k, points_fold;
     uint64_t *type_retained;        /* [ntypes] graph_type_retained() */
+    uint32_t *dom_off, *dom_kids;   /* [n+3], [n] graph_dom_children() */
     /* graph_dominators()'s results set aside, for a command that does not
      * show them (so its output stays what it is without an index):
      * graph_dominators() puts them back instead of computing them */

@@ -598,7 +598,7 @@ void graph_release(graph *g)
                          g->out_label, g->out_label16, g->label_big, g->out_kind, g->roots, g->big, g->missing,
                          g->idom, g->retained, g->reach, g->ukids, g->cache.bfs_via, g->cache.bfs_dist,
                          g->cache.named_via, g->cache.named_shape, g->cache.points, g->cache.type_retained,
-                         g->cache.idom, g->cache.retained, g->cache.reach};
+                         g->cache.idom, g->cache.retained, g->cache.reach, g->cache.dom_off, g->cache.dom_kids};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (!graph_backed(g, own[i])) free(own[i]);
     hs_reader_close(g->reader);

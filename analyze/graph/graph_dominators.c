@@ -420,6 +420,13 @@ graph_status graph_dom_children(const graph *g, uint32_t **offp, uint32_t **kids
         free(kids);
         return GRAPH_ERR_NOMEM;
     }
+    if (g->cache.dom_off && g->cache.dom_kids) { /* saved (an index) */
+        memcpy(off, g->cache.dom_off, ((size_t)N + 1) * 4);
+        memcpy(kids, g->cache.dom_kids, (size_t)g->n * 4);
+        *offp = off;
+        *kidsp = kids;
+        return GRAPH_OK;
+    }
     for (uint32_t v = 0; v < g->n; v++) off[g->idom[v]]++;
     uint32_t sum = 0;
     for (uint32_t i = 0; i < N; i++) {

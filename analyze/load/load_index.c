@@ -39,7 +39,7 @@
 enum { /* section ids, fixed for IDX_VERSION */
     S_SCALARS, S_ADDR64, S_ADDR32, S_SIZE, S_TYPE, S_FLAGS, S_OUT_OFF, S_OUT_TO, S_OUT_LABEL, S_OUT_LABEL16,
     S_LABEL_BIG, S_OUT_KIND, S_ROOTS, S_BIG, S_MISSING, S_IDOM, S_RETAINED, S_REACH, S_UKIDS, S_BFS_VIA,
-    S_BFS_DIST, S_NAMED_VIA, S_NAMED_SHAPE, S_POINTS, S_TYPE_RETAINED, S_NAMES, S_COUNT
+    S_BFS_DIST, S_NAMED_VIA, S_NAMED_SHAPE, S_POINTS, S_TYPE_RETAINED, S_NAMES, S_DOM_OFF, S_DOM_KIDS, S_COUNT
 };
 
 typedef struct idx_key { /* the dump, as stat() sees it */
@@ -270,11 +270,14 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     g->cache.named_via = (uint32_t *)sec_ptr(&m, S_NAMED_VIA, n * 4);
     g->cache.named_shape = (uint64_t *)sec_ptr(&m, S_NAMED_SHAPE, n * 8);
     g->cache.type_retained = (uint64_t *)sec_ptr(&m, S_TYPE_RETAINED, g->ntypes * 8);
+    g->cache.dom_off = (uint32_t *)sec_ptr(&m, S_DOM_OFF, (n + 3) * 4);
+    g->cache.dom_kids = (uint32_t *)sec_ptr(&m, S_DOM_KIDS, n * 4);
     if (n && (!(g->addr || g->addr32) || !g->size || !g->type || !g->flags || !g->cache.bfs_via ||
               !g->cache.bfs_dist || !g->cache.named_via != !g->cache.named_shape))
         FAIL("'%s': a block section is missing", ipath);
     if (!g->cache.named_via && sc->npoints) FAIL("'%s': rows without their search", ipath);
     if (!g->out_off || !g->idom || !g->retained || !g->reach || (g->ntypes && !g->cache.type_retained) ||
+        !g->cache.dom_off || (n && !g->cache.dom_kids) ||
         (ne && (!g->out_to || !g->out_kind || !(g->out_label || g->out_label16))) ||
         (g->out_label16 && g->nlabel_big && !g->label_big) || (g->nukids && !g->ukids))
         FAIL("'%s': a section is missing", ipath);
@@ -285,8 +288,15 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
         prev = g->out_off[v];
     }
     if (g->out_off[0] != 0 || prev != ne) FAIL("'%s': reference offsets do not add up", ipath);
+    prev = 0;
+    for (uint64_t v = 0; v <= n + 2; v++) {
+        if (g->cache.dom_off[v] < prev) FAIL("'%s': dominator children out of order", ipath);
+        prev = g->cache.dom_off[v];
+    }
+    if (g->cache.dom_off[0] != 0 || prev != n) FAIL("'%s': dominator children do not add up", ipath);
     if (check_below(g->out_to, ne, n, false) || check_below(g->type, n, g->ntypes ? g->ntypes : 1, false) ||
         check_below(g->idom, n, n + 2, false) || check_below(g->ukids, g->nukids, n, false) ||
+        check_below(g->cache.dom_kids, n, n, false) ||
         check_below(g->cache.bfs_via, n, ne + g->nroots, true) ||
         check_below(g->cache.named_via, n, (uint64_t)ne + g->nroots + 1, true))
         FAIL("'%s': an index out of bounds", ipath);
@@ -498,6 +508,8 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
     put(&o, S_POINTS, pp, (uint64_t)g->cache.npoints * sizeof *pp);
     put(&o, S_TYPE_RETAINED, g->cache.type_retained, (uint64_t)g->ntypes * 8);
     put(&o, S_NAMES, names.p, names.n);
+    put(&o, S_DOM_OFF, g->cache.dom_off, (n + 3) * 4);
+    put(&o, S_DOM_KIDS, g->cache.dom_kids, n * 4);
     uint64_t off = (sizeof o.h + IDX_ALIGN - 1) / IDX_ALIGN * IDX_ALIGN;
     for (int i = 0; i < S_COUNT; i++) {
         idx_sec *s = &o.h.sec[i];
@@ -552,6 +564,7 @@ static graph_status complete(graph *g, bool named, const graph_progress *p)
     graph_status st = graph_dominators(g, p);
     graph_cache *c = &g->cache;
     if (!st && !c->bfs_via) st = graph_bfs(g, &c->bfs_via, &c->bfs_dist, p);
+    if (!st && !c->dom_off) st = graph_dom_children(g, &c->dom_off, &c->dom_kids);
     if (!st && named && !c->named_via) st = graph_bfs_named(g, &c->named_via, &c->named_shape, p);
     if (!st && named && !c->points) {
         uint64_t *scratch = malloc(((size_t)g->n + 1) * 8);

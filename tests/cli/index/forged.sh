@@ -35,9 +35,9 @@ def xxh64(d, seed):
         h = (rotl(h ^ (d[i] * P5 & M), 11) * P1) & M; i += 1
     h ^= h >> 33; h = h * P2 & M; h ^= h >> 29; h = h * P3 & M; h ^= h >> 32
     return h
-SEED, NSEC, SEC0 = 0x6873696478, 26, 64
+SEED, NSEC, SEC0 = 0x6873696478, 28, 64
 ids = dict(scalars=0, size=3, type=4, out_off=6, out_to=7, roots=12, idom=15, ukids=18, bfs_via=19,
-           named_via=21, points=23, names=25)
+           named_via=21, points=23, names=25, dom_off=26, dom_kids=27)
 b = bytearray(open(sys.argv[1], "rb").read())
 sec = lambda i: struct.unpack_from("<QQQ", b, SEC0 + 24 * i)
 what, at, fmt, val = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -80,6 +80,8 @@ try "a via past the references"     bfs_via 20 I 0x7ffffff0
 try "a named via past them"         named_via 20 I 0x7ffffff0
 try "an unreachable child past n"   ukids 0 I 0xfffffff0
 try "a row's block past n"          points 0 I 0xfffffff0
+try "a dominator child past n"      dom_kids 0 I 0xfffffff0
+try "dominator children unsorted"   dom_off 8 I 0x00ffffff
 try "3 billion blocks"              scalars 0 Q 3000000000
 try "one block fewer"               scalars 0 Q 2999
 try "names that are no .hsnap"      names 20 Q 0x4141414141414141

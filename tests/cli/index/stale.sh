@@ -12,10 +12,10 @@ check() { # what was done to the index
 "$HEAPSNAP" index --check d.hsnap | sed 's/(.*//'
 size=$(stat -c %s d.hsnap.hsidx)
 # one byte flipped in the middle of the sections, in the header, and in the first section
-for at in $((size / 2)) 100 4100; do
-  printf '\x5a' | dd of=d.hsnap.hsidx bs=1 seek=$at conv=notrunc status=none
+for at in middle:$((size / 2)) header:100 scalars:4100; do
+  printf '\x5a' | dd of=d.hsnap.hsidx bs=1 seek=${at#*:} conv=notrunc status=none
   "$HEAPSNAP" index --check d.hsnap 2>&1 | sed 's/: .*hsidx.: /: /; s/section [0-9]*/section N/'
-  check "byte $at flipped"
+  check "a byte of the ${at%:*} flipped"
 done
 truncate -s $((size / 3)) d.hsnap.hsidx;   check "truncated to a third"
 truncate -s 10 d.hsnap.hsidx;              check "truncated to 10 bytes"
