@@ -103,6 +103,11 @@ const graph_progress *cli_progress(void);
  * regular file (the readers reopen and seek). NULL, the error printed,
  * when that fails. cli_graph_load() calls it; messages keep naming "-". */
 const char *cli_open_path(const char *path);
+/* For the commands of several files: every "-" among args[0..n) replaced by cli_open_path("-")
+ * (the same copy each time); 0, or HS_EXIT_BAD_INPUT with the error printed. */
+int cli_map_stdin(char **args, int n);
+/* How a path is shown: "-" for standard input's copy, else the path itself. */
+const char *cli_shown(const char *path);
 /* Load `path` (and its dominator tree: need & CLI_NEED_DOMINATORS); "-" is standard input; on failure print the one-line error
  * and return HS_EXIT_BAD_INPUT. With `index`, a valid index beside the dump is read instead of the
  * dump, and a command that computes the dominator tree writes one when there is none

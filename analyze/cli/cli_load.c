@@ -142,6 +142,22 @@ const char *cli_open_path(const char *path)
     return opened;
 }
 
+static const char *stdin_copy; /* what cli_open_path("-") returned */
+
+int cli_map_stdin(char **args, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(args[i], "-") != 0) continue;
+        const char *p = cli_open_path("-");
+        if (!p) return HS_EXIT_BAD_INPUT;
+        stdin_copy = p;
+        args[i] = (char *)p;
+    }
+    return 0;
+}
+
+const char *cli_shown(const char *path) { return stdin_copy && path && strcmp(path, stdin_copy) == 0 ? "-" : path; }
+
 int cli_graph_load(const char *path, graph *g, unsigned need, bool index)
 {
     const bool dominators = (need & CLI_NEED_DOMINATORS) != 0;
@@ -219,8 +235,9 @@ int cli_find_block(const char *path, graph *g, const char *addr_arg, const char 
 
 int cli_diff_fail(const diff_snap *s)
 {
+    const char *shown = cli_shown(s->path);
     fputs("heapsnap: '", stderr);
-    out_text_safe(stderr, s->path, strlen(s->path));
+    out_text_safe(stderr, shown, strlen(shown));
     fputs("': ", stderr);
     out_text_safe(stderr, s->message, strlen(s->message));
     fputc('\n', stderr);
@@ -231,5 +248,8 @@ int cli_diff_build2(diff_snap *a, const char *pa, int sa, unsigned wa, diff_snap
                     unsigned wb, diff_group_by by)
 {
     const diff_snap *bad = diff_build2(a, pa, sa, wa, b, pb, sb, wb, by);
-    return bad ? cli_diff_fail(bad) : 0;
+    int rc = bad ? cli_diff_fail(bad) : 0;
+    a->path = cli_shown(a->path); /* names in the output: "-" for standard input */
+    b->path = cli_shown(b->path);
+    return rc;
 }

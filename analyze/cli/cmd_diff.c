@@ -300,6 +300,7 @@ int cmd_diff(int argc, char **argv)
         }
     }
     if (o.n > 1000000) o.n = 1000000;
+    if ((rc = cli_map_stdin(args, 2))) return rc; /* "-": standard input */
     const unsigned idk = (views & V_NEW) ? diff_key_mode(args, 2) : 0; /* both V8: new objects by node id */
     unsigned wb = idk | (o.index ? DIFF_INDEX : 0), wa = DIFF_KEEP_GRAPH | idk | (o.index ? DIFF_INDEX : 0);
     if (views & V_OWNER) wb |= DIFF_GROUPS, wa |= DIFF_GROUPS;

@@ -287,6 +287,7 @@ int cmd_leaks(int argc, char **argv)
                 leaks_cmd.usage);
         return HS_EXIT_USAGE;
     }
+    if ((rc = cli_map_stdin(args, 3))) return rc; /* "-": standard input */
     diff_snap *s = calloc(3, sizeof *s);
     if (!s) return cli_error("out of memory");
     uint64_t *mid = NULL;
@@ -297,7 +298,7 @@ int cmd_leaks(int argc, char **argv)
     rc = cli_diff_build2(&s[0], args[0], 0, DIFF_KEYS | idk | ix, &s[1], args[1], 1, DIFF_KEYS | idk | ix, DIFF_BY_LINE);
     if (rc) goto done;
     if (!(mid = diff_keys_minus(s[1].keys, s[1].nkeys, s[0].keys, s[0].nkeys, &nmid))) {
-        rc = cli_error("'%s': out of memory", args[1]);
+        rc = cli_error("'%s': out of memory", cli_shown(args[1]));
         goto done;
     }
     free(s[0].keys);
@@ -308,13 +309,14 @@ int cmd_leaks(int argc, char **argv)
         rc = cli_diff_fail(&s[2]);
         goto done;
     }
+    s[2].path = cli_shown(s[2].path); /* "-" in the output */
     uint64_t noise = diff_noise(o.noise, &s[1], &s[2]);
     uint64_t thr = noise > o.min ? noise : o.min;
     keyset ks = {mid, nmid};
     uint32_t ncl;
     uint64_t objs, bytes;
     if (!(cl = diff_clusters(&s[2], survives, &ks, thr, &ncl, &objs, &bytes))) {
-        rc = cli_error("'%s': out of memory clustering", args[2]);
+        rc = cli_error("'%s': out of memory clustering", cli_shown(args[2]));
         goto done;
     }
     uint32_t m = o.n && ncl > o.n ? (uint32_t)o.n : ncl;
@@ -342,7 +344,8 @@ int cmd_leaks(int argc, char **argv)
         fputs("heapsnap leaks: ", stdout);
         for (int i = 0; i < 3; i++) {
             if (i) fputs(" -> ", stdout);
-            out_text_safe(stdout, args[i], strlen(args[i]));
+            const char *shown = cli_shown(args[i]);
+            out_text_safe(stdout, shown, strlen(shown));
         }
         printf("\nallocated between S1 and S2: %s blocks; still alive in S3: %s blocks, %s; noise threshold %s\n",
                fmt_count(nmid, b1), fmt_count(objs, b2), fmt_bytes(bytes, b3), fmt_bytes(noise, b4));

@@ -92,9 +92,14 @@ int cmd_report(int argc, char **argv)
             return cli_error("out of memory");
         }
         char *both[2] = {(char *)opt.base, (char *)path};
+        if ((rc = cli_map_stdin(both, 2))) {
+            free(sb);
+            free(sa);
+            return rc;
+        }
         const unsigned idk = diff_key_mode(both, 2); /* both V8: new objects by node id */
         const unsigned ix = opt.index ? DIFF_INDEX : 0;
-        rc = cli_diff_build2(sb, opt.base, 0, DIFF_KEYS | DIFF_GROUPS | idk | ix, sa, path, 1,
+        rc = cli_diff_build2(sb, both[0], 0, DIFF_KEYS | DIFF_GROUPS | idk | ix, sa, both[1], 1,
                              DIFF_KEEP_GRAPH | DIFF_GROUPS | idk | ix, DIFF_BY_LINE);
         if (rc) {
             diff_snap_release(sb);

@@ -226,15 +226,27 @@ int cmd_trend(int argc, char **argv)
         return rc < 0 ? HS_EXIT_OK : rc;
     }
     if (o.n > 1000000) o.n = 1000000;
+    char **open = calloc((size_t)nargs + 1, sizeof *open); /* "-": standard input's copy */
+    if (!open) {
+        free(args);
+        return cli_error("out of memory");
+    }
+    memcpy(open, args, (size_t)nargs * sizeof *open);
+    if ((rc = cli_map_stdin(open, nargs))) {
+        free(open);
+        free(args);
+        return rc;
+    }
     diff_trend t;
-    if (diff_trend_build(&t, args, (uint32_t)nargs, o.noise, o.min, (uint32_t)o.n, o.index ? DIFF_INDEX : 0)) {
+    if (diff_trend_build(&t, open, (uint32_t)nargs, o.noise, o.min, (uint32_t)o.n, o.index ? DIFF_INDEX : 0)) {
         if (t.failed) rc = cli_diff_fail(t.failed);
         else if (!t.time_us || !t.last) rc = cli_error("out of memory");
-        else rc = cli_error("'%s': out of memory following the series", t.last->path ? t.last->path : "?");
+        else rc = cli_error("'%s': out of memory following the series", t.last->path ? cli_shown(t.last->path) : "?");
     } else {
         print_report(&o, &t, args);
     }
     diff_trend_release(&t);
+    free(open);
     free(args);
     return rc;
 }
