@@ -195,7 +195,7 @@ static int leaks_one(const char *path, const leaks_options *o)
             d->indirect += graph_size(&g, v);
         }
     }
-    qsort(t.v, t.n, sizeof *t.v, by_total);
+    if (t.n) qsort(t.v, t.n, sizeof *t.v, by_total); /* t.v is NULL when nothing is lost */
     uint32_t shown = 0, eligible = 0;
     for (uint32_t i = 0; i < t.n; i++) {
         const loss_record *r = &t.v[i];
