@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include "load/load.h"
+#include "load/load_membuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -358,32 +359,11 @@ fail:
 }
 
 /* ---- writing ---- */
-typedef struct membuf {
-    unsigned char *p;
-    size_t n, cap;
-} membuf;
-
-static hs_status mem_sink(void *ud, const void *data, size_t len)
-{
-    membuf *b = ud;
-    if (b->n + len > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->n + len) cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) return HS_ERR_NOMEM;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-    return HS_OK;
-}
-
 /* The reader's header and tables as an .hsnap of names only, with the dump's own format version. */
-static int names_image(const hs_reader *r, membuf *out)
+static int names_image(const hs_reader *r, load_membuf *out)
 {
     hs_encoder *e = NULL;
-    if (hs_encoder_new(NULL, mem_sink, out, &e)) return -1;
+    if (hs_encoder_new(NULL, load_membuf_sink, out, &e)) return -1;
     const hs_header *h = hs_reader_header(r);
     hs_header empty = {.producer = "heapsnap-index"};
     hs_status st = hs_encoder_header(e, h ? h : &empty);
@@ -450,7 +430,7 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
     idx_big *bb = calloc((size_t)g->nbig + 1, sizeof *bb);
     idx_missing *mm = calloc((size_t)g->nmissing + 1, sizeof *mm);
     idx_point *pp = calloc((size_t)g->cache.npoints + 1, sizeof *pp);
-    membuf names = {0};
+    load_membuf names = {0};
     hs_outfile *f = NULL;
     int rc = -1;
     if (!rr || !bb || !mm || !pp) {

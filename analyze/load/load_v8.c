@@ -14,39 +14,19 @@
  * See docs/v8.md.
  */
 #include "load/load.h"
+#include "load/load_membuf.h"
 #include "v8/v8_read.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct membuf {
-    unsigned char *p;
-    size_t n, cap;
-} membuf;
-
-static hs_status mem_sink(void *ud, const void *data, size_t len)
-{
-    membuf *m = ud;
-    if (m->n + len > m->cap) {
-        size_t cap = m->cap ? m->cap : 65536;
-        while (cap < m->n + len) cap *= 2;
-        unsigned char *p = realloc(m->p, cap);
-        if (!p) return HS_ERR_NOMEM;
-        m->p = p;
-        m->cap = cap;
-    }
-    memcpy(m->p + m->n, data, len);
-    m->n += len;
-    return HS_OK;
-}
-
 /* The names-only .hsnap, read through to its end: a reader holding the tables. */
 static hs_reader *names_reader(const v8_snapshot *s, const v8_types *t, const v8_strmap *sm, const v8_sites *sites,
                                const char *path, char msg[V8_ERR_MAX])
 {
-    membuf m = {0};
-    if (v8_encode(s, t, sm, sites, NULL, NULL, 0, true, mem_sink, &m, msg)) {
+    load_membuf m = {0};
+    if (v8_encode(s, t, sm, sites, NULL, NULL, 0, true, load_membuf_sink, &m, msg)) {
         free(m.p);
         return NULL;
     }
