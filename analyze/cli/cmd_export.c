@@ -46,7 +46,12 @@ static const char *const schema_sql =
     " retained INTEGER);"
     "CREATE TABLE blocks(id INTEGER PRIMARY KEY, address INTEGER NOT NULL, type INTEGER NOT NULL REFERENCES types,"
     " size INTEGER NOT NULL, retained INTEGER NOT NULL, dominator INTEGER REFERENCES blocks,"
-    " reachable INTEGER NOT NULL, flags INTEGER NOT NULL);"
+    " reachable INTEGER NOT NULL, flags INTEGER NOT NULL, site INTEGER REFERENCES sites);"
+    "CREATE TABLE frames(id INTEGER PRIMARY KEY, function TEXT, file TEXT, line INTEGER);"
+    "CREATE TABLE sites(site INTEGER NOT NULL, depth INTEGER NOT NULL, frame INTEGER NOT NULL REFERENCES frames,"
+    " PRIMARY KEY (site, depth)) WITHOUT ROWID;"
+    "CREATE TABLE \"values\"(block INTEGER NOT NULL REFERENCES blocks, kind TEXT NOT NULL, text TEXT, bytes BLOB,"
+    " int INTEGER, real REAL, full_length INTEGER);"
     "CREATE TABLE refs(holder INTEGER NOT NULL REFERENCES blocks, seq INTEGER NOT NULL,"
     " target INTEGER NOT NULL REFERENCES blocks, label TEXT, idx INTEGER, kind TEXT NOT NULL,"
     " PRIMARY KEY (holder, seq)) WITHOUT ROWID;"
@@ -54,7 +59,8 @@ static const char *const schema_sql =
 
 static const char *const index_sql =
     "CREATE INDEX blocks_type ON blocks(type); CREATE INDEX blocks_dominator ON blocks(dominator);"
-    "CREATE INDEX refs_target ON refs(target); CREATE INDEX roots_block ON roots(block);";
+    "CREATE INDEX refs_target ON refs(target); CREATE INDEX roots_block ON roots(block);"
+    "CREATE INDEX values_block ON \"values\"(block); CREATE INDEX blocks_site ON blocks(site);";
 
 typedef struct exporter {
     sqlite3 *db;
@@ -168,10 +174,10 @@ static int write_types(exporter *x, const graph *g)
     return ok ? 0 : db_fail(x, "writing the types");
 }
 
-static int write_blocks(exporter *x, const graph *g)
+static int write_blocks(exporter *x, const graph *g, const uint32_t *site)
 {
     sqlite3_stmt *st;
-    if (prep(x, "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st)) return HS_EXIT_BAD_INPUT;
+    if (prep(x, "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st)) return HS_EXIT_BAD_INPUT;
     bool ok = true;
     for (uint32_t v = 0; v < g->n && ok; v++) {
         sqlite3_bind_int64(st, 1, v);
@@ -183,6 +189,8 @@ static int write_blocks(exporter *x, const graph *g)
         else sqlite3_bind_null(st, 6);
         sqlite3_bind_int(st, 7, graph_reachable(g, v));
         sqlite3_bind_int(st, 8, g->flags[v]);
+        if (site && site[v] != GRAPH_NONE) sqlite3_bind_int64(st, 9, site[v]);
+        else sqlite3_bind_null(st, 9);
         ok = step(st);
     }
     sqlite3_finalize(st);
@@ -219,6 +227,81 @@ static int write_refs(exporter *x, const graph *g)
     return ok ? 0 : db_fail(x, "writing the references");
 }
 
+/* The reader's frames and sites (innermost frame first, depth 0). */
+static int write_sites(exporter *x, const graph *g)
+{
+    const hs_reader *r = g->reader;
+    if (!r) return 0;
+    sqlite3_stmt *fs, *ss;
+    if (prep(x, "INSERT INTO frames VALUES (?, ?, ?, ?)", &fs)) return HS_EXIT_BAD_INPUT;
+    if (prep(x, "INSERT INTO sites VALUES (?, ?, ?)", &ss)) {
+        sqlite3_finalize(fs);
+        return HS_EXIT_BAD_INPUT;
+    }
+    bool ok = true;
+    for (uint32_t i = 0; i < hs_reader_frame_count(r) && ok; i++) {
+        const hs_frame *f = hs_reader_frame(r, i);
+        size_t fl = 0, il = 0;
+        const char *fn = f->function == HS_NONE ? NULL : hs_reader_string(r, f->function, &fl);
+        const char *file = f->file == HS_NONE ? NULL : hs_reader_string(r, f->file, &il);
+        sqlite3_bind_int64(fs, 1, i);
+        bind_text(fs, 2, fn, fl);
+        bind_text(fs, 3, file, il);
+        sqlite3_bind_int64(fs, 4, f->line);
+        ok = step(fs);
+    }
+    for (uint32_t i = 0; i < hs_reader_site_count(r) && ok; i++) {
+        uint32_t nf = 0;
+        const uint32_t *fr = hs_reader_site(r, i, &nf);
+        for (uint32_t d = 0; d < nf && ok; d++) {
+            sqlite3_bind_int64(ss, 1, i);
+            sqlite3_bind_int64(ss, 2, d);
+            sqlite3_bind_int64(ss, 3, fr[d]);
+            ok = step(ss);
+        }
+    }
+    sqlite3_finalize(fs);
+    sqlite3_finalize(ss);
+    return ok ? 0 : db_fail(x, "writing the allocation sites");
+}
+
+typedef struct value_sink {
+    sqlite3_stmt *st;
+    bool ok;
+} value_sink;
+
+static void put_value(void *ud, uint32_t v, const hs_record *rec)
+{
+    value_sink *vs = ud;
+    if (!vs->ok) return;
+    static const char *const kinds[] = {"text", "bytes", "int", "float"};
+    sqlite3_stmt *st = vs->st;
+    unsigned t = rec->u.value.type;
+    sqlite3_bind_int64(st, 1, v);
+    sqlite3_bind_text(st, 2, t < 4 ? kinds[t] : "other", -1, SQLITE_STATIC);
+    for (int i = 3; i <= 7; i++) sqlite3_bind_null(st, i);
+    if (t == HS_VALUE_TEXT) sqlite3_bind_text(st, 3, rec->u.value.data, (int)rec->u.value.len, SQLITE_TRANSIENT);
+    else if (t == HS_VALUE_BYTES) sqlite3_bind_blob(st, 4, rec->u.value.data, (int)rec->u.value.len, SQLITE_TRANSIENT);
+    else if (t == HS_VALUE_INT) sqlite3_bind_int64(st, 5, rec->u.value.i);
+    else if (t == HS_VALUE_FLOAT) sqlite3_bind_double(st, 6, rec->u.value.f);
+    if (t == HS_VALUE_TEXT || t == HS_VALUE_BYTES) sqlite3_bind_int64(st, 7, (sqlite3_int64)rec->u.value.full_len);
+    vs->ok = step(st);
+}
+
+/* The blocks' sites into *site and the values dumped with them (heapsnap.dump(values=True)) into
+ * their table: one more pass over an .hsnap (a V8 snapshot has neither loaded: *site stays NULL). */
+static int write_values(exporter *x, const char *path, const char *open_path, const graph *g, uint32_t **site)
+{
+    if (graph_file_is_v8(open_path)) return 0;
+    value_sink vs = {NULL, true};
+    if (prep(x, "INSERT INTO \"values\" VALUES (?, ?, ?, ?, ?, ?, ?)", &vs.st)) return HS_EXIT_BAD_INPUT;
+    graph_load_error err;
+    graph_status st = load_block_extras(open_path, g, site, put_value, &vs, &err);
+    sqlite3_finalize(vs.st);
+    if (st) return cli_error("'%s': %s", path, err.message);
+    return vs.ok ? 0 : db_fail(x, "writing the values");
+}
+
 static int write_roots(exporter *x, const graph *g)
 {
     sqlite3_stmt *st;
@@ -253,6 +336,8 @@ int cmd_export(int argc, char **argv)
     const char *path = args[0];
     graph g;
     if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
+    const char *open_path = cli_open_path(path); /* "-": the copy cli_graph_load read */
+    uint32_t *site = NULL;
     hs_outfile *of = NULL;
     hs_error e;
     if (hs_outfile_open(o.sqlite, 0, 0, &of, &e) != HS_OK) {
@@ -275,7 +360,8 @@ int cmd_export(int argc, char **argv)
         goto done;
     }
     if ((rc = exec(&x, schema_sql, "creating the tables")) || (rc = exec(&x, "BEGIN", "starting")) ||
-        (rc = write_meta(&x, path, &g)) || (rc = write_types(&x, &g)) || (rc = write_blocks(&x, &g)) ||
+        (rc = write_meta(&x, path, &g)) || (rc = write_types(&x, &g)) || (rc = write_sites(&x, &g)) ||
+        (rc = write_values(&x, path, open_path, &g, &site)) || (rc = write_blocks(&x, &g, site)) ||
         (rc = write_refs(&x, &g)) || (rc = write_roots(&x, &g)) || (rc = exec(&x, index_sql, "indexing")) ||
         (rc = exec(&x, "COMMIT", "committing")))
         goto done;
@@ -289,6 +375,7 @@ int cmd_export(int argc, char **argv)
 done:
     if (x.db) sqlite3_close(x.db);
     hs_outfile_discard(of);
+    free(site);
     graph_release(&g);
     return rc;
 }

@@ -59,6 +59,11 @@ bool graph_file_is_v8(const char *path);
  * (load_sites.c). */
 graph_status load_block_sites(const char *path, const graph *g, uint32_t **site /* OUT */,
                               graph_load_error *err /* OUT */);
+/* load_block_sites(), and in the same pass every value record of `path` whose block is in g,
+ * with the block's index, handed to fn (the record is valid during the call). */
+graph_status load_block_extras(const char *path, const graph *g, uint32_t **site /* OUT */,
+                               void (*fn)(void *ud, uint32_t v, const hs_record *rec), void *ud,
+                               graph_load_error *err /* OUT */);
 
 /* ---- the index beside a dump (load_index.c, docs/analyzer.md#index) ----
  * load_graph_indexed() loads `path` like graph_load_file(), from its index

@@ -1,5 +1,6 @@
 # The small heap as SQLite tables: counts equal info's, the cache dict's retained bytes, who refers to
-# the first Thing, the dominator subtree of the cache, instances of a type with retained > N (python3's sqlite3).
+# the first Thing, the dominator subtree of the cache, instances of a type with retained > N, the
+# frames and sites and the blocks by site, the dumped values (python3's sqlite3).
 "$MKSNAP" small s.hsnap && "$HEAPSNAP" export --sqlite s.db s.hsnap && /usr/bin/python3 - <<'PY'
 import sqlite3
 db = sqlite3.connect("s.db")
@@ -15,4 +16,10 @@ print("dominated by the cache", q("""WITH RECURSIVE sub(id) AS (SELECT id FROM b
 print("Things retaining > 100", q("""SELECT printf('0x%x', b.address), b.retained FROM blocks b JOIN types t ON t.id = b.type
     WHERE t.name = 'app.models.Thing' AND b.retained > 100 ORDER BY b.address"""))
 print("roots", q("SELECT kind, name FROM roots ORDER BY kind, name"))
+print("frames", q("SELECT id, function, file, line FROM frames ORDER BY id"))
+print("sites", q("SELECT site, depth, frame FROM sites ORDER BY site, depth"))
+print("blocks by site", q("""SELECT f.function, f.file, f.line, count(*), sum(b.size) FROM blocks b
+    JOIN sites s ON s.site = b.site AND s.depth = 0 JOIN frames f ON f.id = s.frame GROUP BY b.site"""))
+print("values", q("""SELECT printf('0x%x', b.address), v.kind, v.text, v.full_length FROM "values" v
+    JOIN blocks b ON b.id = v.block"""))
 PY
