@@ -6,7 +6,8 @@
  * labelled `<mapping>`: sys.getsizeof counts 96 bytes for any mmap), and
  * the labels of a memoryview's references (`mbuf`, its managed buffer, and
  * the managed buffer's `obj`, the exporter), which tp_traverse reports
- * unlabelled. array.array and bytearray need nothing: their __sizeof__, which
+ * unlabelled. It also classifies types for hspy_ext.c (described extension
+ * types). array.array and bytearray need nothing: their __sizeof__, which
  * the dump calls as getsizeof does, counts the item buffer
  * (docs/python.md#c-memory). Entry points: hspy_cext_* (hspy_cext.h).
  *
@@ -21,6 +22,7 @@
  * runs during the walk.
  */
 #include "hspy.h"
+#include "heapsnap_ext.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -72,10 +74,11 @@ int hspy_cext_init(hspy_dump *d)
     if (!mv) return -1;
     c->mbuf_type = Py_TYPE(((PyMemoryViewObject *)mv)->mbuf);
     Py_DECREF(mv);
-    return 0;
+    c->s_attr = PyUnicode_InternFromString(HEAPSNAP_EXT_ATTR);
+    return c->s_attr ? 0 : -1;
 }
 
-void hspy_cext_release(hspy_dump *d) { (void)d; }
+void hspy_cext_release(hspy_dump *d) { Py_CLEAR(d->cext.s_attr); }
 
 uint8_t hspy_cext_kind(hspy_dump *d, PyTypeObject *tp, const void **ext)
 {
@@ -84,6 +87,7 @@ uint8_t hspy_cext_kind(hspy_dump *d, PyTypeObject *tp, const void **ext)
     if (c->mmap_type && PyType_IsSubtype(tp, c->mmap_type)) return HSPY_CEXT_MMAP;
     if (tp == &PyMemoryView_Type) return HSPY_CEXT_MEMORYVIEW;
     if (tp == c->mbuf_type) return HSPY_CEXT_MBUF;
+    if ((*ext = hspy_ext_record(d, tp)) != NULL) return HSPY_CEXT_EXT;
     return HSPY_CEXT_NONE;
 }
 
@@ -106,6 +110,7 @@ static void mapping(hspy_dump *d, PyObject *o, uint64_t addr)
 void hspy_cext_emit(hspy_dump *d, PyObject *o, const hspy_type *t, uint64_t addr)
 {
     if (t->cext == HSPY_CEXT_MMAP) mapping(d, o, addr);
+    else if (t->cext == HSPY_CEXT_EXT) hspy_ext_describe(d, o, t->ext, addr);
 }
 
 size_t hspy_cext_named(const hspy_dump *d, PyObject *o, const hspy_type *t, hspy_named *out, size_t cap)
@@ -127,4 +132,10 @@ void hspy_cext_end_tags(hspy_dump *d)
 {
     hspy_cext *c = &d->cext;
     if (c->mmap_note) HSPY_W(d, hs_writer_set_end_tag(d->w, "mmap", c->mmap_note));
+    if (c->ext_types) {
+        char v[24];
+        snprintf(v, sizeof v, "%llu", (unsigned long long)c->ext_types);
+        HSPY_W(d, hs_writer_set_end_tag(d->w, "ext_types", v));
+    }
+    if (c->ext_refused[0]) HSPY_W(d, hs_writer_set_end_tag(d->w, "ext_refused", c->ext_refused));
 }
