@@ -10,7 +10,7 @@
  * >1 TiB blocks, NULL targets are ignored) and written as blocks and
  * labelled references of the instance. A record of an unknown layout (too
  * small, no describe) is refused, and the end tag ext_refused names the
- * type. Entry points: hspy_ext_record, hspy_ext_describe.
+ * type whose dict holds it. Entry points: hspy_ext_record, hspy_ext_describe.
  * See docs/python.md#c-extensions.
  */
 #include "hspy.h"
@@ -42,12 +42,12 @@ const void *hspy_ext_record(hspy_dump *d, PyTypeObject *tp)
             continue;
         }
         if (!PyCapsule_IsValid(cap, HEAPSNAP_EXT_CAPSULE)) {
-            refuse(d, tp, "not a " HEAPSNAP_EXT_CAPSULE " capsule");
+            refuse(d, (PyTypeObject *)b, "not a " HEAPSNAP_EXT_CAPSULE " capsule");
             return NULL;
         }
         const heapsnap_ext_type *r = PyCapsule_GetPointer(cap, HEAPSNAP_EXT_CAPSULE);
         if (!r || r->size < EXT_V1_SIZE || r->version < 1 || !r->describe) {
-            refuse(d, tp, "record of an unknown layout");
+            refuse(d, (PyTypeObject *)b, "record of an unknown layout");
             PyErr_Clear();
             return NULL;
         }

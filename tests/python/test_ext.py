@@ -8,7 +8,8 @@ getsizeof's 40 bytes and retains nothing, the list is an external root);
 after it, the object holds a block `hsext.<buffer>` of exactly 1 MiB
 and the list through `hidden`, `heapsnap show` retains their hand-summed
 sizes, `heapsnap top` ranks the object first, holding the buffer; a record of an unknown
-layout is refused (nothing added, end tag ext_refused). hsext is imported
+layout is refused (nothing added, end tag ext_refused); a Python subclass
+of Hidden is described too (the record is found along its MRO). hsext is imported
 before heapsnap: no import order is needed."""
 
 import os
@@ -25,9 +26,12 @@ PROGRAM = """
     N = 1 << 20
     payload = [str(i) * 40 for i in range(3000)]   # distinct str objects, held only by obj
     obj = hsext.Hidden(N, payload)
+    class Sub(hsext.Hidden):   # a Python subclass (a GC type with a __dict__): described too
+        pass
+    sub = Sub(4096, None)
     hand = sys.getsizeof(payload) + sum(sys.getsizeof(s) for s in payload)
     ids = {"obj": id(obj), "payload": id(payload), "buf": hsext.buffer_address(obj),
-           "obj_size": sys.getsizeof(obj), "payload_retained": hand, "N": N}
+           "obj_size": sys.getsizeof(obj), "sub": id(sub), "sub_buf": hsext.buffer_address(sub), "payload_retained": hand, "N": N}
     del payload
     heapsnap.dump(sys.argv[1] + ".before")
     hsext.register()
@@ -78,7 +82,13 @@ class Ext(unittest.TestCase):
         self.assertEqual((top[0]["name"], addr(top[0]["block"]["addr"])), ("__main__.obj", i["obj"]), top[0])
         self.assertEqual(top[0]["retained"], shown["retained"])
         self.assertIn({"type": "hsext.<buffer>", "count": 1, "retained": i["N"]}, top[0]["holds"])
-        self.assertEqual(s.trailer["end_tags"].get("ext_types"), "1")
+        self.assertEqual(s.trailer["end_tags"].get("ext_types"), "2")  # Hidden and Sub
+
+    def test_a_subclass_is_described_through_its_mro(self):
+        i = self.info
+        self.assertNotIn(i["sub_buf"], self.before.blocks)
+        buf = self.after.child(i["sub"], "<buffer>")
+        self.assertEqual((buf, self.after.blocks[buf]["size"]), (i["sub_buf"], 4096))
 
     def test_a_record_of_unknown_layout_is_refused(self):
         i, s = self.info, self.bad

@@ -9,6 +9,7 @@
  * obj as a reference labelled `hidden`); register(bad=True) attaches a
  * record of an unknown layout instead, which the walk must refuse.
  * buffer_address(h) is the buffer's address, for the tests to check.
+ * Hidden can be subclassed in Python: the record is found along the MRO.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -97,7 +98,7 @@ static PyType_Slot hidden_slots[] = {
     {Py_tp_dealloc, (void *)hidden_dealloc},
     {0, NULL},
 };
-static PyType_Spec hidden_spec = {"hsext.Hidden", sizeof(Hidden), 0, Py_TPFLAGS_DEFAULT, hidden_slots};
+static PyType_Spec hidden_spec = {"hsext.Hidden", sizeof(Hidden), 0, Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, hidden_slots};
 
 static PyMethodDef methods[] = {
     {"register", (PyCFunction)(void (*)(void))py_register, METH_VARARGS | METH_KEYWORDS,
