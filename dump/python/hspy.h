@@ -19,6 +19,7 @@
 #include <structmember.h>
 
 #include "heapsnap.h"
+#include "hspy_cext.h"
 
 static inline int hspy_is_gc(PyObject *o)
 {
@@ -102,11 +103,13 @@ typedef struct hspy_type {
     uint8_t kind;     /* hspy_kind */
     uint8_t cdata;    /* a ctypes CData type (hspy_ctypes.c) */
     uint8_t ndarray;  /* a numpy array type (hspy_numpy.c) */
+    uint8_t cext;     /* HSPY_CEXT_*: mmap, memoryview, described extension type (hspy_cext.h) */
     uint8_t sizer;    /* hspy_sizer */
     uint8_t finalizer;
     uint8_t subclass; /* a subclass of a builtin container: label by matching */
     uint16_t preheader; /* bytes before the object, as sys.getsizeof counts them */
     PyCFunction csizeof;
+    const void *ext;  /* HSPY_CEXT_EXT: the type's heapsnap_ext_type record */
 } hspy_type;
 
 /* ---- the process's memory (hspy_mem.c) ---- */
@@ -137,6 +140,7 @@ typedef struct hspy_dump {
     int nct_meta;
     uint32_t t_ctbuf;   /* the type id of ctypes buffers, once one is written (0: none yet) */
     PyTypeObject *np_array; /* numpy's ndarray, when numpy 1.x is imported */
+    hspy_cext cext;     /* mmap, memoryview, described extension types (hspy_cext.h) */
     int values;    /* value previews and unrestricted dict-key labels */
     int tracebacks;
     PyInterpreterState *interp;

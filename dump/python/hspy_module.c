@@ -44,6 +44,7 @@ static void dump_release(hspy_dump *d)
     hspy_map_release(&d->frame_ids);
     hspy_map_release(&d->site_ids);
     hspy_types_release(d);
+    hspy_cext_release(d);
 }
 
 static PyObject *raise_writer(const char *what, const hs_error *e, hs_status st)
@@ -152,6 +153,12 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     d.object_sizeof = ms->object_sizeof;
     hspy_ctypes_init(&d);
     d.np_array = np_array;
+    if (hspy_cext_init(&d) < 0) {
+        hs_writer_abort(d.w);
+        dump_release(&d);
+        Py_DECREF(pathb);
+        return NULL;
+    }
     d.s_module = PyUnicode_InternFromString("__module__");
     d.s_sizeof = PyUnicode_InternFromString("__sizeof__");
     if (!d.s_module || !d.s_sizeof) {
@@ -191,6 +198,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
         snprintf(v, sizeof v, "%llu", (unsigned long long)d.novercount);
         hs_writer_set_end_tag(d.w, "overcounted", v);
     }
+    hspy_cext_end_tags(&d);
     if (partial) hs_writer_set_end_tag(d.w, "partial", partial);
     else hs_writer_set_end_tag(d.w, "complete", "yes");
     Py_BEGIN_ALLOW_THREADS

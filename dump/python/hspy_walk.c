@@ -241,6 +241,11 @@ static void cand_kind(hspy_dump *d, PyObject *o, const hspy_type *t, uint64_t ad
         else if (PyDict_Check(o))
             cand_dict_values(d, o);
     }
+    if (t->cext) { /* memoryview's mbuf, its managed buffer's obj (hspy_buffers.c) */
+        hspy_named nf[2];
+        d->cursor = 0;
+        cand_named(d, nf, hspy_cext_named(d, o, t, nf, 2));
+    }
     (void)addr;
 }
 
@@ -344,6 +349,7 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
     d->nbytes += size;
     if (t->cdata) hspy_ctypes_buffer(d, o, a);
     if (t->ndarray) hspy_numpy_refs(d, o, a);
+    if (t->cext) hspy_cext_emit(d, o, t, a);
     if (why) {
         HSPY_W(d, hs_writer_add_root(d->w, a, HS_ROOT_RUNTIME, why, 0));
         d->nroots++;
