@@ -110,9 +110,10 @@ typedef struct hspy_type {
 } hspy_type;
 
 /* ---- the process's memory (hspy_mem.c) ---- */
-#define HSPY_MEM_TAGS 4
+#define HSPY_MEM_TAGS 6
 /* Up to cap header tags: process_rss, malloc_arena, malloc_in_use,
- * malloc_mmap (decimal bytes; those this platform can read), with their
+ * malloc_mmap, pymalloc_arenas, pymalloc_arena_bytes (decimal; those this
+ * platform and CPython family can read), with their
  * values in buf[]. Returns how many. */
 size_t hspy_mem_tags(hs_tag *tags, char (*buf)[24], size_t cap);
 

@@ -84,7 +84,7 @@ static int user_tags(PyObject *dict, hs_tag *tags /* OUT */, size_t *n /* OUT */
             return -1;
         }
         if (!strcmp(ks, "values") || !strcmp(ks, "tracebacks") || !strcmp(ks, "process_rss") || !strcmp(ks, "numpy") ||
-            !strncmp(ks, "malloc_", 7)) {
+            !strncmp(ks, "malloc_", 7) || !strncmp(ks, "pymalloc_", 9)) {
             PyErr_Format(PyExc_ValueError, "heapsnap: the tag '%s' is set by the dump itself", ks);
             return -1;
         }
