@@ -11,7 +11,7 @@
  * recorded size; nothing is read outside it. It is an object only if, at
  * one of the offsets a pre-header can have, the word after the refcount is
  * a type the walk has met (the type table), the type's pre-header is that
- * offset, the refcount is plausible (1 to 2^30) and, for a GC type, the
+ * offset, the block holds the type's fixed part, the refcount is plausible (1 to 2^30) and, for a GC type, the
  * object is untracked (tracked ones are on the GC lists, so walked). Freed
  * objects cannot appear: they left the table; freelist entries have a
  * refcount of 0 or a type word that is a list link.
@@ -31,7 +31,11 @@ static PyObject *object_in(hspy_dump *d, uintptr_t b, size_t size)
         uint64_t idx;
         if (!hspy_map_get(&d->type_map, (uintptr_t)tp, &idx)) continue;
         if (hspy_cpy_preheader(tp) != off) continue;
-        if ((size_t)tp->tp_basicsize < sizeof(PyObject)) continue;
+        /* the whole fixed part must lie in the block (an exact str is
+         * allocated short of tp_basicsize: compact, its data after the
+         * ASCII header) */
+        size_t need = tp == &PyUnicode_Type ? sizeof(PyASCIIObject) : (size_t)tp->tp_basicsize;
+        if (need < sizeof(PyObject) || size - off < need) continue;
         Py_ssize_t rc = Py_REFCNT(o);
         if (rc < 1 || rc > RC_MAX) return NULL;
         if (PyType_IS_GC(tp) && (off < sizeof(hspy_gc) || hspy_is_tracked(o))) return NULL;
