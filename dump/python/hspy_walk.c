@@ -258,14 +258,15 @@ static void refs_static_type(hspy_dump *d, PyTypeObject *tp, uint64_t a)
     hspy_ref_named(d, a, f, hspy_cpy_static_type_refs(tp, f, HSPY_NAMED_MAX));
 }
 
-/* type_traverse does not visit a heap type's __name__ and __qualname__
- * (str: no cycles), yet the type owns them: add them unless visited. */
+/* type_traverse does not visit a heap type's __name__, __qualname__ and
+ * __slots__ (str, a tuple of str: no cycles), yet the type owns them: add
+ * them unless visited. */
 static void heaptype_names(hspy_dump *d, uint64_t from, PyObject *o)
 {
     PyHeapTypeObject *ht = (PyHeapTypeObject *)o;
-    PyObject *names[2] = {ht->ht_name, ht->ht_qualname};
-    const char *labels[2] = {"__name__", "__qualname__"};
-    for (int j = 0; j < 2; j++) {
+    PyObject *names[3] = {ht->ht_name, ht->ht_qualname, ht->ht_slots};
+    const char *labels[3] = {"__name__", "__qualname__", "__slots__"};
+    for (int j = 0; j < 3; j++) {
         if (!names[j]) continue;
         size_t i = 0;
         while (i < d->nkids && d->kids[i] != names[j]) i++;

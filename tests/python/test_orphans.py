@@ -17,8 +17,10 @@ ORPHAN = "held by C code only"
 
 PROGRAM = """
     import ctypes, os, sys, heapsnap
-    if sys.argv[2] == "track":
+    if sys.argv[2] in ("track", "both"):
         heapsnap.track()
+    if sys.argv[2] == "both":                         # tracemalloc wraps track()'s hooks
+        import tracemalloc; tracemalloc.start(5)
     assert heapsnap.tracking() == (sys.argv[2] != "off")
     big = ("leaked-%d-" % os.getpid()) * 200_000      # made at run time: not a constant
     drain = [{} for _ in range(200)]  # dicts come from a free list made before track(): empty it first
@@ -28,7 +30,7 @@ PROGRAM = """
     for o in (big, holder):
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(o))   # a reference no one releases
     del big, holder, o
-    r = heapsnap.dump(sys.argv[1])
+    r = heapsnap.dump(sys.argv[1], values=os.environ.get("HS_VALUES") == "1")
     ids["orphans"] = r.orphans
     report(ids)
 """
@@ -44,7 +46,7 @@ CLEAN = """
     heapsnap.untrack(); heapsnap.track()   # restart: the set starts empty
     junk = [str(i) * 10 for i in range(1000)]
     del junk
-    r = heapsnap.dump(sys.argv[1])
+    r = heapsnap.dump(sys.argv[1], values=os.environ.get("HS_VALUES") == "1")
     print('{"orphans": %d}' % r.orphans)
 """
 
@@ -77,6 +79,13 @@ class Orphans(unittest.TestCase):
 
     def test_env_switch(self):
         self.check_found("env", env={"HEAPSNAP_TRACK": "1"})
+
+    def test_beside_tracemalloc(self):
+        # both hooks chained; the orphan then also has its allocation site
+        snap, ids = self.check_found("both")
+        site = snap.blocks[ids["str"]]["site"]
+        self.assertIsNotNone(site)
+        self.assertTrue(any(f["file"].endswith("prog.py") for f in snap.sites[site]), snap.sites[site])
 
     def test_off(self):
         snap, ids, _ = child(self, PROGRAM, "off", env={"HEAPSNAP_TRACK": "0"})
