@@ -245,6 +245,10 @@ int cmd_info(int argc, char **argv)
                     json_kv_u64(j, "malloc_arena", m.malloc_arena);
                     json_kv_u64(j, "malloc_mmap", m.malloc_mmap);
                 }
+                if (m.has_pymalloc) {
+                    json_kv_u64(j, "pymalloc_arenas", m.pymalloc_arenas);
+                    json_kv_u64(j, "pymalloc_arena_bytes", m.pymalloc_arena_bytes);
+                }
                 json_end(j);
             } else {
                 json_null(j);
@@ -299,6 +303,9 @@ int cmd_info(int argc, char **argv)
                 if (m.has_malloc)
                     printf("%sC allocator %s in use (%s arena, %s mmapped)", m.has_rss ? "; " : "",
                            fmt_bytes(m.malloc_in_use, b1), fmt_bytes(m.malloc_arena, b2), fmt_bytes(m.malloc_mmap, tbuf));
+                if (m.has_pymalloc)
+                    printf("%spymalloc %llu arenas (%s)", m.has_rss || m.has_malloc ? "; " : "",
+                           (unsigned long long)m.pymalloc_arenas, fmt_bytes(m.pymalloc_arena_bytes, b2));
                 if (m.has_rss && m.rss)
                     printf("; the dumped objects are %.0f%% of RSS", 100.0 * (double)sh / (double)m.rss);
                 fputc('\n', stdout);

@@ -23,11 +23,12 @@ void load_reader_limits(hs_reader_limits *lim /* OUT */);
 
 /* The process's memory when it dumped, from the header's tags (load_mem.c). */
 typedef struct load_mem {
-    bool has_rss, has_malloc;
+    bool has_rss, has_malloc, has_pymalloc;
     uint64_t rss;           /* resident set size */
     uint64_t malloc_in_use; /* the C allocator's bytes in use (mallinfo2 uordblks + hblkhd) */
     uint64_t malloc_arena;  /* its arena (sbrk) bytes */
     uint64_t malloc_mmap;   /* its mmapped bytes */
+    uint64_t pymalloc_arenas, pymalloc_arena_bytes; /* CPython's small-object allocator (3.12+) */
 } load_mem;
 /* Fill *m from h (may be NULL); false when the dump recorded none of it. */
 bool load_process_memory(const hs_header *h, load_mem *m /* OUT */);

@@ -2,7 +2,8 @@
 /*
  * analyze/load/load_mem.c — load_process_memory(): the process's memory at
  * the dump, read from the header's tags (process_rss, malloc_arena,
- * malloc_in_use, malloc_mmap: docs/python.md#memory), so info, diff and
+ * malloc_in_use, malloc_mmap, pymalloc_arenas, pymalloc_arena_bytes:
+ * docs/python.md#process-memory), so info, diff and
  * trend can tell growth in the dumped objects from growth outside them.
  * A tag that is missing or not a decimal number counts as absent.
  */
@@ -37,5 +38,7 @@ bool load_process_memory(const hs_header *h, load_mem *m)
         tag_u64(h, "malloc_arena", &m->malloc_arena);
         tag_u64(h, "malloc_mmap", &m->malloc_mmap);
     }
-    return m->has_rss || m->has_malloc;
+    m->has_pymalloc = tag_u64(h, "pymalloc_arenas", &m->pymalloc_arenas) &&
+                      tag_u64(h, "pymalloc_arena_bytes", &m->pymalloc_arena_bytes);
+    return m->has_rss || m->has_malloc || m->has_pymalloc;
 }

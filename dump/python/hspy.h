@@ -113,9 +113,10 @@ typedef struct hspy_type {
 } hspy_type;
 
 /* ---- the process's memory (hspy_mem.c) ---- */
-#define HSPY_MEM_TAGS 4
+#define HSPY_MEM_TAGS 6
 /* Up to cap header tags: process_rss, malloc_arena, malloc_in_use,
- * malloc_mmap (decimal bytes; those this platform can read), with their
+ * malloc_mmap, pymalloc_arenas, pymalloc_arena_bytes (decimal; those this
+ * platform and CPython family can read), with their
  * values in buf[]. Returns how many. */
 size_t hspy_mem_tags(hs_tag *tags, char (*buf)[24], size_t cap);
 
@@ -172,6 +173,9 @@ typedef struct hspy_dump {
     /* gc.garbage members (sorted) */
     uintptr_t *garbage;
     size_t ngarbage;
+    hspy_map orphans;   /* blocks found only through tracked allocations (hspy_orphans.c) */
+    uint64_t norphans;  /* of those, the ones left with a surplus refcount: an orphan root each */
+    PyObject *own;      /* the dump's own argument (its path), never an orphan */
     /* tracemalloc sites */
     hspy_map frame_ids; /* (filename ptr ^ line) -> frame id */
     hspy_map site_ids;  /* hash of frame ids -> site id  */
@@ -261,6 +265,29 @@ void hspy_roots_synthetic(hspy_dump *d);
 void hspy_roots_modules(hspy_dump *d);
 int hspy_is_runtime_object(hspy_dump *d, PyObject *o, const char **why /* OUT */);
 void hspy_root_external(hspy_dump *d, PyObject *o, uint64_t found);
+
+/* ---- objects held by C code only (hspy_track.c, hspy_orphans.c) ---- */
+/* Live allocated blocks, copied out of a tracking table (C memory). */
+typedef struct hspy_blocks {
+    uintptr_t *addr;
+    size_t *size;
+    size_t n;
+    uint64_t lost; /* blocks the table could not record */
+} hspy_blocks;
+/* Copy heapsnap's own tracking set: 1 when tracking, 0 when not, -1 on no memory. */
+int hspy_track_snapshot(hspy_blocks *out /* OUT */);
+void hspy_blocks_release(hspy_blocks *b);
+void hspy_track_stop(void);
+PyObject *hspy_py_track(PyObject *module, PyObject *unused);
+PyObject *hspy_py_untrack(PyObject *module, PyObject *unused);
+PyObject *hspy_py_tracking(PyObject *module, PyObject *unused);
+/* After the walk, before external holders: queue every tracked live block
+ * that is a valid Python object the walk did not reach (an orphan), and
+ * remember it in d->orphans. Returns the source used ("track") or NULL. */
+const char *hspy_orphans(hspy_dump *d);
+/* Before the walk: drop what C caches hold unseen (the type cache) when an
+ * orphan search will follow. */
+void hspy_orphans_prepare(hspy_dump *d);
 
 /* hspy_sites.c */
 uint32_t hspy_site_of(hspy_dump *d, PyObject *o);

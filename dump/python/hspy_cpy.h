@@ -167,6 +167,11 @@ uint64_t hspy_cpy_dict_size(PyObject *o);
  * or NULL. Such objects are never external holders. */
 const char *hspy_cpy_runtime_why(PyObject *o);
 
+/* The small-object allocator (pymalloc) of the main interpreter: arenas in
+ * use and bytes per arena. 0 when this family's layer cannot read them
+ * without Python code (3.10, 3.11: the counters are statics of obmalloc.c). */
+int hspy_cpy_pymalloc_arenas(uint64_t *narenas /* OUT */, uint64_t *arena_size /* OUT */);
+
 /* tracemalloc: the allocation traceback of the block at `ptr` (a new
  * tuple, or NULL). The one call here that creates Python objects. */
 PyObject *hspy_cpy_traceback(uintptr_t ptr);

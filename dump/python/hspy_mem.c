@@ -2,7 +2,8 @@
 /*
  * dump/python/hspy_mem.c — the process's memory at the dump, for the
  * header's tags: resident set size (/proc/self/statm) and the C
- * allocator's totals (glibc mallinfo2: arena, in use, mmapped), so the
+ * allocator's totals (glibc mallinfo2: arena, in use, mmapped) and, on
+ * 3.12+, pymalloc's arenas (hspy_cpy_pymalloc_arenas), so the
  * analyzer can tell growth in Python objects from growth outside them
  * (docs/python.md#memory). Reads only the kernel's and the allocator's
  * counters: no Python code, no allocation.
@@ -38,6 +39,15 @@ static unsigned long long rss_bytes(void)
 size_t hspy_mem_tags(hs_tag *tags, char (*buf)[24], size_t cap)
 {
     size_t n = 0;
+    uint64_t narenas, arena_size;
+    if (hspy_cpy_pymalloc_arenas(&narenas, &arena_size) && n + 2 <= cap) { /* 3.12+ (hspy_cpy.h) */
+        snprintf(buf[n], sizeof buf[n], "%llu", (unsigned long long)narenas);
+        tags[n] = (hs_tag){"pymalloc_arenas", buf[n]};
+        n++;
+        snprintf(buf[n], sizeof buf[n], "%llu", (unsigned long long)(narenas * arena_size));
+        tags[n] = (hs_tag){"pymalloc_arena_bytes", buf[n]};
+        n++;
+    }
     unsigned long long rss = rss_bytes();
     if (rss && n < cap) {
         snprintf(buf[n], sizeof buf[n], "%llu", rss);

@@ -41,6 +41,7 @@ static void dump_release(hspy_dump *d)
     free(d->deferred);
     free(d->garbage);
     hspy_map_release(&d->closures);
+    hspy_map_release(&d->orphans);
     hspy_map_release(&d->frame_ids);
     hspy_map_release(&d->site_ids);
     hspy_types_release(d);
@@ -84,7 +85,7 @@ static int user_tags(PyObject *dict, hs_tag *tags /* OUT */, size_t *n /* OUT */
             return -1;
         }
         if (!strcmp(ks, "values") || !strcmp(ks, "tracebacks") || !strcmp(ks, "process_rss") || !strcmp(ks, "numpy") ||
-            !strncmp(ks, "malloc_", 7)) {
+            !strncmp(ks, "malloc_", 7) || !strncmp(ks, "pymalloc_", 9)) {
             PyErr_Format(PyExc_ValueError, "heapsnap: the tag '%s' is set by the dump itself", ks);
             return -1;
         }
@@ -148,6 +149,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     d.values = values;
     d.tracebacks = tracebacks;
     d.interp = interp;
+    d.own = pathb;
     d.tstate = PyThreadState_Get();
     d.subtype_traverse = ms->subtype_traverse;
     d.object_sizeof = ms->object_sizeof;
@@ -215,6 +217,9 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
                                   "external", (unsigned long long)d.nexternal, "overcounted",
                                   (unsigned long long)d.novercount, "extra_bytes", (unsigned long long)extra,
                                   "seconds", t1 - t0, "total_seconds", t2 - t0);
+    PyObject *norph = res ? PyLong_FromUnsignedLongLong(d.norphans) : NULL;
+    if (res && (!norph || PyDict_SetItemString(res, "orphans", norph) < 0)) Py_CLEAR(res);
+    Py_XDECREF(norph);
     Py_DECREF(pathb);
     return res;
 }
@@ -258,6 +263,10 @@ static PyMethodDef hs_methods[] = {
     {"reserve", (PyCFunction)(void (*)(void))hspy_py_reserve, METH_VARARGS | METH_KEYWORDS,
      "reserve(nbytes=None) -> int\n\n"
      "Hold nbytes of address space for a post-mortem dump (0 releases it); returns the bytes held."},
+    {"track", hspy_py_track, METH_NOARGS,
+     "track() -> None\n\nRecord live object blocks (no tracebacks) so a dump finds objects held by C code only."},
+    {"untrack", hspy_py_untrack, METH_NOARGS, "untrack() -> None\n\nStop track() and forget its blocks."},
+    {"tracking", hspy_py_tracking, METH_NOARGS, "tracking() -> bool\n\nWhether track() is on."},
     {"pending_call", (PyCFunction)hspy_py_pending_call, METH_O,
      "pending_call(fn) -> None\n\nRun fn() in the main thread at its next bytecode boundary."},
     {NULL, NULL, 0, NULL},

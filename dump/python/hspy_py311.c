@@ -342,3 +342,10 @@ const char *hspy_cpy_runtime_why(PyObject *o)
 }
 
 PyObject *hspy_cpy_traceback(uintptr_t ptr) { return _PyTraceMalloc_GetTraceback(0, ptr); }
+
+int hspy_cpy_pymalloc_arenas(uint64_t *narenas, uint64_t *arena_size)
+{
+    (void)narenas;
+    (void)arena_size;
+    return 0; /* narenas_currently_allocated is a static of Objects/obmalloc.c */
+}

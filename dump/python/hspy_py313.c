@@ -378,3 +378,10 @@ const char *hspy_cpy_runtime_why(PyObject *o)
 }
 
 PyObject *hspy_cpy_traceback(uintptr_t ptr) { return _PyTraceMalloc_GetTraceback(0, ptr); }
+
+int hspy_cpy_pymalloc_arenas(uint64_t *narenas, uint64_t *arena_size)
+{
+    *narenas = (uint64_t)PyInterpreterState_Main()->obmalloc->mgmt.narenas_currently_allocated;
+    *arena_size = ARENA_SIZE; /* pycore_obmalloc.h */
+    return 1;
+}

@@ -140,7 +140,13 @@ void hspy_root_external(hspy_dump *d, PyObject *o, uint64_t found)
     if (rc == found) return; /* the usual case: every reference accounted for */
     if (hspy_is_runtime_object(d, o, &why)) return;
     if (rc > found) {
-        HSPY_W(d, hs_writer_add_root(d->w, (uint64_t)(uintptr_t)o, HS_ROOT_EXTERNAL, NULL, rc - found));
+        uint64_t orphan;
+        const char *name = NULL;
+        if (hspy_map_get(&d->orphans, (uintptr_t)o, &orphan)) { /* hspy_orphans.c */
+            name = "held by C code only";
+            d->norphans++;
+        }
+        HSPY_W(d, hs_writer_add_root(d->w, (uint64_t)(uintptr_t)o, HS_ROOT_EXTERNAL, name, rc - found));
         d->nroots++;
         d->nexternal++;
     } else {

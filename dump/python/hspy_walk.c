@@ -263,6 +263,22 @@ static void refs_static_type(hspy_dump *d, PyTypeObject *tp, uint64_t a)
     hspy_ref_named(d, a, f, hspy_cpy_static_type_refs(tp, f, HSPY_NAMED_MAX));
 }
 
+/* type_traverse does not visit a heap type's __name__, __qualname__ and
+ * __slots__ (str, a tuple of str: no cycles), yet the type owns them: add
+ * them unless visited. */
+static void heaptype_names(hspy_dump *d, uint64_t from, PyObject *o)
+{
+    PyHeapTypeObject *ht = (PyHeapTypeObject *)o;
+    PyObject *names[3] = {ht->ht_name, ht->ht_qualname, ht->ht_slots};
+    const char *labels[3] = {"__name__", "__qualname__", "__slots__"};
+    for (int j = 0; j < 3; j++) {
+        if (!names[j]) continue;
+        size_t i = 0;
+        while (i < d->nkids && d->kids[i] != names[j]) i++;
+        if (i == d->nkids) hspy_ref_obj(d, from, names[j], HS_REF_STRONG, hspy_intern(d, labels[j]));
+    }
+}
+
 /* ---- one object ---- */
 
 static int is_garbage(const hspy_dump *d, PyObject *o)
@@ -419,6 +435,7 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
             hspy_write_ref(d, a, d->kids[i], HS_REF_STRONG, d->klabel[i]);
         }
         if (PyDict_Check(o)) dict_str_keys(d, a, o);
+        if (t->kind == HK_HEAPTYPE) heaptype_names(d, a, o);
         if (t->kind == HK_WEAKREF) {
             PyObject *ref = ((PyWeakReference *)o)->wr_object;
             if (ref && ref != Py_None && Py_REFCNT(ref) > 0) hspy_ref_obj(d, a, ref, HS_REF_WEAK, hspy_intern(d, "__referent__"));
@@ -461,6 +478,7 @@ static void load_garbage(hspy_dump *d)
 int hspy_walk(hspy_dump *d)
 {
     hspy_gc *head[NLISTS_MAX], *tail[NLISTS_MAX];
+    hspy_orphans_prepare(d);
     int nlists = hspy_cpy_gc_lists(d->interp, head, NLISTS_MAX);
     size_t ntracked = 0;
     if (hspy_emit_init(d) < 0) return -1;
@@ -518,6 +536,8 @@ int hspy_walk(hspy_dump *d)
         drain(d);
     }
     if (!d->nomem) hspy_roots_modules(d);
+    /* 3b. objects held by C code only, from an allocation table */
+    if (!d->nomem && d->st == HS_OK && hspy_orphans(d)) drain(d);
     d->peak_extra = hspy_set_bytes(&d->set) + d->stack_cap * sizeof(PyObject *) +
                     d->kids_cap * (sizeof(PyObject *) + sizeof(uint64_t)) +
                     (d->closures.cap + d->type_map.cap) * 16 + d->deferred_cap * sizeof(PyObject *);

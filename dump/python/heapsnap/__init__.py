@@ -25,10 +25,11 @@ class DumpResult:
     """What a dump wrote: `path`, `objects` (blocks), `references`,
     `bytes` (total shallow size), `roots`, `external` (objects held from
     outside the visible graph), `seconds` (GIL held, the pause) and
-    `total_seconds` (including committing the file)."""
+    `total_seconds` (including committing the file), `orphans` (objects
+    found only through track(): held by C code only, docs/python.md#orphans)."""
 
     __slots__ = ("path", "objects", "references", "bytes", "roots", "external",
-                 "overcounted", "extra_bytes", "seconds", "total_seconds")
+                 "overcounted", "extra_bytes", "seconds", "total_seconds", "orphans")
 
     def __init__(self, raw):
         for k in self.__slots__:
@@ -107,6 +108,26 @@ def dump_on_signal(signum, path_template="heapsnap-{pid}-{n}.hsnap", **options):
 
     return signal.signal(signum, handler)
 
+
+def track():
+    """Record live object blocks (addresses and sizes, no tracebacks) from
+    now on, so that a dump also finds objects held by C code only (a
+    reference an extension never released). See docs/python.md#orphans."""
+    _heapsnap.track()
+
+
+def untrack():
+    """Stop track() and forget what it recorded."""
+    _heapsnap.untrack()
+
+
+def tracking():
+    """Whether track() is on."""
+    return _heapsnap.tracking()
+
+
+if os.environ.get("HEAPSNAP_TRACK") == "1":
+    track()
 
 from .postmortem import enable_postmortem  # noqa: E402  (post-mortem triggers, docs/python.md#postmortem)
 from .watch import watch  # noqa: E402  (a dump series, docs/python.md#postmortem)
