@@ -3,7 +3,9 @@
 # scripts/check_layout.sh — the dependency rule of docs/analyzer.md#layout,
 # checked on the #include lines of every C file:
 #   - analyze/ layers include only their own folder or a folder below:
-#       cli > report > out > diff > load > v8 > graph  (then formats/)
+#       cli > report > out > diff > load > v8 > graph  (then formats/),
+#       and py/ (the Python extension heapsnap._analyze) beside cli/: the two
+#       share a rank and never include each other;
 #   - dump/ and analyze/ never include each other (dump/ -> formats/ <- analyze/);
 #     formats/ includes neither; tests may include anything.
 #   - inside analyze/, an #include names its folder ("graph/graph.h"), and every
@@ -12,8 +14,12 @@
 # Prints one line per violation and exits 1 when there is any.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-layers=(graph v8 load diff out report cli)
-rank() { local i; for i in "${!layers[@]}"; do [ "${layers[$i]}" = "$1" ] && { echo "$i"; return; }; done; echo -1; }
+layers=(graph v8 load diff out report cli py)
+rank() { # py/ sits beside cli/, at its rank
+  local i
+  [ "$1" = py ] && set -- cli
+  for i in "${!layers[@]}"; do [ "${layers[$i]}" = "$1" ] && { echo "$i"; return; }; done; echo -1
+}
 bad=0
 say() { echo "check_layout: $*"; bad=$((bad + 1)); }
 
@@ -32,6 +38,7 @@ while IFS= read -r f; do
             ir=$(rank "$il")
             if [ "$ir" -lt 0 ]; then say "$f:$n: includes \"$inc\", not a layer of analyze/"
             elif [ "$ir" -gt "$(rank "$layer")" ]; then say "$f:$n: $layer/ includes \"$inc\" from $il/, a layer above it"
+            elif [ "$il" != "$layer" ] && [ "$ir" -eq "$(rank "$layer")" ]; then say "$f:$n: $layer/ includes \"$inc\" from $il/, a layer beside it"
             elif [ ! -f "analyze/$inc" ]; then say "$f:$n: \"$inc\" does not exist"
             fi ;;
           hs_format.h) ;;
@@ -41,7 +48,7 @@ while IFS= read -r f; do
       dump)
         case $inc in
           ../formats/*) ;;
-          */*|graph*.h|diff*.h|load*.h|out*.h|report*.h|cli*.h|v8_*.h) say "$f:$n: dump/ includes \"$inc\" from analyze/" ;;
+          */*|graph*.h|diff*.h|load*.h|out*.h|report*.h|cli*.h|v8_*.h|apy*.h) say "$f:$n: dump/ includes \"$inc\" from analyze/" ;;
         esac ;;
       formats)
         case $inc in

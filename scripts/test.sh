@@ -66,7 +66,7 @@ py_suite() { # family, interpreter
         >"$dir.configure.log" 2>&1; then
     cat "$dir.configure.log"; failed=$((failed+1)); py_ran+=("$fam:configure-failed"); return
   fi
-  if ! cmake --build "$dir" -j "$jobs" --target hs_python_ext heapsnap_cli hsjson hsext >"$dir.build.log" 2>&1; then
+  if ! cmake --build "$dir" -j "$jobs" --target hs_python_ext hs_analyze_ext heapsnap_cli hsjson hsext >"$dir.build.log" 2>&1; then
     tail -50 "$dir.build.log"; echo "python $fam: build failed"; failed=$((failed+1)); py_ran+=("$fam:build-failed"); return
   fi
   (cd "$dir" && ctest -j "$jobs" -L python --timeout 900) | tee "$dir.ctest.log"

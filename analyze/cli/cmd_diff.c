@@ -190,14 +190,6 @@ static int view_site(const ctx *c, diff_group_by by)
 }
 
 /* ---- new objects ---- */
-static int cmp_new_types(const void *pa, const void *pb)
-{
-    const diff_type *a = pa, *b = pb;
-    if (a->new_bytes != b->new_bytes) return a->new_bytes > b->new_bytes ? -1 : 1;
-    if (a->new_count != b->new_count) return a->new_count > b->new_count ? -1 : 1;
-    return strcmp(a->name, b->name);
-}
-
 static int view_new(const ctx *c, diff_type *ty, uint32_t nt, uint8_t *newbits)
 {
     json_writer *j = c->j;
@@ -206,7 +198,7 @@ static int view_new(const ctx *c, diff_type *ty, uint32_t nt, uint8_t *newbits)
     uint64_t objs, bytes;
     diff_cluster *cl = diff_clusters(c->a, diff_new_bit, newbits, c->thr, &ncl, &objs, &bytes);
     if (!cl) return cli_error("'%s': out of memory clustering new objects", c->a->path);
-    qsort(ty, nt, sizeof *ty, cmp_new_types);
+    diff_types_sort_new(ty, nt);
     if (j) {
         json_kv_object(j, "new", JSON_INLINE);
         json_kv_u64(j, "objects", objs);

@@ -149,6 +149,9 @@ diff_group *diff_gtab_find(const diff_gtab *t, uint64_t sig);
 
 /* Types of both snapshots by name: a new array, sorted by growth. */
 diff_type *diff_types_merge(const diff_snap *before, const diff_snap *after, uint32_t *n);
+/* Sort merged types by their new objects: most new bytes first, then more
+ * new blocks, then name (diff's new-objects view). */
+void diff_types_sort_new(diff_type *t, uint32_t n);
 diff_site *diff_sites_merge(const diff_snap *before, const diff_snap *after, uint32_t *n);
 
 typedef struct diff_owner {

@@ -137,6 +137,16 @@ diff_type *diff_types_merge(const diff_snap *before, const diff_snap *after, uin
     return merge_by_hash(&m, after->types, after->ntypes, before->types, before->ntypes, nout);
 }
 
+static int cmp_new_types(const void *pa, const void *pb)
+{
+    const diff_type *a = pa, *b = pb;
+    if (a->new_bytes != b->new_bytes) return a->new_bytes > b->new_bytes ? -1 : 1;
+    if (a->new_count != b->new_count) return a->new_count > b->new_count ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+void diff_types_sort_new(diff_type *t, uint32_t n) { qsort(t, n, sizeof *t, cmp_new_types); }
+
 static int cmp_sites(const void *pa, const void *pb)
 {
     const diff_site *a = pa, *b = pb;

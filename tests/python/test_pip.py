@@ -99,6 +99,14 @@ class Pip(unittest.TestCase):
         p = subprocess.run(["heapsnap", "top", out], capture_output=True, text=True, env=env)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("retained", p.stdout)
+        # the analysis API (heapsnap._analyze) came with the wheel
+        p = self.run_ok([py, "-c", "import json, sys, heapsnap, heapsnap._analyze as a\n"
+                         "with heapsnap.load(sys.argv[1]) as s:\n"
+                         "    print(json.dumps([len(s), a.__file__, s.top(1)[0].name]))", out], "heapsnap.load")
+        n, ext, name = json.loads(p.stdout.strip().splitlines()[-1])
+        self.assertEqual(n, j["counts"]["blocks"])
+        self.assertTrue(os.path.realpath(ext).startswith(site), ext)
+        self.assertTrue(name)
 
     def test_pip_install_offline_into_fresh_venvs(self):
         self.assertTrue(os.path.exists(os.path.join(REPO, "pyproject.toml")), REPO)

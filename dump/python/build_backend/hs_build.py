@@ -6,9 +6,9 @@ standard library only, so `pip install .` and `pip install
 
 build_wheel drives the project's own CMake build with the interpreter pip
 runs it under (-DHS_PYTHON=ON -DPython3_EXECUTABLE=sys.executable, tests
-and benchmarks off) for two targets: hs_python_ext (heapsnap._heapsnap and
-the pure-Python package, laid out in <build>/python/heapsnap) and
-heapsnap_cli (the analyzer). The wheel holds the package and the analyzer
+and benchmarks off) for three targets: hs_python_ext (heapsnap._heapsnap and
+the pure-Python package, laid out in <build>/python/heapsnap),
+hs_analyze_ext (heapsnap._analyze, beside it) and heapsnap_cli (the analyzer). The wheel holds the package and the analyzer
 as a script (heapsnap-<v>.data/scripts/heapsnap), which pip puts on PATH
 (<venv>/bin/heapsnap). It is tagged for this interpreter and platform only
 (cpXY-cpXY-<platform>): the extension reads this CPython's internals.
@@ -107,7 +107,7 @@ def _cmake_build(build):
         _run(["cmake", "-S", ROOT, "-B", build] + gen +
              ["-DCMAKE_BUILD_TYPE=Release", "-DHS_PYTHON=ON", "-DPython3_EXECUTABLE=" + sys.executable,
               "-DHS_TESTS=OFF", "-DHS_BENCH=OFF"], log)
-        _run(["cmake", "--build", build, "-j", jobs, "--target", "hs_python_ext", "heapsnap_cli"], log)
+        _run(["cmake", "--build", build, "-j", jobs, "--target", "hs_python_ext", "hs_analyze_ext", "heapsnap_cli"], log)
     pkg = os.path.join(build, "python", "heapsnap")
     cli = os.path.join(build, "bin", "heapsnap")
     if not os.path.isfile(cli):  # the analyzer's output name or folder moved: find it
@@ -118,8 +118,9 @@ def _cmake_build(build):
         else:
             raise BuildError("heapsnap build: the analyzer (target heapsnap_cli) was built but no 'heapsnap' "
                              "executable was found under %s" % build)
-    if not os.path.isdir(pkg) or not any(n.startswith("_heapsnap") and n.endswith(".so") for n in os.listdir(pkg)):
-        raise BuildError("heapsnap build: no heapsnap/_heapsnap*.so under %s" % build)
+    for ext in ("_heapsnap", "_analyze"):
+        if not os.path.isdir(pkg) or not any(n.startswith(ext) and n.endswith(".so") for n in os.listdir(pkg)):
+            raise BuildError("heapsnap build: no heapsnap/%s*.so under %s" % (ext, build))
     return pkg, cli
 
 
@@ -186,7 +187,7 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         w = _Wheel(os.path.join(wheel_directory, name))
         for f in sorted(os.listdir(pkg)):
             full = os.path.join(pkg, f)
-            if os.path.isfile(full) and (f.endswith(".py") or (f.startswith("_heapsnap") and f.endswith(".so"))):
+            if os.path.isfile(full) and (f.endswith(".py") or (f.startswith(("_heapsnap", "_analyze")) and f.endswith(".so"))):
                 w.add("heapsnap/" + f, _read(full))
         w.add("%s-%s.data/scripts/heapsnap" % (p["name"], p["version"]), _read(cli), executable=True)
         di = _dist_info(p)

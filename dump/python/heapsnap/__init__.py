@@ -17,7 +17,7 @@ import time
 from . import _heapsnap
 from .compare import compare
 
-__all__ = ["dump", "dump_on_signal", "DumpResult", "enable_postmortem", "watch", "compare"]
+__all__ = ["dump", "dump_on_signal", "DumpResult", "enable_postmortem", "watch", "compare", "load"]
 __version__ = "0.1.0"
 
 
@@ -131,3 +131,15 @@ if os.environ.get("HEAPSNAP_TRACK") == "1":
 
 from .postmortem import enable_postmortem  # noqa: E402  (post-mortem triggers, docs/python.md#postmortem)
 from .watch import watch  # noqa: E402  (a dump series, docs/python.md#postmortem)
+
+
+def load(path):
+    """Load a snapshot into the analyzer: a heapsnap.Snapshot with top(),
+    summary(), block(), path(), diff() and iteration over its blocks
+    (heapsnap._analyze, built from analyze/py/; docs/python.md#analysing-a-dump-from-python)."""
+    try:
+        from . import _analyze
+    except ImportError as e:
+        raise ImportError("heapsnap.load needs the analyzer extension heapsnap._analyze, which this install "
+                          "lacks (%s); build with -DHS_PYTHON=ON or pip install the repository" % e) from e
+    return _analyze.load(path)
