@@ -154,9 +154,12 @@ PyObject *apy_error(PyObject *exc, PyObject *path, const char *message)
 /* The one place the extension turns a file into a graph: the CLI's
  * loading (cli_graph_load without the progress line). The index sidecar
  * (load/) will be chosen here. */
+/* The dump, or its index when a valid one is beside it (load_graph_indexed: written by the CLI's
+ * first analysis or `heapsnap index`; load() itself writes none, so it stays as quick as a load). */
 static graph_status apy_load_graph(const char *path, graph *g, graph_load_error *err)
 {
-    return graph_load_file(path, g, NULL, err);
+    load_index_info info;
+    return load_graph_indexed(path, g, LOAD_INDEX_READ, NULL, &info, err);
 }
 
 static PyObject *apy_load(PyObject *self, PyObject *arg)
