@@ -114,6 +114,7 @@ const char *cli_shown(const char *path);
  * (load_graph_indexed, docs/cli.md#index); "-" never has one. */
 #define CLI_NEED_DOMINATORS 1u /* (true) the dominator tree */
 #define CLI_NEED_NAMES 2u      /* and the named search (top, suspects, report): the index keeps it */
+#define CLI_NEED_CYCLES 4u     /* and the cycle list (cycles, report): the index keeps it and the named search */
 int cli_graph_load(const char *path, graph *g, unsigned need, bool index);
 /* The help of every command's --index option. */
 #define CLI_INDEX_HELP "read the index beside FILE, or write one (default %D; docs/cli.md#index)"

@@ -168,7 +168,9 @@ int cli_graph_load(const char *path, graph *g, unsigned need, bool index)
     if (index && strcmp(path, "-") != 0) {
         load_index_info info;
         st = load_graph_indexed(open_path, g, LOAD_INDEX_READ | (dominators ? LOAD_INDEX_WRITE : 0) |
-                                                     ((need & CLI_NEED_NAMES) ? LOAD_INDEX_NAMED : 0), cli_progress(),
+                                                     ((need & CLI_NEED_NAMES) ? LOAD_INDEX_NAMED : 0) |
+                                                     ((need & CLI_NEED_CYCLES) ? LOAD_INDEX_CYCLES : 0),
+                                cli_progress(),
                                 &info, &err);
     } else {
         st = graph_load_file(open_path, g, cli_progress(), &err);

@@ -79,7 +79,7 @@ int cmd_cycles(int argc, char **argv)
     if (rc) return rc < 0 ? HS_EXIT_OK : rc;
     const char *path = args[0];
     graph g;
-    if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
+    if ((rc = cli_graph_load(path, &g, CLI_NEED_DOMINATORS | CLI_NEED_CYCLES, o.index))) return rc;
     graph_cycle_list l;
     uint32_t *shown = NULL, *ex = NULL, nshown = 0, listed = 0, *ntypes = NULL, *ndistinct = NULL, *mem = NULL,
              *nmem = NULL;

@@ -117,6 +117,7 @@ typedef struct graph_cache {
     uint32_t npoints, points_k, points_fold;
     uint64_t *type_retained;        /* [ntypes] graph_type_retained() */
     uint32_t *dom_off, *dom_kids;   /* [n+3], [n] graph_dom_children() */
+    struct graph_cycle_list *cycles; /* graph_cycles_find()'s list (malloc'd; its comp may lie in the backing) */
     /* graph_dominators()'s results set aside, for a command that does not
      * show them (so its output stays what it is without an index):
      * graph_dominators() puts them back instead of computing them */
@@ -395,7 +396,7 @@ graph_status graph_cycle_kinds(const graph *g, uint8_t **kind /* OUT [n] */);
  * split: the cycles that remain once the references into structure blocks
  * are cut are cycles of their own, the rest of the component one more. */
 typedef struct graph_cycle {
-    uint32_t comp;      /* cycle id (the value of l->comp[] for its members) */
+    uint32_t comp;      /* cycle id (the value of l->comp[] for its members: its index in l->v) */
     uint32_t members;
     uint32_t first;     /* the member with the lowest index (the example) */
     uint64_t bytes;     /* the members' shallow bytes */
@@ -427,8 +428,8 @@ typedef struct graph_cycle_list {
     uint32_t n;
     graph_cycle_group *grp; /* [ngroups] garbage first, then most kept, more members, lower example */
     uint32_t ngroups;
-    uint32_t *comp;     /* [g->n] cycle id of each block (any value for a block in no cycle) */
-    uint32_t ncomp;     /* cycle ids are < ncomp */
+    uint32_t *comp;     /* [g->n] cycle id of each block: its cycle's index in v, or n when in no cycle */
+    uint32_t ncomp;     /* cycle ids are < ncomp (n + 1) */
     uint64_t blocks, bytes, garbage, garbage_bytes; /* over all n */
     uint64_t hidden, hidden_blocks, hidden_bytes;   /* the interpreter cycles among them */
 } graph_cycle_list;
@@ -437,7 +438,7 @@ typedef struct graph_type_count {
     uint32_t type, count;
 } graph_type_count;
 
-/* Needs graph_dominators(). */
+/* Needs graph_dominators(). A copy of g->cache.cycles when it holds them (an index). */
 graph_status graph_cycles_find(const graph *g, graph_cycle_list *l /* OUT */, const graph_progress *p);
 /* For each of the cycles l->v[which[i]], i < nwhich: its k most common
  * member types (most members first, then lower type id) into out[i * k ..],

@@ -601,6 +601,11 @@ void graph_release(graph *g)
                          g->cache.idom, g->cache.retained, g->cache.reach, g->cache.dom_off, g->cache.dom_kids};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (!graph_backed(g, own[i])) free(own[i]);
+    if (g->cache.cycles) {
+        if (graph_backed(g, g->cache.cycles->comp)) g->cache.cycles->comp = NULL;
+        graph_cycle_list_release(g->cache.cycles);
+        free(g->cache.cycles);
+    }
     hs_reader_close(g->reader);
     if (g->backing && g->backing_release) g->backing_release((void *)g->backing, g->backing_len);
     memset(g, 0, sizeof *g);

@@ -20,7 +20,10 @@
  *    references as (holder type, label type, target type, kind) — never
  *    label values or addresses.
  * 4. Cycles of one shape and state form a group (one row); groups are
- *    ranked garbage first, then by the bytes they keep alive.
+ *    ranked garbage first, then by the bytes they keep alive. A cycle's id
+ *    is then its place in that order (the blocks in none get the count),
+ *    so the list is a pure function of the graph that an index can keep
+ *    (load/load_index.c) and check with one pass.
  *
  * O(n + m) (a second SCC pass only when there is structure) plus sorting
  * the cycles; iterative, no recursion. Needs graph_dominators().
@@ -209,9 +212,44 @@ static graph_status group(graph_cycle_list *l)
     return GRAPH_OK;
 }
 
+/* A copy of the list saved in g->cache (an index brought it). */
+static graph_status copy_saved(const graph *g, graph_cycle_list *l)
+{
+    const graph_cycle_list *c = g->cache.cycles;
+    *l = *c;
+    l->v = malloc(((size_t)c->n + 1) * sizeof *l->v);
+    l->grp = malloc(((size_t)c->ngroups + 1) * sizeof *l->grp);
+    l->comp = graph_huge(malloc(((size_t)g->n + 1) * 4), ((size_t)g->n + 1) * 4);
+    if (!l->v || !l->grp || !l->comp) {
+        graph_cycle_list_release(l);
+        return GRAPH_ERR_NOMEM;
+    }
+    if (c->n) memcpy(l->v, c->v, (size_t)c->n * sizeof *l->v);
+    if (c->ngroups) memcpy(l->grp, c->grp, (size_t)c->ngroups * sizeof *l->grp);
+    if (g->n) memcpy(l->comp, c->comp, (size_t)g->n * 4); /* (an index's is NULL for no blocks) */
+    return GRAPH_OK;
+}
+
+/* The ids in their final form: a cycle's index in l->v (its group order), l->n for the blocks in
+ * no cycle. cidx[id] = the cycle's number before grouping (or GRAPH_NONE), for the first pass's ids;
+ * rewritten here. */
+static graph_status renumber(const graph *g, graph_cycle_list *l, uint32_t *cidx)
+{
+    uint32_t *pos = malloc(((size_t)l->n + 1) * 4);
+    if (!pos) return GRAPH_ERR_NOMEM;
+    for (uint32_t k = 0; k < l->n; k++) pos[cidx[l->v[k].comp]] = k;
+    for (uint32_t id = 0; id < l->ncomp; id++) cidx[id] = cidx[id] == GRAPH_NONE ? l->n : pos[cidx[id]];
+    for (uint32_t v = 0; v < g->n; v++) l->comp[v] = cidx[l->comp[v]];
+    for (uint32_t k = 0; k < l->n; k++) l->v[k].comp = k;
+    l->ncomp = l->n + 1;
+    free(pos);
+    return GRAPH_OK;
+}
+
 graph_status graph_cycles_find(const graph *g, graph_cycle_list *l, const graph_progress *p)
 {
     memset(l, 0, sizeof *l);
+    if (g->cache.cycles) return copy_saved(g, l);
     const uint32_t n = g->n;
     uint8_t *kind = NULL;
     uint32_t *cidx = NULL, ncyc = 0, nc = 0;
@@ -289,7 +327,7 @@ graph_status graph_cycles_find(const graph *g, graph_cycle_list *l, const graph_
         if (!c->reachable) l->garbage++, l->garbage_bytes += c->bytes;
     }
     free(kinds);
-    st = group(l);
+    if (!(st = group(l))) st = renumber(g, l, cidx);
 out:
     free(kind);
     free(cidx);

@@ -73,7 +73,7 @@ graph_status load_block_extras(const char *path, const graph *g, uint32_t **site
  * when none was valid and the dump has at least HEAPSNAP_INDEX_MIN_BLOCKS
  * blocks (default 100,000; LOAD_INDEX_ALWAYS: any), it computes what the
  * index holds (dominators, both root searches, the top rows, per-type
- * retained) into g and writes the index, beside the dump or, when that
+ * retained, the cycle list) into g and writes the index, beside the dump or, when that
  * fails, in the cache folder; a failure to write is not an error (info->why
  * says it). HEAPSNAP_INDEX=0 in the environment turns both off. A graph
  * from an index maps the file: graph_release() unmaps it. */
@@ -84,6 +84,9 @@ graph_status load_block_extras(const char *path, const graph *g, uint32_t **site
 #define LOAD_INDEX_ONLY 16u   /* no index valid: fail (GRAPH_ERR_INPUT, err says why) instead of reading the dump */
 #define LOAD_INDEX_NAMED 32u  /* the caller needs the named search (top, suspects, report): an index written
                                  holds it and top's rows, and one read without them gets them added */
+#define LOAD_INDEX_CYCLES 64u /* the caller lists cycles (cycles, report): an index written holds the cycle
+                                 list (graph_cycles_find) and the named search, and one read without them
+                                 gets them added */
 typedef struct load_index_info {
     bool used, written; /* an index was read; one was written */
     char path[4096];    /* which */

@@ -3,7 +3,8 @@
  * analyze/load/load_index.c — the index beside a dump: load_graph_indexed()
  * writes, after the first full analysis, what every later command needs
  * (the graph's arrays, the dominator tree and retained sizes, both root
- * searches, the top rows, per-type retained bytes, the name tables) into
+ * searches, the top rows, per-type retained bytes, the cycle list, the
+ * name tables) into
  * FILE.hsidx, or under $XDG_CACHE_HOME/heapsnap/ when FILE's folder is not
  * writable, and maps it back on the next open instead of reading FILE.
  *
@@ -31,7 +32,7 @@
 #include <unistd.h>
 
 #define IDX_MAGIC "HSNAPIDX"
-#define IDX_VERSION 1u
+#define IDX_VERSION 2u /* 2: the cycle list */
 #define IDX_ENDIAN 0x01020304u
 #define IDX_ALIGN 4096u
 #define IDX_SEED UINT64_C(0x6873696478)   /* "hsidx" */
@@ -40,7 +41,8 @@
 enum { /* section ids, fixed for IDX_VERSION */
     S_SCALARS, S_ADDR64, S_ADDR32, S_SIZE, S_TYPE, S_FLAGS, S_OUT_OFF, S_OUT_TO, S_OUT_LABEL, S_OUT_LABEL16,
     S_LABEL_BIG, S_OUT_KIND, S_ROOTS, S_BIG, S_MISSING, S_IDOM, S_RETAINED, S_REACH, S_UKIDS, S_BFS_VIA,
-    S_BFS_DIST, S_NAMED_VIA, S_NAMED_SHAPE, S_POINTS, S_TYPE_RETAINED, S_NAMES, S_DOM_OFF, S_DOM_KIDS, S_COUNT
+    S_BFS_DIST, S_NAMED_VIA, S_NAMED_SHAPE, S_POINTS, S_TYPE_RETAINED, S_NAMES, S_DOM_OFF, S_DOM_KIDS, S_CYC_HEAD,
+    S_CYC_LIST, S_CYC_GROUPS, S_CYC_COMP, S_COUNT
 };
 
 typedef struct idx_key { /* the dump, as stat() sees it */
@@ -89,6 +91,25 @@ typedef struct idx_point {
     uint32_t htype[2], hcount[2];
     uint64_t hretained[2];
 } idx_point;
+
+/* The cycle list (graph_cycles_find), written by the first command that lists cycles: its totals,
+ * its cycles and groups as records, and each block's cycle id (S_CYC_COMP, [n]). */
+typedef struct idx_cycles {
+    uint64_t n, ngroups, blocks, bytes, garbage, garbage_bytes, hidden, hidden_blocks, hidden_bytes;
+} idx_cycles;
+#define IDX_CYC_REACHABLE 1u
+#define IDX_CYC_FINALIZER 2u
+#define IDX_CYC_INTERP 4u
+typedef struct idx_cycle {
+    uint32_t members, first;
+    uint64_t bytes, kept, data, key;
+    uint32_t flags, pad;
+} idx_cycle;
+typedef struct idx_cgroup {
+    uint32_t start, count;
+    uint64_t members, bytes, kept;
+    uint32_t flags, pad;
+} idx_cgroup;
 
 /* ---- where ---- */
 static bool index_wanted(void)
@@ -349,6 +370,60 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     while (hst == HS_OK) hst = hs_reader_next(g->reader, &rec);
     if (hst != HS_END) FAIL("'%s': name tables unreadable", ipath);
     if (hs_reader_type_count(g->reader) > g->ntypes) FAIL("'%s': name tables do not match", ipath);
+    /* the cycle list, when a command that lists cycles wrote it */
+    const idx_cycles *ch = sec_ptr(&m, S_CYC_HEAD, sizeof *ch);
+    if (!ch && h->sec[S_CYC_HEAD].len) FAIL("'%s': a section is missing", ipath);
+    if (ch) {
+        if (ch->n > n || ch->ngroups > ch->n || ch->blocks > n) FAIL("'%s': cycle counts out of range", ipath);
+        const idx_cycle *cy = sec_ptr(&m, S_CYC_LIST, ch->n * sizeof *cy);
+        const idx_cgroup *cg = sec_ptr(&m, S_CYC_GROUPS, ch->ngroups * sizeof *cg);
+        const uint32_t *comp = sec_ptr(&m, S_CYC_COMP, n * 4);
+        if ((ch->n && !cy) || (ch->ngroups && !cg) || (n && !comp)) FAIL("'%s': a section is missing", ipath);
+        if (check_below(comp, n, ch->n + 1, false)) FAIL("'%s': a cycle id out of bounds", ipath);
+        graph_cycle_list *l = calloc(1, sizeof *l);
+        if (!l) FAIL("out of memory reading '%s'", ipath);
+        g->cache.cycles = l;
+        l->comp = (uint32_t *)comp;
+        l->v = malloc(((size_t)ch->n + 1) * sizeof *l->v);
+        l->grp = malloc(((size_t)ch->ngroups + 1) * sizeof *l->grp);
+        uint32_t *cnt = calloc((size_t)ch->n + 1, 4), *low = malloc(((size_t)ch->n + 1) * 4);
+        if (!l->v || !l->grp || !cnt || !low) {
+            free(cnt);
+            free(low);
+            FAIL("out of memory reading '%s'", ipath);
+        }
+        /* each cycle's members as the ids count them, and its lowest-index member */
+        for (uint32_t v = 0; v < n; v++) {
+            uint32_t c = comp[v];
+            if (c < ch->n && !cnt[c]++) low[c] = v;
+        }
+        bool ok = true;
+        for (uint32_t i = 0; i < ch->n; i++) {
+            const idx_cycle *q = &cy[i];
+            ok &= q->members && cnt[i] == q->members && low[i] == q->first;
+            l->v[i] = (graph_cycle){i, q->members, q->first, q->bytes, q->kept, q->data, q->key,
+                                    (q->flags & IDX_CYC_REACHABLE) != 0, (q->flags & IDX_CYC_FINALIZER) != 0,
+                                    (q->flags & IDX_CYC_INTERP) != 0};
+        }
+        free(cnt);
+        free(low);
+        if (!ok) FAIL("'%s': cycle members do not match their ids", ipath);
+        uint64_t at = 0; /* the groups cover the cycles in order */
+        for (uint32_t i = 0; i < ch->ngroups; i++) {
+            const idx_cgroup *q = &cg[i];
+            if (q->start != at || !q->count || q->count > ch->n - at) FAIL("'%s': cycle groups out of order", ipath);
+            at += q->count;
+            l->grp[i] = (graph_cycle_group){q->start, q->count, q->members, q->bytes, q->kept,
+                                            (q->flags & IDX_CYC_REACHABLE) != 0, (q->flags & IDX_CYC_FINALIZER) != 0,
+                                            (q->flags & IDX_CYC_INTERP) != 0};
+        }
+        if (at != ch->n) FAIL("'%s': cycle groups out of order", ipath);
+        l->n = (uint32_t)ch->n;
+        l->ngroups = (uint32_t)ch->ngroups;
+        l->ncomp = (uint32_t)ch->n + 1;
+        l->blocks = ch->blocks, l->bytes = ch->bytes, l->garbage = ch->garbage, l->garbage_bytes = ch->garbage_bytes;
+        l->hidden = ch->hidden, l->hidden_blocks = ch->hidden_blocks, l->hidden_bytes = ch->hidden_bytes;
+    }
     return 0;
 fail:
     if (g->backing == m.p) graph_release(g);
@@ -430,12 +505,34 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
     idx_big *bb = calloc((size_t)g->nbig + 1, sizeof *bb);
     idx_missing *mm = calloc((size_t)g->nmissing + 1, sizeof *mm);
     idx_point *pp = calloc((size_t)g->cache.npoints + 1, sizeof *pp);
+    const graph_cycle_list *cl = g->cache.cycles;
+    idx_cycles ch = {0};
+    idx_cycle *cy = cl ? calloc((size_t)cl->n + 1, sizeof *cy) : NULL;
+    idx_cgroup *cg = cl ? calloc((size_t)cl->ngroups + 1, sizeof *cg) : NULL;
     load_membuf names = {0};
     hs_outfile *f = NULL;
     int rc = -1;
-    if (!rr || !bb || !mm || !pp) {
+    if (!rr || !bb || !mm || !pp || (cl && (!cy || !cg))) {
         snprintf(why, wcap, "out of memory");
         goto out;
+    }
+    if (cl) {
+        ch = (idx_cycles){cl->n, cl->ngroups, cl->blocks, cl->bytes, cl->garbage, cl->garbage_bytes, cl->hidden,
+                          cl->hidden_blocks, cl->hidden_bytes};
+        for (uint32_t i = 0; i < cl->n; i++) {
+            const graph_cycle *q = &cl->v[i];
+            cy[i] = (idx_cycle){q->members, q->first, q->bytes, q->kept, q->data, q->key,
+                                (q->reachable ? IDX_CYC_REACHABLE : 0) | (q->finalizer ? IDX_CYC_FINALIZER : 0) |
+                                    (q->interp ? IDX_CYC_INTERP : 0),
+                                0};
+        }
+        for (uint32_t i = 0; i < cl->ngroups; i++) {
+            const graph_cycle_group *q = &cl->grp[i];
+            cg[i] = (idx_cgroup){q->start, q->count, q->members, q->bytes, q->kept,
+                                 (q->reachable ? IDX_CYC_REACHABLE : 0) | (q->finalizer ? IDX_CYC_FINALIZER : 0) |
+                                     (q->interp ? IDX_CYC_INTERP : 0),
+                                 0};
+        }
     }
     for (uint32_t i = 0; i < g->nroots; i++)
         rr[i] = (idx_root){g->roots[i].node, g->roots[i].name, g->roots[i].count, g->roots[i].kind, 0};
@@ -490,6 +587,12 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
     put(&o, S_NAMES, names.p, names.n);
     put(&o, S_DOM_OFF, g->cache.dom_off, (n + 3) * 4);
     put(&o, S_DOM_KIDS, g->cache.dom_kids, n * 4);
+    if (cl) {
+        put(&o, S_CYC_HEAD, &ch, sizeof ch);
+        put(&o, S_CYC_LIST, cy, (uint64_t)cl->n * sizeof *cy);
+        put(&o, S_CYC_GROUPS, cg, (uint64_t)cl->ngroups * sizeof *cg);
+        put(&o, S_CYC_COMP, cl->comp, n * 4);
+    }
     uint64_t off = (sizeof o.h + IDX_ALIGN - 1) / IDX_ALIGN * IDX_ALIGN;
     for (int i = 0; i < S_COUNT; i++) {
         idx_sec *s = &o.h.sec[i];
@@ -532,21 +635,35 @@ out:
     free(bb);
     free(mm);
     free(pp);
+    free(cy);
+    free(cg);
     free(names.p);
     return rc;
 }
 
-/* Everything an index holds that the load did not compute: into g (g owns it). The named
- * search and the rows only with `named` (the command computes them anyway; others would pay
- * the search's time for top's sake: top adds them to the index later). */
-static graph_status complete(graph *g, bool named, const graph_progress *p)
+/* Whether an index read into g lacks what a caller with these flags needs and writes. */
+static bool incomplete(const graph *g, unsigned flags)
 {
+    const graph_cache *c = &g->cache;
+    return (flags & LOAD_INDEX_WRITE) && (((flags & LOAD_INDEX_NAMED) && (!c->named_via || !c->points_k)) ||
+                                          ((flags & LOAD_INDEX_CYCLES) && (!c->named_via || !c->cycles)));
+}
+
+/* Everything an index holds that the load did not compute: into g (g owns it). The named
+ * search and the rows only with LOAD_INDEX_NAMED, the cycle list and the named search only
+ * with LOAD_INDEX_CYCLES (the commands compute them anyway; others would pay their time for
+ * top's or cycles' sake: those add them to the index later). */
+static graph_status complete(graph *g, unsigned flags, const graph_progress *p)
+{
+    const bool rows = (flags & LOAD_INDEX_NAMED) != 0, cycles = (flags & LOAD_INDEX_CYCLES) != 0;
     graph_status st = graph_dominators(g, p);
     graph_cache *c = &g->cache;
     if (!st && !c->bfs_via) st = graph_bfs(g, &c->bfs_via, &c->bfs_dist, p);
     if (!st && !c->dom_off) st = graph_dom_children(g, &c->dom_off, &c->dom_kids);
-    if (!st && named && !c->named_via) st = graph_bfs_named(g, &c->named_via, &c->named_shape, p);
-    if (!st && named && !c->points) {
+    if (!st && (rows || cycles) && !c->named_via) st = graph_bfs_named(g, &c->named_via, &c->named_shape, p);
+    if (!st && rows && (!c->points || !c->points_k)) { /* none, or an index's empty set (a search without rows) */
+        free(c->points);
+        c->points = NULL;
         uint64_t *scratch = malloc(((size_t)g->n + 1) * 8);
         if (!scratch) return GRAPH_ERR_NOMEM;
         memcpy(scratch, c->named_shape, (size_t)g->n * 8);
@@ -554,6 +671,12 @@ static graph_status complete(graph *g, bool named, const graph_progress *p)
         free(scratch);
         c->points_k = GRAPH_POINTS_PREFIX;
         c->points_fold = GRAPH_POINT_FOLD;
+    }
+    if (!st && cycles && !c->cycles) {
+        graph_cycle_list *l = malloc(sizeof *l);
+        if (!l) return GRAPH_ERR_NOMEM;
+        if ((st = graph_cycles_find(g, l, p))) free(l);
+        else c->cycles = l;
     }
     if (!st && !c->type_retained) {
         uint64_t *tr = malloc(((size_t)g->ntypes + 1) * 8);
@@ -583,9 +706,10 @@ graph_status load_graph_indexed(const char *path, graph *g, unsigned flags, cons
         if (at) {
             info->used = true;
             snprintf(info->path, sizeof info->path, "%s", at);
-            /* an index without the named search, read by a command that needs it: search, and add it */
-            if ((flags & LOAD_INDEX_WRITE) && (flags & LOAD_INDEX_NAMED) && !g->cache.named_via) {
-                graph_status st = complete(g, true, p);
+            /* an index without the named search, the rows or the cycles, read by a command that
+             * needs them: compute them, and add them */
+            if (incomplete(g, flags)) {
+                graph_status st = complete(g, flags, p);
                 if (st) {
                     snprintf(err->message, sizeof err->message, "out of memory completing the index");
                     graph_release(g);
@@ -618,7 +742,7 @@ graph_status load_graph_indexed(const char *path, graph *g, unsigned flags, cons
         snprintf(info->why, sizeof info->why, "allocation sites are not kept in an index");
         return GRAPH_OK;
     }
-    if ((st = complete(g, (flags & LOAD_INDEX_NAMED) != 0, p))) {
+    if ((st = complete(g, flags, p))) {
         snprintf(err->message, sizeof err->message, "out of memory building the index");
         graph_release(g);
         return st;

@@ -23,6 +23,8 @@ d = json.load(sys.stdin)
 print(d["top"][0]["block"]["addr"] if d["top"] else "0x1")')
   for c in "top F" "top --json F" "top -n 300 F" "top --fold 60 F" "top --raw F" "summary F" \
            "summary --json --sort count F" "dominators F" "dominators --json F" "cycles F" "cycles --json F" \
+           "cycles --all F" "cycles --garbage --json F" "cycles -n 0 F" "cycles --all --json -n 0 F" \
+           "cycles --min-bytes 4096 -n 3 F" \
            "suspects F" "suspects --json F" "show F $addr" "show --json F $addr" "path F $addr" \
            "path --json F $addr" "leaks F"; do
     read -r -a w <<< "${c/F/$f}"
@@ -36,12 +38,13 @@ print(d["top"][0]["block"]["addr"] if d["top"] else "0x1")')
     done
   done
 done
-# a partial index (summary writes no named search), then what needs it, which completes it
+# a partial index (summary writes no named search, nor the cycles), then what needs them, which
+# completes it: cycles adds its list and the named search, top its rows to that
 for f in *.hsnap *.heapsnapshot; do
   rm -f "$f.hsidx"
   HEAPSNAP_INDEX_MIN_BLOCKS=0 "$HEAPSNAP" summary "$f" > /dev/null
   [ -f "$f.hsidx" ] || echo "no partial index beside $f"
-  for c in "top F" "top F" "suspects --json F" "top -n 300 F"; do
+  for c in "cycles --all F" "top F" "top F" "cycles --json F" "suspects --json F" "top -n 300 F" "cycles F"; do
     read -r -a w <<< "${c/F/$f}"
     "$HEAPSNAP" "${w[0]}" --no-index "${w[@]:1}" > a.out 2>&1; ra=$?
     runs=$((runs + 1))

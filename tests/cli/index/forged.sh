@@ -9,6 +9,7 @@ cp d.hsnap.hsidx good.hsidx
 "$HEAPSNAP" top --no-index d.hsnap > want.top
 addr=$("$HEAPSNAP" top --no-index --json -n 1 d.hsnap | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["top"][0]["block"]["addr"])')
 "$HEAPSNAP" path --no-index d.hsnap "$addr" > want.path
+"$HEAPSNAP" cycles --no-index --all d.hsnap > want.cycles
 cat > forge.py <<'PY'
 import struct, sys
 M = (1 << 64) - 1
@@ -35,9 +36,10 @@ def xxh64(d, seed):
         h = (rotl(h ^ (d[i] * P5 & M), 11) * P1) & M; i += 1
     h ^= h >> 33; h = h * P2 & M; h ^= h >> 29; h = h * P3 & M; h ^= h >> 32
     return h
-SEED, NSEC, SEC0 = 0x6873696478, 28, 64
+SEED, NSEC, SEC0 = 0x6873696478, 32, 64
 ids = dict(scalars=0, size=3, type=4, out_off=6, out_to=7, roots=12, idom=15, ukids=18, bfs_via=19,
-           named_via=21, points=23, names=25, dom_off=26, dom_kids=27)
+           named_via=21, points=23, names=25, dom_off=26, dom_kids=27,
+           cyc_head=28, cyc_list=29, cyc_groups=30, cyc_comp=31)
 b = bytearray(open(sys.argv[1], "rb").read())
 sec = lambda i: struct.unpack_from("<QQQ", b, SEC0 + 24 * i)
 what, at, fmt, val = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -67,8 +69,11 @@ try() { # label, forge arguments
   "$HEAPSNAP" top d.hsnap > got.top 2> err; rt=$?
   cp good.hsidx d.hsnap.hsidx; /usr/bin/python3 forge.py d.hsnap.hsidx "$@"
   "$HEAPSNAP" path d.hsnap "$addr" > got.path 2>> err; rp=$?
-  if cmp -s want.top got.top && cmp -s want.path got.path; then a="same answers"; else a="answers differ"; fi
-  echo "$label: $why; exit $rt/$rp, $a"
+  cp good.hsidx d.hsnap.hsidx; /usr/bin/python3 forge.py d.hsnap.hsidx "$@"
+  "$HEAPSNAP" cycles --all d.hsnap > got.cycles 2>> err; rc=$?
+  if cmp -s want.top got.top && cmp -s want.path got.path && cmp -s want.cycles got.cycles; then a="same answers"
+  else a="answers differ"; fi
+  echo "$label: $why; exit $rt/$rp/$rc, $a"
   if [ -s err ]; then head -2 err; fi
 }
 try "a reference to block 2^32-16"  out_to 0 I 0xfffffff0
@@ -89,3 +94,8 @@ try "a section past the file"       header $((64 + 24 * 7)) Q 0x7fffffff0000
 try "a section of odd length"       header $((64 + 24 * 3 + 8)) Q 11
 try "a cycle in the BFS tree"       bfs_via 0 I self-loop
 try "a cycle in the named tree"     named_via 0 I self-loop
+try "a cycle id past the list"      cyc_comp 0 I 0xfffffff0
+try "a cycle of 2^32-1 members"     cyc_list 0 I 0xffffffff
+try "a cycle's example not its own" cyc_list 4 I 0
+try "cycle groups overlapping"      cyc_groups 4 I 0xffffffff
+try "2^32-1 cycles"                 cyc_head 0 Q 0xffffffff
