@@ -63,11 +63,12 @@ extern PyTypeObject apy_path_type;     /* Path(length, root, steps) */
 extern PyTypeObject apy_row_type;      /* Row(name, type, count, retained, shallow, folded, external_refs, holds, block) */
 extern PyTypeObject apy_held_type;     /* Held(type, count, retained) */
 extern PyTypeObject apy_typerow_type;  /* TypeRow(type, count, shallow, retained) */
-extern PyTypeObject apy_diff_type;     /* Diff(before, after, noise, owners, types, new_objects, new_bytes, new_by_type, new_by_owner) */
+extern PyTypeObject apy_diff_type;     /* Diff(before, after, noise, owners, types, new_objects, new_bytes, new_by_type, new_by_owner, sites, group_by) */
 extern PyTypeObject apy_owner_type;    /* Owner(name, type, entries, entries_type, children_added, growth, count, retained, addr) */
 extern PyTypeObject apy_typedelta_type;/* TypeDelta(type, count, shallow, retained) */
 extern PyTypeObject apy_newtype_type;  /* NewType(type, count, bytes) */
 extern PyTypeObject apy_cluster_type;  /* Cluster(owner, owner_type, type, top, objects, bytes, retained, addr) */
+extern PyTypeObject apy_sitedelta_type;/* SiteDelta(site, count, bytes) */
 int apy_records_init(PyObject *module);
 
 /* ---- helpers (apy_module.c) ---- */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * analyze/py/apy_diff.c — Snapshot.diff(after): what grew between two
- * snapshots, the owner, type and new-object views of `heapsnap diff --json`
- * (diff_build2, diff_groups_merge, diff_owners, diff_types_merge,
+ * snapshots, the owner, type, site and new-object views of `heapsnap diff --json`
+ * (diff_build2, diff_groups_merge, diff_owners, diff_types_merge, diff_sites_merge,
  * diff_new_blocks, diff_clusters; names by out_diff_name). Both files are
  * loaded again by the comparison, as the CLI does (two at once, with the
  * GIL released). See docs/python.md#analysing-a-dump-from-python and docs/diff.md.
@@ -67,13 +67,47 @@ static int append(PyObject *list, PyObject *r)
     return rc;
 }
 
+/* The sites whose bytes grew by thr or more, at most n (0: all), as
+ * `diff --by site` lists them; None (a new reference) when either file
+ * carries no site. */
+static PyObject *sites_list(const diff_snap *b, const diff_snap *a, uint64_t thr, uint32_t n)
+{
+    if (!b->has_sites || !a->has_sites) Py_RETURN_NONE;
+    uint32_t ns = 0;
+    diff_site *st = diff_sites_merge(b, a, &ns);
+    if (!st) return PyErr_NoMemory();
+    PyObject *list = PyList_New(0);
+    for (uint32_t i = 0, shown = 0; list && i < ns && (!n || shown < n); i++) {
+        if (st[i].bytes[1] <= st[i].bytes[0] || st[i].bytes[1] - st[i].bytes[0] < thr) continue;
+        if (append(list, apy_record(&apy_sitedelta_type, 3, apy_name(st[i].text), ba(st[i].count[0], st[i].count[1]),
+                                    ba(st[i].bytes[0], st[i].bytes[1])))) {
+            Py_CLEAR(list);
+            break;
+        }
+        shown++;
+    }
+    for (uint32_t i = 0; i < ns; i++) free(st[i].text);
+    free(st);
+    return list;
+}
+
 PyObject *apy_diff(apy_snapshot *s, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"after", "n", "min_bytes", "noise", NULL};
+    static char *kwlist[] = {"after", "n", "min_bytes", "noise", "group_by", NULL};
     PyObject *after, *noise_o = Py_None;
     unsigned long long n = 10, min = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|KKO:diff", kwlist, &after, &n, &min, &noise_o)) return NULL;
+    const char *group = "line";
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O|KKOs:diff", kwlist, &after, &n, &min, &noise_o, &group))
+        return NULL;
     if (apy_usable(s)) return NULL;
+    diff_group_by by;
+    if (!strcmp(group, "line")) by = DIFF_BY_LINE;
+    else if (!strcmp(group, "file")) by = DIFF_BY_FILE;
+    else if (!strcmp(group, "traceback")) by = DIFF_BY_TRACEBACK;
+    else {
+        PyErr_Format(PyExc_ValueError, "diff: group_by takes 'line', 'file' or 'traceback', not '%s'", group);
+        return NULL;
+    }
     uint64_t noise_opt = DIFF_NOISE_AUTO;
     if (noise_o != Py_None) {
         noise_opt = PyLong_AsUnsignedLongLong(noise_o);
@@ -88,7 +122,7 @@ PyObject *apy_diff(apy_snapshot *s, PyObject *args, PyObject *kw)
     }
     char *paths[2] = {PyBytes_AS_STRING(pb), PyBytes_AS_STRING(pa)};
     diff_snap *b = calloc(1, sizeof *b), *a = calloc(1, sizeof *a);
-    PyObject *result = NULL, *owners = NULL, *types = NULL, *by_type = NULL, *by_owner = NULL;
+    PyObject *result = NULL, *owners = NULL, *types = NULL, *by_type = NULL, *by_owner = NULL, *sites = NULL;
     diff_type *ty = NULL;
     uint32_t nt = 0;
     uint8_t *newbits = NULL;
@@ -98,12 +132,12 @@ PyObject *apy_diff(apy_snapshot *s, PyObject *args, PyObject *kw)
         goto done;
     }
     const diff_snap *bad;
-    /* as cmd_diff with its four views but sites: BEFORE keeps keys, AFTER its graph */
+    /* as cmd_diff with its four views: BEFORE keeps keys, AFTER its graph */
     unsigned idk = diff_key_mode(paths, 2);
-    unsigned wb = idk | DIFF_GROUPS | DIFF_KEYS, wa = DIFF_KEEP_GRAPH | idk | DIFF_GROUPS;
+    unsigned wb = idk | DIFF_GROUPS | DIFF_KEYS | DIFF_SITES, wa = DIFF_KEEP_GRAPH | idk | DIFF_GROUPS | DIFF_SITES;
     s->busy++;
     Py_BEGIN_ALLOW_THREADS
-    bad = diff_build2(b, paths[0], 0, wb, a, paths[1], 1, wa, DIFF_BY_LINE);
+    bad = diff_build2(b, paths[0], 0, wb, a, paths[1], 1, wa, by);
     Py_END_ALLOW_THREADS
     s->busy--;
     if (bad) {
@@ -128,6 +162,9 @@ PyObject *apy_diff(apy_snapshot *s, PyObject *args, PyObject *kw)
             goto done;
         shown++;
     }
+    /* allocation sites whose bytes grew by the threshold or more (None
+     * when either file has none), in diff_sites_merge's order */
+    if (!(sites = sites_list(b, a, thr, (uint32_t)n))) goto done;
     /* new objects: by type, then clustered by owner */
     uint32_t ncl = 0;
     uint64_t objs = 0, bytes = 0;
@@ -160,15 +197,16 @@ PyObject *apy_diff(apy_snapshot *s, PyObject *args, PyObject *kw)
         free(name);
         if (rc) goto done;
     }
-    result = apy_record(&apy_diff_type, 9, PyUnicode_DecodeFSDefault(paths[0]), PyUnicode_DecodeFSDefault(paths[1]),
+    result = apy_record(&apy_diff_type, 11, PyUnicode_DecodeFSDefault(paths[0]), PyUnicode_DecodeFSDefault(paths[1]),
                         PyLong_FromUnsignedLongLong(noise), owners, types, PyLong_FromUnsignedLongLong(objs),
-                        PyLong_FromUnsignedLongLong(bytes), by_type, by_owner);
-    owners = types = by_type = by_owner = NULL; /* stolen */
+                        PyLong_FromUnsignedLongLong(bytes), by_type, by_owner, sites, PyUnicode_FromString(group));
+    owners = types = by_type = by_owner = sites = NULL; /* stolen */
 done:
     Py_XDECREF(owners);
     Py_XDECREF(types);
     Py_XDECREF(by_type);
     Py_XDECREF(by_owner);
+    Py_XDECREF(sites);
     free(cl);
     free(newbits);
     if (ty)

@@ -39,7 +39,9 @@ static PyStructSequence_Field diff_fields[] = {
     F("before", "path"), F("after", "path"), F("noise", "the churn threshold, bytes"),
     F("owners", "list of Owner, most growth first"), F("types", "list of TypeDelta, most growth first"),
     F("new_objects", "blocks of AFTER not in BEFORE"), F("new_bytes", "their bytes"),
-    F("new_by_type", "list of NewType"), F("new_by_owner", "list of Cluster"), {NULL, NULL}};
+    F("new_by_type", "list of NewType"), F("new_by_owner", "list of Cluster"),
+    F("sites", "list of SiteDelta, most growth first; None when either file has no allocation sites"),
+    F("group_by", "how sites are grouped: 'line', 'file' or 'traceback'"), {NULL, NULL}};
 static PyStructSequence_Field owner_fields[] = {
     F("name", "the owner as the program names it"), F("type", "its type"),
     F("entries", "added children of the most-added type"), F("entries_type", "that type, or None"),
@@ -49,6 +51,9 @@ static PyStructSequence_Field owner_fields[] = {
 static PyStructSequence_Field typedelta_fields[] = {F("type", "type name"), F("count", "(before, after)"),
                                                     F("shallow", "(before, after)"), F("retained", "(before, after)"),
                                                     {NULL, NULL}};
+static PyStructSequence_Field sitedelta_fields[] = {F("site", "the allocation site (tracemalloc's)"),
+                                                    F("count", "(before, after) blocks"),
+                                                    F("bytes", "(before, after)"), {NULL, NULL}};
 static PyStructSequence_Field newtype_fields[] = {F("type", "type name"), F("count", "new blocks"),
                                                   F("bytes", "their bytes"), {NULL, NULL}};
 static PyStructSequence_Field cluster_fields[] = {
@@ -59,7 +64,8 @@ static PyStructSequence_Field cluster_fields[] = {
 #undef F
 
 PyTypeObject apy_ref_type, apy_root_type, apy_step_type, apy_path_type, apy_row_type, apy_held_type,
-    apy_typerow_type, apy_diff_type, apy_owner_type, apy_typedelta_type, apy_newtype_type, apy_cluster_type;
+    apy_typerow_type, apy_diff_type, apy_owner_type, apy_typedelta_type, apy_newtype_type, apy_cluster_type,
+    apy_sitedelta_type;
 
 static PyStructSequence_Desc record_descs[] = {
     {"heapsnap.Ref", "A reference of a block: kind, label and the block at its other end.", ref_fields, 3},
@@ -69,18 +75,20 @@ static PyStructSequence_Desc record_descs[] = {
     {"heapsnap.Row", "A row of top(): where the memory accumulates.", row_fields, 9},
     {"heapsnap.Held", "What a row's block holds: blocks of one type under it.", held_fields, 3},
     {"heapsnap.TypeRow", "A row of summary().", typerow_fields, 4},
-    {"heapsnap.Diff", "What grew between two snapshots (heapsnap diff).", diff_fields, 9},
+    {"heapsnap.Diff", "What grew between two snapshots (heapsnap diff).", diff_fields, 11},
     {"heapsnap.Owner", "An owner that grew.", owner_fields, 9},
     {"heapsnap.TypeDelta", "A type that grew.", typedelta_fields, 4},
     {"heapsnap.NewType", "New objects of one type.", newtype_fields, 3},
     {"heapsnap.Cluster", "New objects of one type under one owner.", cluster_fields, 8},
+    {"heapsnap.SiteDelta", "An allocation site whose bytes grew.", sitedelta_fields, 3},
 };
 
 int apy_records_init(PyObject *m)
 {
     PyTypeObject *types[] = {&apy_ref_type,   &apy_root_type,    &apy_step_type,      &apy_path_type,
                              &apy_row_type,   &apy_held_type,    &apy_typerow_type,   &apy_diff_type,
-                             &apy_owner_type, &apy_typedelta_type, &apy_newtype_type, &apy_cluster_type};
+                             &apy_owner_type, &apy_typedelta_type, &apy_newtype_type, &apy_cluster_type,
+                             &apy_sitedelta_type};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         if (!types[i]->tp_name && PyStructSequence_InitType2(types[i], &record_descs[i]) < 0) return -1;
         const char *dot = strrchr(record_descs[i].name, '.');

@@ -140,6 +140,32 @@ class AnalyzeTest(unittest.TestCase):
             # a path works as well as a Snapshot
             self.assertEqual(b.diff(after).owners, d.owners)
 
+    def test_diff_sites(self):
+        """The site view: tracemalloc's sites of the growth, as `diff --by site`."""
+        src = SESSIONS.replace("import sys, heapsnap", "import sys, heapsnap, tracemalloc\n    tracemalloc.start(4)")
+        before = child(self, src, "fixed", "10")[2]
+        after = child(self, src, "fixed", "300")[2]
+        for group in ("line", "file", "traceback"):
+            cli = analyze("diff", after, "--by", "site", "--group-by", group, before)
+            with heapsnap.load(before) as b:
+                d = b.diff(after, group_by=group)
+            self.assertEqual(d.group_by, group)
+            self.assertEqual(cli["sites"]["group_by"], group)
+            self.assertEqual([(x.site, x.count, x.bytes) for x in d.sites],
+                             [(x["site"], (x["count"]["before"], x["count"]["after"]),
+                               (x["bytes"]["before"], x["bytes"]["after"])) for x in cli["sites"]["rows"]])
+            self.assertTrue(d.sites, group)
+            # the list comprehension that fills cache.store grew the most
+            self.assertIn("prog.py", d.sites[0].site)
+            self.assertGreater(d.sites[0].bytes[1] - d.sites[0].bytes[0], 290 * 20 * 100)
+        # a file without sites: None, as the CLI's null
+        plain = dump(self, "fixed", "10")[0]
+        with heapsnap.load(plain) as p:
+            self.assertIsNone(p.diff(after).sites)
+        self.assertIsNone(analyze("diff", after, "--by", "site", plain)["sites"])
+        with heapsnap.load(plain) as p, self.assertRaisesRegex(ValueError, "group_by takes"):
+            p.diff(after, group_by="lines")
+
     def test_iteration_equals_info(self):
         path, _ = dump(self, "fixed", "5")
         info = analyze("info", path)
