@@ -166,6 +166,38 @@ class AnalyzeTest(unittest.TestCase):
         with heapsnap.load(plain) as p, self.assertRaisesRegex(ValueError, "group_by takes"):
             p.diff(after, group_by="lines")
 
+    def test_answers_from_the_index(self):
+        """With `heapsnap index` beside the dump, load() answers from it, the same answers: proven by
+        zeroing the dump in place (its size, mtime, inode kept: the index's key) after the index is built."""
+        path, info = dump(self, "leak", "200")
+
+        def answers(s):
+            top = [(r.name, r.type, r.count, r.retained, r.shallow) for r in s.top(10)]
+            summ = [tuple(t) for t in s.summary(15)]
+            b = s.block(info["cache"])
+            blk = (b.type, b.size, b.retained, b.reachable, b.dominator and b.dominator.addr,
+                   [(r.kind, r.label, r.block.addr) for r in b.referents],
+                   [(r.kind, r.label, r.block.addr) for r in b.referrers])
+            p = s.path(info["cache"])
+            return top, summ, blk, (p.length, [(st.holder.addr, st.label) for st in p.steps]), len(s)
+
+        with heapsnap.load(path) as s:
+            want = answers(s)
+        self.assertFalse(os.path.exists(path + ".hsidx"), "load() must not write an index")
+        r = subprocess.run([HEAPSNAP, "index", path], capture_output=True, text=True, timeout=240)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(os.path.exists(path + ".hsidx"))
+        st = os.stat(path)
+        with open(path, "r+b") as f:
+            f.write(b"\0" * st.st_size)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        with heapsnap.load(path) as s:
+            self.assertEqual(answers(s), want)
+        # once the index is gone, the zeroed dump is what load() reads: refused
+        os.unlink(path + ".hsidx")
+        with self.assertRaises(ValueError):
+            heapsnap.load(path)
+
     def test_iteration_equals_info(self):
         path, _ = dump(self, "fixed", "5")
         info = analyze("info", path)
