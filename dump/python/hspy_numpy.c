@@ -3,9 +3,10 @@
  * dump/python/hspy_numpy.c — the references a numpy array holds that its
  * type does not report (ndarray has no tp_traverse): its `base` (the array
  * or buffer a view keeps alive, a reference labelled `base`) and the
- * elements of an object-dtype array (references labelled by index). So a
- * view keeps its base, and a DataFrame with an object column retains its
- * strings. The data an array owns is already in its size: numpy's
+ * elements of an object-dtype array (references labelled by their C-order
+ * flat index, made by the array that owns the data: a view's elements are
+ * its base's). So a view keeps its base, and a DataFrame with an object
+ * column retains its strings. The data an array owns is already in its size: numpy's
  * __sizeof__, which sys.getsizeof calls, adds it (docs/python.md#c-memory).
  *
  * Identity and version. Arrays are instances of numpy's ndarray type (or
@@ -42,6 +43,8 @@ typedef struct hspy_np_array {
 } hspy_np_array;
 
 #define NP_C_CONTIGUOUS 0x0001
+#define NP_F_CONTIGUOUS 0x0002
+#define NP_OWNDATA 0x0004
 #define NP_OBJECT 17
 #define NP_MAX_DIMS 64
 
@@ -89,11 +92,23 @@ void hspy_numpy_refs(hspy_dump *d, PyObject *o, uint64_t addr)
     }
     uint64_t elsize = (uint64_t)a->descr->elsize;
     if (n && elsize > UINT64_MAX / n) return;
-    /* an object array's elements, when its items lie one after another */
-    if (a->descr->type_num == NP_OBJECT && a->data && (a->flags & NP_C_CONTIGUOUS) &&
-        elsize == sizeof(PyObject *)) {
-        PyObject *const *item = (PyObject *const *)(const void *)a->data;
-        for (uint64_t i = 0; i < n; i++)
-            if (item[i]) hspy_ref_obj_index(d, addr, item[i], i);
+    /* An object array's elements are referenced by the array that owns the
+     * data (a view's elements are its base's: counting them again would
+     * overcount). An owner's items lie one after another, in C or Fortran
+     * order; each is labelled with its C-order flat index, as arr.flat[k]. */
+    if (a->descr->type_num != NP_OBJECT || !a->data || !(a->flags & NP_OWNDATA) ||
+        !(a->flags & (NP_C_CONTIGUOUS | NP_F_CONTIGUOUS)) || elsize != sizeof(PyObject *))
+        return;
+    PyObject *const *item = (PyObject *const *)(const void *)a->data;
+    int fortran = !(a->flags & NP_C_CONTIGUOUS) && a->nd > 1;
+    uint64_t idx[NP_MAX_DIMS] = {0}; /* the multi-index of item p, first axis fastest */
+    for (uint64_t p = 0; p < n; p++) {
+        uint64_t k = p;
+        if (fortran) { /* C-order index of the p-th item in memory */
+            k = 0;
+            for (int i = 0; i < a->nd; i++) k = k * (uint64_t)a->dimensions[i] + idx[i];
+            for (int i = 0; i < a->nd && ++idx[i] == (uint64_t)a->dimensions[i]; i++) idx[i] = 0;
+        }
+        if (item[p]) hspy_ref_obj_index(d, addr, item[p], k);
     }
 }

@@ -256,10 +256,18 @@ class Dump(unittest.TestCase):
             view = big[10:20]
             del big                                   # only the view keeps the 800 KB base alive
             names = np.array(["user-%d" % i for i in range(1000)], dtype=object)
-            heapsnap.dump(sys.argv[1])
+            head = names[:500]                        # a view: its elements are names' references
+            grid = np.empty((30, 20), dtype=object, order="F")
+            for i in range(30):
+                for j in range(20):
+                    grid[i, j] = "cell-%d-%d" % (i, j)
+            r = heapsnap.dump(sys.argv[1])
             print(json.dumps({"view": id(view), "base": id(view.base), "names": id(names),
-                              "first": id(names[0]), "last": id(names[999])}))
+                              "first": id(names[0]), "last": id(names[999]), "head": id(head),
+                              "grid": id(grid), "g10": id(grid[1, 0]), "g01": id(grid[0, 1]),
+                              "g2919": id(grid[29, 19]), "overcounted": r.overcounted}))
         """)
+        self.assertEqual(info["overcounted"], 0)
         self.assertEqual(snap.child(info["view"], "base"), info["base"])
         self.assertGreaterEqual(snap.blocks[info["base"]]["size"], 800000)  # numpy's __sizeof__ counts owned data
         self.assertIn(info["view"], snap.retained(info["view"]))
@@ -267,7 +275,34 @@ class Dump(unittest.TestCase):
         kids = {r["to"]: r["label"] for r in snap.blocks[info["names"]]["refs"]}
         self.assertEqual(kids.get(info["first"]), 0)
         self.assertEqual(kids.get(info["last"]), 999)
+        self.assertEqual(snap.child(info["head"], "base"), info["names"])
+        self.assertEqual(len(snap.refs(info["head"])), 1)      # the base only, no element twice
+        # a Fortran-order owner: every element, labelled by its C-order flat index
+        cells = {r["to"]: r["label"] for r in snap.refs(info["grid"]) if isinstance(r["label"], int)}
+        self.assertEqual(len(cells), 600)
+        self.assertEqual(cells[info["g10"]], 20)
+        self.assertEqual(cells[info["g01"]], 1)
+        self.assertEqual(cells[info["g2919"]], 599)
         self.assertIn("numpy", snap.header["tags"])
+
+    @unittest.skipUnless(importlib.util.find_spec("pandas"), "pandas is not installed for this interpreter")
+    def test_dataframe_object_column_retains_its_strings(self):
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            import pandas as pd
+            df = pd.DataFrame({"n": range(5000), "name": ["customer-%06d" % i for i in range(5000)]})
+            names = list(df["name"].values)
+            strs = [id(s) for s in names]
+            own = sum(sys.getsizeof(s) for s in names)
+            del names
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"df": id(df), "strs": strs, "own": own}))
+        """)
+        kept = snap.retained(info["df"])
+        self.assertTrue(set(info["strs"]) <= kept)             # every string, held through the object block
+        by_df = sum(snap.blocks[a]["size"] for a in kept)
+        self.assertEqual(sum(snap.blocks[a]["size"] for a in info["strs"]), info["own"])
+        self.assertGreater(by_df, info["own"])                   # the strings' bytes and the frame's own
 
     def test_flags_and_runtime_roots(self):
         snap, info, _ = child(self, """
