@@ -9,6 +9,7 @@ pkgs=(
   clang libclang-rt-14-dev                # libFuzzer and sanitizer runtimes (fuzzing in CI)
   python3 python3-dev python3-pip python3-venv  # the CPython extension (dump/python; pip: an in-tree backend, no setuptools)
   python3-numpy python3-pandas python3-sympy python3-sqlalchemy  # tests/bench/bench_python.py --real (not run in CI)
+  python3-lxml                            # tests/python/test_diff: lxml's iterparse leak grows native memory
   chromium                                # the HTML report's browser tests
   nodejs                                  # writes V8 heap snapshots for the importer's tests
   g++ valgrind libdw-dev                  # native heaps: the C++ case, the leak-kind oracle, file:line (dump/native)

@@ -9,6 +9,7 @@ owner is the cache), and a three-snapshot run in which some objects of the
 middle interval are freed before S3 (`heapsnap leaks` reports only the
 survivors)."""
 
+import importlib.util
 import os
 import subprocess
 import unittest
@@ -209,6 +210,46 @@ class Diff(unittest.TestCase):
         self.assertFalse(t["outside"], t)  # over the whole series the objects grew as much
         p = subprocess.run([HEAPSNAP, "diff", "--by", "owner", one, two], capture_output=True, text=True)
         self.assertIn("the growth is outside the dumped objects", p.stdout)
+
+    @unittest.skipUnless(importlib.util.find_spec("lxml"), "lxml is not installed for this interpreter (Debian's python3-lxml)")
+    def test_7_lxml_iterparse_native_growth(self):
+        # lxml's iterparse without clearing the elements (a leak reported against lxml many times):
+        # the parsed tree grows inside libxml2, the Python proxies come and go
+        _, info, dump = child(self, """
+            import io, sys, heapsnap
+            from lxml import etree
+            def feed(n):
+                yield b"<feed>"
+                for i in range(n):
+                    yield b"<entry id='%d'><title>title %d</title><body>%s</body></entry>" % (i, i, b"x" * 200)
+                yield b"</feed>"
+            class Stream(io.RawIOBase):
+                def __init__(self, n): self.it, self.buf = feed(n), b""
+                def readable(self): return True
+                def readinto(self, b):
+                    while len(self.buf) < len(b):
+                        try: self.buf += next(self.it)
+                        except StopIteration: break
+                    k = min(len(b), len(self.buf)); b[:k] = self.buf[:k]; self.buf = self.buf[k:]
+                    return k
+            heapsnap.dump(sys.argv[1] + "-1.hsnap")
+            titles = 0
+            for _, el in etree.iterparse(io.BufferedReader(Stream(40000)), events=("end",), tag="entry"):
+                titles += len(el.findtext("title"))   # el.clear() is missing
+            heapsnap.dump(sys.argv[1] + "-2.hsnap")
+            heapsnap.dump(sys.argv[1])
+            report({"titles": titles})
+        """)
+        self.assertGreater(info["titles"], 40000 * 7)
+        one, two = dump + "-1.hsnap", dump + "-2.hsnap"
+        d = run_json("diff", "--by", "owner", one, two)
+        self.assertTrue(d["process"]["outside"], d["process"])
+        self.assertGreater(d["process"]["rss"]["delta"], 20 << 20)        # ~40 MiB of libxml2 tree
+        self.assertLess(d["process"]["objects"]["delta"], 1 << 20)
+        self.assertEqual(d["owners"], [])                                 # no Python owner can explain it
+        p = subprocess.run([HEAPSNAP, "diff", "--by", "owner", one, two], capture_output=True, text=True)
+        self.assertIn("the growth is outside the dumped objects", p.stdout)
+        self.assertIn("process: RSS ", p.stdout)
 
     def test_5_bad_input(self):
         if not HEAPSNAP:
