@@ -68,8 +68,18 @@ int hspy_cpy_gc_collecting(PyInterpreterState *in);
 PyObject *hspy_cpy_gc_garbage(PyInterpreterState *in);
 PyObject *hspy_cpy_modules(PyInterpreterState *in);
 /* The references the interpreter state holds (sys.modules, sysdict,
- * builtins, codecs, warnings, atexit callbacks…); returns the count. */
+ * builtins, codecs, warnings…); returns the count. */
 size_t hspy_cpy_interp_refs(PyInterpreterState *in, hspy_named *out /* OUT */, size_t cap);
+/* The atexit callbacks (atexit.register), one at a time, as they can be
+ * many: how many, with the address of their array and the bytes of the
+ * array and its entries; and callback i's references (func, args, kwargs). */
+size_t hspy_cpy_atexit_count(PyInterpreterState *in, uint64_t *addr /* OUT */, uint64_t *bytes /* OUT */);
+size_t hspy_cpy_atexit_refs(PyInterpreterState *in, size_t i, hspy_named *out /* OUT */, size_t cap);
+/* The objects the interpreter keeps for the ast module (struct ast_state:
+ * the AST node types and their field names; every field after its flags
+ * is an object, NULL before the first `import ast` or compile to AST):
+ * sets *first to the first field, returns how many. */
+size_t hspy_cpy_ast_objects(PyInterpreterState *in, PyObject *const **first /* OUT */);
 /* Bytes of the interpreter and thread states (their C structs). */
 size_t hspy_cpy_interp_size(void);
 size_t hspy_cpy_thread_size(void);

@@ -65,7 +65,12 @@ uint32_t hspy_label_sid(hspy_dump *d, PyObject *s)
     size_t i = (size_t)(((uintptr_t)s * UINT64_C(0x9E3779B97F4A7C15)) >> 50) & (LC_SIZE - 1);
     if (d->lc_key[i] == (uintptr_t)s) return d->lc_sid[i];
     uint32_t sid = HS_NONE;
-    if (d->values || (PyUnicode_CHECK_INTERNED(s) && hspy_is_identifier(s))) {
+    /* a name, never data: an interned identifier, or one of CPython's own
+     * static strings (3.11 does not intern its _Py_ID strings, such as the
+     * `__warningregistry__` key of a module's globals) */
+    const char *rt;
+    if (d->values || ((PyUnicode_CHECK_INTERNED(s) || ((rt = hspy_cpy_runtime_why(s)) && !strcmp(rt, "static"))) &&
+                      hspy_is_identifier(s))) {
         char buf[4 * HSPY_LABEL_MAX + 8];
         int trunc;
         size_t n = hspy_utf8(s, HSPY_LABEL_MAX, buf, sizeof buf - 4, &trunc);

@@ -85,14 +85,33 @@ size_t hspy_cpy_interp_refs(PyInterpreterState *in, hspy_named *out, size_t cap)
     PUT("warnings.default_action", in->warnings.default_action);
     PUT("gc.garbage", in->gc.garbage);
     PUT("gc.callbacks", in->gc.callbacks);
-    for (int i = 0; i < in->atexit.ncallbacks; i++) {
-        atexit_py_callback *cb = in->atexit.callbacks[i];
-        if (!cb) continue;
-        PUT("atexit.func", cb->func);
-        PUT("atexit.args", cb->args);
-        PUT("atexit.kwargs", cb->kwargs);
-    }
     return k;
+}
+
+size_t hspy_cpy_atexit_count(PyInterpreterState *in, uint64_t *addr, uint64_t *bytes)
+{
+    if (!in->atexit.callbacks || in->atexit.ncallbacks <= 0) return 0;
+    *addr = (uint64_t)(uintptr_t)in->atexit.callbacks;
+    *bytes = (uint64_t)in->atexit.callback_len * sizeof(void *) + (uint64_t)in->atexit.ncallbacks * sizeof(atexit_py_callback);
+    return (size_t)in->atexit.ncallbacks;
+}
+
+size_t hspy_cpy_atexit_refs(PyInterpreterState *in, size_t i, hspy_named *out, size_t cap)
+{
+    size_t k = 0;
+    atexit_py_callback *cb = in->atexit.callbacks[i];
+    if (!cb) return 0;
+    PUT("atexit.func", cb->func);
+    PUT("atexit.args", cb->args);
+    PUT("atexit.kwargs", cb->kwargs);
+    return k;
+}
+
+size_t hspy_cpy_ast_objects(PyInterpreterState *in, PyObject *const **first)
+{
+    struct ast_state *st = &in->ast;
+    *first = &st->AST_type;
+    return (size_t)((PyObject *const *)(const void *)(st + 1) - &st->AST_type);
 }
 
 size_t hspy_cpy_thread_refs(PyThreadState *ts, hspy_named *out, size_t cap)

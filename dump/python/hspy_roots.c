@@ -2,7 +2,7 @@
 /*
  * dump/python/hspy_roots.c — what holds the heap: a block for the
  * interpreter state (sys.modules, the sys and builtins dicts, codec and
- * warning registries, atexit callbacks), one per thread state, one per
+ * warning registries, atexit callbacks, the ast module's types), one per thread state, one per
  * thread-owned interpreter frame with its locals by name (on 3.11+ most
  * frames have no frame object; on 3.10 every frame is one), the named module roots, the runtime roots
  * for static, interned and immortal objects, and external roots for
@@ -27,13 +27,41 @@ static void block(hspy_dump *d, uint64_t addr, uint64_t size, uint32_t type, hs_
     d->nroots++;
 }
 
+/* The interpreter state, with two parts of it as blocks of their own so
+ * that what they hold is named after them: the atexit callbacks
+ * (<interpreter>.atexit, a malloc'd array, as many as were registered) and
+ * the ast module's state (its types and field names, inside the
+ * interpreter's struct, so its bytes move out of the interpreter's size;
+ * a runtime root of its own, <interpreter.ast>, as it is a fixed set that
+ * the interpreter should not be seen to retain). */
 static void interp_block(hspy_dump *d)
 {
     PyInterpreterState *in = d->interp;
     uint64_t a = (uint64_t)(uintptr_t)in;
     hspy_named f[HSPY_NAMED_MAX];
-    block(d, a, hspy_cpy_interp_size(), d->t_interp, HS_ROOT_RUNTIME, "interpreter");
+    PyObject *const *ast;
+    size_t nast = hspy_cpy_ast_objects(in, &ast);
+    uint64_t ast_addr = (uint64_t)(uintptr_t)ast, ast_size = nast * sizeof(PyObject *);
+    block(d, a, hspy_cpy_interp_size() - ast_size, d->t_interp, HS_ROOT_RUNTIME, "interpreter");
     hspy_ref_named(d, a, f, hspy_cpy_interp_refs(in, f, HSPY_NAMED_MAX));
+    uint64_t cb_addr = 0, cb_bytes = 0;
+    size_t ncb = hspy_cpy_atexit_count(in, &cb_addr, &cb_bytes);
+    uint32_t t;
+    if (ncb) {
+        HSPY_W(d, hs_writer_add_type(d->w, "atexit_callbacks", "cpython", 0, &t));
+        HSPY_W(d, hs_writer_add_block(d->w, cb_addr, cb_bytes, t, 0, HS_NONE));
+        HSPY_W(d, hs_writer_add_ref_sid(d->w, a, cb_addr, HS_REF_STRONG, hspy_intern(d, "atexit")));
+        d->nrefs++;
+        for (size_t i = 0; i < ncb; i++) hspy_ref_named(d, cb_addr, f, hspy_cpy_atexit_refs(in, i, f, HSPY_NAMED_MAX));
+    }
+    if (nast) {
+        HSPY_W(d, hs_writer_add_type(d->w, "ast_state", "cpython", 0, &t));
+        block(d, ast_addr, ast_size, t, HS_ROOT_RUNTIME, "interpreter.ast"); /* fixed: not the interpreter's growth */
+        HSPY_W(d, hs_writer_add_ref_sid(d->w, a, ast_addr, HS_REF_STRONG, hspy_intern(d, "ast")));
+        d->nrefs++;
+        for (size_t i = 0; i < nast; i++)
+            if (ast[i]) hspy_ref_obj(d, ast_addr, ast[i], HS_REF_STRONG, HS_NONE);
+    }
 }
 
 static void frame_name(const hspy_frame *f, const char *thread, char *buf, size_t cap)

@@ -304,6 +304,35 @@ class Dump(unittest.TestCase):
         self.assertEqual(sum(snap.blocks[a]["size"] for a in info["strs"]), info["own"])
         self.assertGreater(by_df, info["own"])                   # the strings' bytes and the frame's own
 
+    def test_interpreter_atexit_and_ast(self):
+        # every atexit callback, however many (they were capped at 40 references), under a
+        # block of their own; the ast module's types under the <interpreter.ast> runtime root,
+        # not as objects held by C code
+        snap, info, _ = child(self, """
+            import ast, atexit, json, sys, heapsnap
+            funcs = [eval("lambda: %d" % i) for i in range(100)]
+            for f in funcs:
+                atexit.register(f)
+            ids = [id(f) for f in funcs]
+            del funcs
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"funcs": ids, "AST": id(ast.AST), "Load": id(ast.Load)}))
+        """)
+        (interp,) = [r["addr"] for r in snap.roots if r["name"] == "interpreter"]
+        cbs = snap.child(interp, "atexit")
+        self.assertEqual(snap.blocks[cbs]["type_name"], "cpython.atexit_callbacks")
+        held = {r["to"] for r in snap.refs(cbs, "atexit.func")}
+        self.assertTrue(set(info["funcs"]) <= held, len(set(info["funcs"]) - held))
+        for f in info["funcs"]:
+            self.assertEqual([r["root_kind"] for r in snap.roots_of(f)], [])   # no external root
+        st = snap.child(interp, "ast")
+        self.assertEqual(snap.blocks[st]["type_name"], "cpython.ast_state")
+        self.assertEqual([r["name"] for r in snap.roots_of(st)], ["interpreter.ast"])
+        types = {r["to"] for r in snap.refs(st)}
+        self.assertIn(info["AST"], types)
+        self.assertIn(info["Load"], types)
+        self.assertNotIn(ROOT_EXTERNAL, [r["root_kind"] for r in snap.roots_of(info["Load"])])
+
     def test_flags_and_runtime_roots(self):
         snap, info, _ = child(self, """
             import gc, json, sys, heapsnap
