@@ -18,11 +18,12 @@
  * indexes and unlabelled entries wildcarded; for garbage, the types of its
  * dominators) — are one row: 40 × TypeCheckError. Members
  * of a group never nest (every path to a block passes its dominators, so
- * a dominated member has a longer path). A group whose members all sit
- * under one accumulation point (its nearest one above, in the dominator
- * tree) is that point's content — 2,600 bytearrays in a dict — and is
- * left out of the rows; what a single block holds is told by its
- * dominator children, by type (held[]: 5,000 × Widget).
+ * a dominated member has a longer path). A group's members that sit
+ * under a single-block row (in the dominator tree) are that row's
+ * content — 2,600 bytearrays in a dict — and are counted there only: the
+ * group is recounted without them, and left out when none remains
+ * (trim_nested); what a single block holds is told by its dominator
+ * children, by type (held[]: 5,000 × Widget).
  *
  * Cost. O(n + c log c) time for c accumulation points (they are sorted by
  * key; a run of one key is a group), iterative (memoized climbs with an
@@ -205,35 +206,70 @@ static void topmost_marked(const graph *g, const uint8_t *bits, uint32_t *tm, ui
     }
 }
 
-/* Drop from rows[0..*nsel) (groups sel[]) the groups nested in a single
- * row: one single-block row dominates every member (they share their
- * topmost single-row dominator). gi:
- * each block's group; mk and bits: scratch ([n] and [n/8]). */
-static void drop_nested(const graph *g, graph_point *rows, const pgroup *sel, uint32_t *nsel, const cand *cands,
-                        uint32_t *mk, uint32_t *climb, uint8_t *bits)
+/* A group's members that sit under a single-block row are that row's
+ * content, told there (5,000 × its entries' payloads): each group row of
+ * rows[0..*nsel) (groups sel[], members in cands[]) is recounted without
+ * them — count, bytes, example (and shown as its one member when that one
+ * keeps fold% of what is left) — and dropped when none is left; the rows
+ * are then re-sorted. The single-block rows that count are those among
+ * the first `shown` rows; as groups shrink, more single rows come into
+ * them, so this repeats until they are the same (at most 16 rounds, each
+ * O(n + members)). mk, climb: scratch [n]; bits: scratch [n/8]. */
+static void trim_nested(const graph *g, unsigned fold, graph_point *rows, pgroup *sel, uint32_t *nsel,
+                        uint32_t shown, const cand *cands, uint32_t *mk, uint32_t *climb, uint8_t *bits)
 {
     const uint32_t n = g->n;
-    uint32_t ns = *nsel, w = 0;
-    memset(bits, 0, ((size_t)n + 7) / 8);
-    bool any = false;
-    for (uint32_t i = 0; i < ns; i++) {
-        if (rows[i].count == 1) bits[rows[i].example >> 3] |= (uint8_t)(1u << (rows[i].example & 7));
-        else any = true;
-    }
-    if (!any) return;
-    topmost_marked(g, bits, mk, climb);
-    for (uint32_t i = 0; i < ns; i++) {
-        bool nested = rows[i].count > 1;
-        uint32_t under = GRAPH_NONE;
-        for (uint32_t m = 0; nested && m < sel[i].count; m++) {
-            uint32_t v = cands[sel[i].start + m].v;
-            if (mk[v] >= n) nested = false;
-            else if (under == GRAPH_NONE) under = mk[v];
-            else if (under != mk[v]) nested = false;
+    uint64_t marked_sum = UINT64_MAX; /* a digest of the last round's single rows */
+    for (int round = 0; round < 16; round++) {
+        uint32_t ns = *nsel, w = 0, lim = ns < shown ? ns : shown;
+        uint64_t sum = 0;
+        bool any = false;
+        memset(bits, 0, ((size_t)n + 7) / 8);
+        for (uint32_t i = 0; i < lim; i++)
+            if (rows[i].count == 1) {
+                bits[rows[i].example >> 3] |= (uint8_t)(1u << (rows[i].example & 7));
+                sum = sum * UINT64_C(0x9E3779B97F4A7C15) + rows[i].example + 1;
+            }
+        for (uint32_t i = 0; i < ns; i++) any |= sel[i].count > 1;
+        if (!any || sum == marked_sum) return;
+        marked_sum = sum;
+        topmost_marked(g, bits, mk, climb);
+        for (uint32_t i = 0; i < ns; i++) {
+            const pgroup *x = &sel[i];
+            if (x->count > 1) {
+                graph_point *r = &rows[i];
+                uint32_t cnt = 0, ex = x->example;
+                uint64_t ret = 0, own = 0, largest = 0;
+                for (uint32_t m = 0; m < x->count; m++) {
+                    uint32_t v = cands[x->start + m].v;
+                    if (mk[v] < n) continue; /* under a single row */
+                    cnt++, ret += g->retained[v], own += graph_size(g, v);
+                    if (g->retained[v] > largest) largest = g->retained[v], ex = v;
+                }
+                if (!cnt) continue; /* all told: dropped */
+                r->example = ex;
+                r->count = cnt;
+                r->retained = ret;
+                r->shallow = own;
+                r->largest = largest;
+                if (cnt > 1 && (unsigned __int128)largest * 100u >= (unsigned __int128)ret * fold) cnt = 1;
+                if (cnt == 1) r->count = 1, r->retained = largest, r->shallow = graph_size(g, ex);
+                r->folded = 0;
+                for (uint32_t c = ex, p = g->idom[c]; p < n && passes(g, c, p, fold); c = p, p = g->idom[p])
+                    r->folded++;
+            }
+            rows[w] = rows[i], sel[w] = sel[i], w++;
         }
-        if (!nested) rows[w] = rows[i], w++;
+        *nsel = w;
+        for (uint32_t i = 1; i < w; i++) { /* re-sort: trimmed groups move down */
+            graph_point xr = rows[i];
+            pgroup xs = sel[i];
+            uint32_t at = i;
+            while (at > 0 && rows[at - 1].retained < xr.retained) rows[at] = rows[at - 1], sel[at] = sel[at - 1], at--;
+            rows[at] = xr;
+            sel[at] = xs;
+        }
     }
-    *nsel = w;
 }
 
 graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, uint32_t k, graph_point **out,
@@ -349,9 +385,9 @@ graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, u
         rows[at] = x;
         sel[at] = xs;
     }
-    /* a group whose members all sit under one single-block row restates
-     * what that row holds (5,000 × its entries' payloads): left out */
-    drop_nested(g, rows, sel, &nsel, cands, acc, stack, done);
+    /* a group's members under a single-block row restate what that row
+     * holds: counted there only, among the rows any k <= kb would show */
+    trim_nested(g, fold, rows, sel, &nsel, kb, cands, acc, stack, done);
     if (nsel > k) nsel = k;
     for (uint32_t i = 0; i < nsel; i++) {
         bool created;

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #define IDX_MAGIC "HSNAPIDX"
-#define IDX_VERSION 2u /* 2: the cycle list */
+#define IDX_VERSION 3u /* 2: the cycle list; 3: top's rows recounted without members under single rows */
 #define IDX_ENDIAN 0x01020304u
 #define IDX_ALIGN 4096u
 #define IDX_SEED UINT64_C(0x6873696478)   /* "hsidx" */
