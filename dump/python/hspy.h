@@ -176,6 +176,11 @@ typedef struct hspy_dump {
     hspy_map orphans;   /* blocks found only through tracked allocations (hspy_orphans.c) */
     uint64_t norphans;  /* of those, the ones left with a surplus refcount: an orphan root each */
     PyObject *own;      /* the dump's own argument (its path), never an orphan */
+    int arenas;         /* search pymalloc's arenas for orphans too (dump(arenas=True)) */
+    char orphan_from[40];        /* the tables searched, comma-separated ("" = none) */
+    const char *arenas_skipped;  /* why the arenas were not searched when asked (static), or NULL */
+    uint64_t arena_blocks, arena_bad_pools; /* live blocks walked; pools skipped as inconsistent */
+    double orphan_seconds;       /* spent searching the tables (not walking what they found) */
     /* tracemalloc sites */
     hspy_map frame_ids; /* (filename ptr ^ line) -> frame id */
     hspy_map site_ids;  /* hash of frame ids -> site id  */
@@ -271,7 +276,7 @@ void hspy_root_external(hspy_dump *d, PyObject *o, uint64_t found);
 typedef struct hspy_blocks {
     uintptr_t *addr;
     size_t *size;
-    size_t n;
+    size_t n, cap;
     uint64_t lost; /* blocks the table could not record */
 } hspy_blocks;
 /* Copy heapsnap's own tracking set: 1 when tracking, 0 when not, -1 on no memory. */
@@ -281,10 +286,12 @@ void hspy_track_stop(void);
 PyObject *hspy_py_track(PyObject *module, PyObject *unused);
 PyObject *hspy_py_untrack(PyObject *module, PyObject *unused);
 PyObject *hspy_py_tracking(PyObject *module, PyObject *unused);
-/* After the walk, before external holders: queue every tracked live block
- * that is a valid Python object the walk did not reach (an orphan), and
- * remember it in d->orphans. Returns the source used ("track") or NULL. */
-const char *hspy_orphans(hspy_dump *d);
+/* After the walk, before external holders: queue every live block of the
+ * allocation tables (tracking set, tracemalloc's table, pymalloc's arenas
+ * when d->arenas) that is a valid Python object the walk did not reach (an
+ * orphan), and remember it in d->orphans. Returns 1 if a table was searched
+ * (d->orphan_from names them), else 0. */
+int hspy_orphans(hspy_dump *d);
 /* Before the walk: drop what C caches hold unseen (the type cache) when an
  * orphan search will follow. */
 void hspy_orphans_prepare(hspy_dump *d);

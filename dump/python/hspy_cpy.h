@@ -182,6 +182,46 @@ const char *hspy_cpy_runtime_why(PyObject *o);
  * without Python code (3.10, 3.11: the counters are statics of obmalloc.c). */
 int hspy_cpy_pymalloc_arenas(uint64_t *narenas /* OUT */, uint64_t *arena_size /* OUT */);
 
+/* ---- allocation tables, for objects held by C code only (hspy_orphans.c) ---- */
+/* One live block: its address and the bytes it is known to span. Returns
+ * 0 to go on, -1 to stop (out of C memory). */
+typedef int (*hspy_block_fn)(void *ctx, uintptr_t addr, size_t size);
+/* tracemalloc is tracing and this family can read its table (3.12+). */
+int hspy_cpy_tracemalloc_tracing(void);
+/* tracemalloc's own table of traced blocks (_PyRuntime.tracemalloc.traces,
+ * domain 0: RAW, MEM and OBJ blocks alike): fn(ctx, address, size) for
+ * each, called with tracemalloc's tables lock held, as tracemalloc itself
+ * reads the table; fn must only copy, with the C allocator. 1 when read, 0
+ * when not tracing or not readable on this family (3.10, 3.11: a static of
+ * _tracemalloc.c), -1 when fn stopped. */
+int hspy_cpy_tracemalloc_blocks(hspy_block_fn fn, void *ctx);
+
+/* pymalloc's layout, as hspy_obmalloc.c walks it (3.12+): the arena table
+ * of one interpreter's obmalloc state and the sizes of pycore_obmalloc.h. */
+typedef struct hspy_obm {
+    const void *state;     /* the family's struct _obmalloc_state */
+    size_t narenas;        /* arena objects in the table, used or not */
+    size_t arena_size, pool_size, pool_overhead, max_block;
+    unsigned align_shift;  /* block size = (szidx + 1) << align_shift */
+} hspy_obm;
+/* One pool's header fields. */
+typedef struct hspy_obm_pool {
+    unsigned count;        /* blocks allocated */
+    unsigned szidx;        /* size class */
+    unsigned nextoffset;   /* offset of the first never-used block */
+    uintptr_t freeblock;   /* head of the chain of freed blocks (0 = none) */
+} hspy_obm_pool;
+/* NULL with *out filled when the arenas of interpreter `in` can be walked:
+ * the family keeps them in the interpreter state and the object allocator
+ * is pymalloc without debug hooks (PYTHONMALLOC unset, "default" or
+ * "pymalloc"; a release build). Otherwise why not, a static string. */
+const char *hspy_cpy_obm_open(PyInterpreterState *in, hspy_obm *out /* OUT */);
+/* Arena i: its address (0 = this arena object holds none) and the end of
+ * the pools carved from it so far. */
+void hspy_cpy_obm_arena(const hspy_obm *m, size_t i, uintptr_t *address /* OUT */, uintptr_t *carved /* OUT */);
+/* The header of the pool at `pool`. */
+void hspy_cpy_obm_pool(uintptr_t pool, hspy_obm_pool *out /* OUT */);
+
 /* tracemalloc: the allocation traceback of the block at `ptr` (a new
  * tuple, or NULL). The one call here that creates Python objects. */
 PyObject *hspy_cpy_traceback(uintptr_t ptr);

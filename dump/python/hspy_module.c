@@ -2,7 +2,7 @@
 /*
  * dump/python/hspy_module.c — the module heapsnap._heapsnap and its
  * function dump(path, *, values, tracebacks, collect, level, fsync, tags,
- * partial_ok): opens a writer (header tags: values, tracebacks, then the
+ * partial_ok, threads, arenas): opens a writer (header tags: values, tracebacks, then the
  * caller's tags such as trigger=…), disables the collector, walks the heap
  * with the GIL held (hspy_walk.c), then commits the file with the GIL
  * released and returns the figures as a dict. With partial_ok, a walk that
@@ -99,11 +99,12 @@ static int user_tags(PyObject *dict, hs_tag *tags /* OUT */, size_t *n /* OUT */
 static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = {"path", "values", "tracebacks", "collect", "level", "fsync", "tags", "partial_ok",
-                             "threads", NULL};
+                             "threads", "arenas", NULL};
     PyObject *pathb = NULL, *tagdict = NULL;
-    int values = 0, tracebacks = 0, collect = 0, level = 3, fsync = 1, partial_ok = 0, threads = 0;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|$pppipOpi", kwlist + 0, PyUnicode_FSConverter, &pathb, &values,
-                                     &tracebacks, &collect, &level, &fsync, &tagdict, &partial_ok, &threads))
+    int values = 0, tracebacks = 0, collect = 0, level = 3, fsync = 1, partial_ok = 0, threads = 0, arenas = 0;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "O&|$pppipOpip", kwlist + 0, PyUnicode_FSConverter, &pathb, &values,
+                                     &tracebacks, &collect, &level, &fsync, &tagdict, &partial_ok, &threads,
+                                     &arenas))
         return NULL;
     if (threads < 0 || threads > 8) {
         Py_DECREF(pathb);
@@ -150,6 +151,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     d.tracebacks = tracebacks;
     d.interp = interp;
     d.own = pathb;
+    d.arenas = arenas;
     d.tstate = PyThreadState_Get();
     d.subtype_traverse = ms->subtype_traverse;
     d.object_sizeof = ms->object_sizeof;
@@ -201,6 +203,14 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
         hs_writer_set_end_tag(d.w, "overcounted", v);
     }
     hspy_cext_end_tags(&d);
+    /* the orphan search: the tables read, and why the arenas were not */
+    if (d.orphan_from[0]) hs_writer_set_end_tag(d.w, "orphans_from", d.orphan_from);
+    if (d.arenas_skipped) hs_writer_set_end_tag(d.w, "orphans_arenas_skipped", d.arenas_skipped);
+    if (d.arena_bad_pools) {
+        char v[32];
+        snprintf(v, sizeof v, "%llu", (unsigned long long)d.arena_bad_pools);
+        hs_writer_set_end_tag(d.w, "orphans_arenas_bad_pools", v);
+    }
     if (partial) hs_writer_set_end_tag(d.w, "partial", partial);
     else hs_writer_set_end_tag(d.w, "complete", "yes");
     Py_BEGIN_ALLOW_THREADS
@@ -220,6 +230,17 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     PyObject *norph = res ? PyLong_FromUnsignedLongLong(d.norphans) : NULL;
     if (res && (!norph || PyDict_SetItemString(res, "orphans", norph) < 0)) Py_CLEAR(res);
     Py_XDECREF(norph);
+    PyObject *osec = res ? PyFloat_FromDouble(d.orphan_seconds) : NULL;
+    if (res && (!osec || PyDict_SetItemString(res, "orphans_seconds", osec) < 0)) Py_CLEAR(res);
+    Py_XDECREF(osec);
+    PyObject *from = res ? PyUnicode_FromString(d.orphan_from) : NULL;
+    if (res && (!from || PyDict_SetItemString(res, "orphans_from", from) < 0)) Py_CLEAR(res);
+    Py_XDECREF(from);
+    if (res && d.arenas_skipped) {
+        PyObject *why = PyUnicode_FromString(d.arenas_skipped);
+        if (!why || PyDict_SetItemString(res, "orphans_arenas_skipped", why) < 0) Py_CLEAR(res);
+        Py_XDECREF(why);
+    }
     Py_DECREF(pathb);
     return res;
 }
@@ -258,7 +279,7 @@ static int hs_exec(PyObject *module)
 static PyMethodDef hs_methods[] = {
     {"dump", (PyCFunction)(void (*)(void))hs_dump, METH_VARARGS | METH_KEYWORDS,
      "dump(path, *, values=False, tracebacks=False, collect=False, level=3, fsync=True, tags=None,\n"
-     "     partial_ok=False, threads=0) -> dict\n\n"
+     "     partial_ok=False, threads=0, arenas=False) -> dict\n\n"
      "Write a .hsnap snapshot of every live object of this interpreter. See heapsnap.dump()."},
     {"reserve", (PyCFunction)(void (*)(void))hspy_py_reserve, METH_VARARGS | METH_KEYWORDS,
      "reserve(nbytes=None) -> int\n\n"

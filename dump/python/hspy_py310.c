@@ -361,3 +361,32 @@ int hspy_cpy_pymalloc_arenas(uint64_t *narenas, uint64_t *arena_size)
     (void)arena_size;
     return 0; /* narenas_currently_allocated is a static of Objects/obmalloc.c */
 }
+
+/* ---- allocation tables: not readable on 3.10 ---- */
+
+/* tracemalloc keeps its table in a static of Modules/_tracemalloc.c, and
+ * pymalloc its arenas in statics of Objects/obmalloc.c: out of reach. */
+int hspy_cpy_tracemalloc_tracing(void) { return 0; }
+int hspy_cpy_tracemalloc_blocks(hspy_block_fn fn, void *ctx)
+{
+    (void)fn;
+    (void)ctx;
+    return 0;
+}
+const char *hspy_cpy_obm_open(PyInterpreterState *in, hspy_obm *out)
+{
+    (void)in;
+    (void)out;
+    return "pymalloc's arenas are not readable on CPython 3.10";
+}
+void hspy_cpy_obm_arena(const hspy_obm *m, size_t i, uintptr_t *address, uintptr_t *carved)
+{
+    (void)m;
+    (void)i;
+    *address = *carved = 0;
+}
+void hspy_cpy_obm_pool(uintptr_t pool, hspy_obm_pool *out)
+{
+    (void)pool;
+    *out = (hspy_obm_pool){0};
+}

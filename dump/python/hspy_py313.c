@@ -30,6 +30,8 @@
 #include <internal/pycore_object.h>
 #include <internal/pycore_runtime.h>
 #include <internal/pycore_tracemalloc.h>
+#include <internal/pycore_hashtable.h>
+#include <internal/pycore_pymem.h>
 #include <internal/pycore_typeobject.h>
 
 #include <string.h>
@@ -85,6 +87,13 @@ size_t hspy_cpy_interp_refs(PyInterpreterState *in, hspy_named *out, size_t cap)
     PUT("warnings.default_action", in->warnings.default_action);
     PUT("gc.garbage", in->gc.garbage);
     PUT("gc.callbacks", in->gc.callbacks);
+    /* the interned-string table and a few cached objects (C tables of the
+     * interpreter: found missing by the orphan search over the arenas) */
+    PUT("interned", in->cached_objects.interned_strings);
+    PUT("exc_state.errnomap", in->exc_state.errnomap);
+    PUT("cached.str_replace_inf", in->cached_objects.str_replace_inf);
+    PUT("cached.objreduce", in->cached_objects.objreduce);
+    PUT("cached.type_slots_pname", in->cached_objects.type_slots_pname);
     return k;
 }
 
@@ -403,4 +412,82 @@ int hspy_cpy_pymalloc_arenas(uint64_t *narenas, uint64_t *arena_size)
     *narenas = (uint64_t)PyInterpreterState_Main()->obmalloc->mgmt.narenas_currently_allocated;
     *arena_size = ARENA_SIZE; /* pycore_obmalloc.h */
     return 1;
+}
+
+/* pymalloc's state of interpreter `in` (a pointer on 3.13) */
+#define OBM_STATE(in) ((in)->obmalloc) /* main's for an interpreter that shares it */
+
+/* ---- allocation tables ---- */
+
+/* A trace, as Python/tracemalloc.c defines it (private there); the table
+ * maps a block's address to one. */
+typedef struct {
+    size_t size;
+    struct tracemalloc_traceback *traceback;
+} hspy_trace;
+
+typedef struct {
+    hspy_block_fn fn;
+    void *ctx;
+} tm_each;
+
+static int tm_entry(_Py_hashtable_t *ht, const void *key, const void *value, void *user)
+{
+    (void)ht;
+    tm_each *e = user;
+    const hspy_trace *t = value;
+    return t ? e->fn(e->ctx, (uintptr_t)key, t->size) : 0;
+}
+
+int hspy_cpy_tracemalloc_tracing(void)
+{
+    return _PyRuntime.tracemalloc.config.initialized == TRACEMALLOC_INITIALIZED &&
+           _PyRuntime.tracemalloc.config.tracing;
+}
+
+int hspy_cpy_tracemalloc_blocks(hspy_block_fn fn, void *ctx)
+{
+    /* the GIL is held, so tracing cannot stop (that needs the GIL) */
+    if (!hspy_cpy_tracemalloc_tracing() || !_PyRuntime.tracemalloc.traces || !_PyRuntime.tracemalloc.tables_lock)
+        return 0;
+    tm_each e = {fn, ctx};
+    PyThread_acquire_lock(_PyRuntime.tracemalloc.tables_lock, 1); /* TABLES_LOCK() of tracemalloc.c */
+    int r = _Py_hashtable_foreach(_PyRuntime.tracemalloc.traces, tm_entry, &e);
+    PyThread_release_lock(_PyRuntime.tracemalloc.tables_lock);
+    return r ? -1 : 1;
+}
+
+const char *hspy_cpy_obm_open(PyInterpreterState *in, hspy_obm *out)
+{
+#ifdef Py_DEBUG
+    (void)in;
+    (void)out;
+    return "a debug build (pymalloc with debug hooks)";
+#else
+    int a = _PyRuntime.preconfig.allocator; /* PYTHONMALLOC, -X dev */
+    if (a != PYMEM_ALLOCATOR_NOT_SET && a != PYMEM_ALLOCATOR_DEFAULT && a != PYMEM_ALLOCATOR_PYMALLOC)
+        return "the object allocator is not pymalloc (PYTHONMALLOC or -X dev)";
+    const char *name = _PyMem_GetCurrentAllocatorName(); /* NULL when wrapped (tracemalloc, track()) */
+    if (name && strcmp(name, "pymalloc") != 0) return "the object allocator is not pymalloc";
+    const struct _obmalloc_state *st = OBM_STATE(in);
+    if (!st || !st->mgmt.arenas) return "pymalloc has no arenas";
+    *out = (hspy_obm){.state = st, .narenas = st->mgmt.maxarenas, .arena_size = ARENA_SIZE,
+                      .pool_size = POOL_SIZE, .pool_overhead = POOL_OVERHEAD,
+                      .max_block = SMALL_REQUEST_THRESHOLD, .align_shift = ALIGNMENT_SHIFT};
+    return NULL;
+#endif
+}
+
+void hspy_cpy_obm_arena(const hspy_obm *m, size_t i, uintptr_t *address, uintptr_t *carved)
+{
+    const struct arena_object *a = &((const struct _obmalloc_state *)m->state)->mgmt.arenas[i];
+    *address = a->address;
+    *carved = (uintptr_t)a->pool_address;
+}
+
+void hspy_cpy_obm_pool(uintptr_t pool, hspy_obm_pool *out)
+{
+    const struct pool_header *p = (const struct pool_header *)pool;
+    *out = (hspy_obm_pool){.count = p->ref.count, .szidx = p->szidx, .nextoffset = p->nextoffset,
+                           .freeblock = (uintptr_t)p->freeblock};
 }

@@ -26,14 +26,19 @@ class DumpResult:
     `bytes` (total shallow size), `roots`, `external` (objects held from
     outside the visible graph), `seconds` (GIL held, the pause) and
     `total_seconds` (including committing the file), `orphans` (objects
-    found only through track(): held by C code only, docs/python.md#orphans)."""
+    found only through an allocation table: held by C code only,
+    docs/python.md#orphans), `orphans_from` (the tables searched, e.g.
+    "track,tracemalloc,arenas"; "" for none), `orphans_seconds` (of the
+    pause, the time spent searching them) and `orphans_arenas_skipped` (why
+    arenas=True could not be honoured, or None)."""
 
     __slots__ = ("path", "objects", "references", "bytes", "roots", "external",
-                 "overcounted", "extra_bytes", "seconds", "total_seconds", "orphans")
+                 "overcounted", "extra_bytes", "seconds", "total_seconds", "orphans",
+                 "orphans_from", "orphans_seconds", "orphans_arenas_skipped")
 
     def __init__(self, raw):
         for k in self.__slots__:
-            setattr(self, k, raw[k])
+            setattr(self, k, raw.get(k))
         self.path = os.fsdecode(raw["path"])
 
     def __repr__(self):
@@ -46,7 +51,8 @@ def _tracing():
     return bool(tm is not None and tm.is_tracing())
 
 
-def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=True, tags=None, threads=1):
+def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=True, tags=None, threads=1,
+         arenas=False):
     """Write a snapshot of every live object of this interpreter to `path`.
 
     values      add short previews of str, bytes, int and float objects and
@@ -61,6 +67,9 @@ def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=T
     threads     zstd worker threads compressing while the walk goes on
                 (0: the walking thread compresses; about twice its CPU
                 time on real heaps, and a few MiB less memory)
+    arenas      also search every live block of pymalloc's arenas for
+                objects held by C code only, with no tracking (CPython
+                3.12+; see docs/python.md#orphans)
 
     The walk holds the GIL and runs no Python code. Safe to call from pdb.
     Returns a DumpResult."""
@@ -70,7 +79,7 @@ def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=T
     tags.setdefault("trigger", "manual")
     raw = _heapsnap.dump(os.fspath(path), values=bool(values), tracebacks=bool(tracebacks),
                          collect=bool(collect), level=int(level), fsync=bool(fsync), tags=tags,
-                         threads=int(threads))
+                         threads=int(threads), arenas=bool(arenas))
     return DumpResult(raw)
 
 
