@@ -20,12 +20,25 @@
 
 int cli_error(const char *fmt, ...)
 {
+    /* the message carries paths and names from the command line or a dump:
+     * formatted first, then written with control characters escaped, so
+     * that it stays one line and cannot drive the terminal */
+    char buf[1024], *msg = buf;
     va_list ap;
     va_start(ap, fmt);
-    fputs("heapsnap: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    int len = vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    if (len >= (int)sizeof buf && (msg = malloc((size_t)len + 1))) {
+        va_start(ap, fmt);
+        vsnprintf(msg, (size_t)len + 1, fmt, ap);
+        va_end(ap);
+    } else if (len >= (int)sizeof buf) {
+        msg = buf, len = (int)sizeof buf - 1; /* cut, when there is no memory for all of it */
+    }
+    fputs("heapsnap: ", stderr);
+    if (len > 0) out_text_safe(stderr, msg, (size_t)len);
+    fputc('\n', stderr);
+    if (msg != buf) free(msg);
     return HS_EXIT_BAD_INPUT;
 }
 

@@ -140,6 +140,6 @@ int cmd_native(int argc, char **argv)
     free(pl);
     execvp(argv[dd + 1], argv + dd + 1);
     int e = errno; /* as a shell would: 127 not found, 126 not runnable */
-    fprintf(stderr, "heapsnap: cannot run '%s': %s\n", argv[dd + 1], strerror(e));
+    cli_error("cannot run '%s': %s", argv[dd + 1], strerror(e));
     return e == ENOENT ? 127 : 126;
 }

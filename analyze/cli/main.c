@@ -142,7 +142,7 @@ static int dispatch(int argc, char **argv)
                     char *help_argv[] = {argv[2], "--help", NULL};
                     return commands[i].fn(2, help_argv);
                 }
-            fprintf(stderr, "heapsnap: unknown command '%s'\n", argv[2]);
+            cli_error("unknown command '%s'", argv[2]);
             return HS_EXIT_USAGE;
         }
         usage(stdout);
@@ -162,7 +162,7 @@ static int dispatch(int argc, char **argv)
             cli_summary_line = commands[i].summary;
             return commands[i].fn(argc - 1, argv + 1);
         }
-    fprintf(stderr, "heapsnap: unknown command '%s'\n", name);
+    cli_error("unknown command '%s'", name);
     usage(stderr);
     return HS_EXIT_USAGE;
 }

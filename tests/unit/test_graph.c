@@ -508,6 +508,91 @@ static void hash_collisions(void)
     free(a);
 }
 
+/* Many blocks, so that runs of one holder's references cross the
+ * builder's batches (8192 operations) and its run bitmap's words: every
+ * block sends its references in one to three records, some right after its
+ * declaration, some after other blocks', some before it is declared, a few
+ * to undeclared targets or from undeclared holders; the CSR must hold each
+ * holder's references in the order they were sent (the sort is stable). */
+static void batch_runs(void)
+{
+    enum { N = 30000, PER = 6 };
+    uint64_t *to = calloc((size_t)N * PER, sizeof *to);
+    uint32_t *label = calloc((size_t)N * PER, sizeof *label), *nr = calloc(N, sizeof *nr), *sent = calloc(N, sizeof *sent);
+    CHECK(to && label && nr && sent, "batch runs: memory");
+    if (!to || !label || !nr || !sent) goto out;
+    const uint64_t base = 0x7f0000000000ull; /* with 0x10000 below: not within 4 GiB, 64-bit addresses */
+    graph_builder *b = graph_builder_new();
+    uint64_t orphan_refs = 0, missing_refs = 0;
+    for (uint32_t v = 0; v < N; v++) {
+        nr[v] = (uint32_t)(rnd() % (PER + 1));
+        for (uint32_t j = 0; j < nr[v]; j++) {
+            uint64_t t = rnd() % 50 == 0 ? 0x10000 + 16 * (rnd() % 8) /* never declared */ : base + 16 * (rnd() % N);
+            to[(size_t)v * PER + j] = t;
+            label[(size_t)v * PER + j] = rnd() % 20 == 0 ? 70000 + (uint32_t)(rnd() % 1000) : (uint32_t)(rnd() % 100);
+        }
+    }
+    /* send(v, upto): v's references from sent[v] up to upto, in one record */
+#define SEND(v, upto)                                                                                        \
+    do {                                                                                                     \
+        hs_ref rs[PER];                                                                                      \
+        uint32_t k_ = 0;                                                                                     \
+        for (; sent[v] < (upto); sent[v]++, k_++)                                                            \
+            rs[k_] = (hs_ref){to[(size_t)(v)*PER + sent[v]], label[(size_t)(v)*PER + sent[v]], HS_REF_STRONG, \
+                              HS_LABEL_INDEX};                                                               \
+        if (k_) CHECK(graph_builder_refs(b, base + 16 * (uint64_t)(v), rs, k_) == GRAPH_OK, "batch runs: refs"); \
+    } while (0)
+    for (uint32_t v = 0; v < N; v++) {
+        if (v % 97 == 5) SEND(v, nr[v] / 2); /* before its declaration */
+        CHECK(graph_builder_block(b, base + 16 * (uint64_t)v, 16, v % 5, 0) == GRAPH_OK, "batch runs: block");
+        SEND(v, nr[v] - nr[v] / 3);
+        if (v >= 3 && v % 3 == 0) SEND(v - 3, nr[v - 3]); /* after other blocks' */
+    }
+    for (uint32_t v = 0; v < N; v++) SEND(v, nr[v]);
+#undef SEND
+    for (uint32_t j = 0; j < 5; j++) { /* from a holder never declared */
+        hs_ref r = {base, 1, HS_REF_STRONG, HS_LABEL_INDEX};
+        CHECK(graph_builder_refs(b, 0x20000 + 16 * j, &r, 1) == GRAPH_OK, "batch runs: orphan ref");
+        orphan_refs++;
+    }
+    graph g;
+    CHECK(graph_builder_finish(b, &g) == GRAPH_OK, "batch runs: finish");
+    graph_builder_free(b);
+    uint64_t kept = 0;
+    bool order_ok = true;
+    for (uint32_t v = 0; v < N; v++) {
+        uint32_t gv = graph_find(&g, base + 16 * (uint64_t)v), e = gv == GRAPH_NONE ? 0 : g.out_off[gv];
+        if (gv == GRAPH_NONE) {
+            order_ok = false;
+            break;
+        }
+        for (uint32_t j = 0; j < nr[v]; j++) {
+            uint64_t t = to[(size_t)v * PER + j];
+            if (t < base) {
+                missing_refs++;
+                continue;
+            }
+            if (e >= g.out_off[gv + 1] || graph_addr(&g, g.out_to[e]) != t || graph_label(&g, e) != label[(size_t)v * PER + j])
+                order_ok = false;
+            e++;
+            kept++;
+        }
+        if (e != g.out_off[gv + 1]) order_ok = false;
+    }
+    CHECK(order_ok, "batch runs: a holder's references are not all there, in the order sent");
+    CHECK(g.nedges == kept && g.refs_missing == missing_refs && g.refs_orphan == orphan_refs,
+          "batch runs: %u kept (want %llu), %llu missing (want %llu), %llu orphan (want %llu)", g.nedges,
+          (unsigned long long)kept, (unsigned long long)g.refs_missing, (unsigned long long)missing_refs,
+          (unsigned long long)g.refs_orphan, (unsigned long long)orphan_refs);
+    CHECK(g.out_label16 && g.nlabel_big, "batch runs: labels not 16-bit with wide ones aside");
+    graph_release(&g);
+out:
+    free(to);
+    free(label);
+    free(nr);
+    free(sent);
+}
+
 int main(int argc, char **argv)
 {
     uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 12345;
@@ -515,6 +600,7 @@ int main(int argc, char **argv)
     rng = seed;
     hand_built();
     hash_collisions();
+    batch_runs();
     for (int i = 0; i < iters; i++) random_case(i);
     if (iters >= 1000)
         CHECK(label_cases[0] && label_cases[1] && label_cases[2],
