@@ -103,6 +103,7 @@ typedef struct hspy_type {
     uint8_t kind;     /* hspy_kind */
     uint8_t cdata;    /* a ctypes CData type (hspy_ctypes.c) */
     uint8_t ndarray;  /* a numpy array type (hspy_numpy.c) */
+    uint8_t ufunc;    /* numpy.ufunc (hspy_numpy.c) */
     uint8_t cext;     /* HSPY_CEXT_*: mmap, memoryview, described extension type (hspy_cext.h) */
     uint8_t sizer;    /* hspy_sizer */
     uint8_t finalizer;
@@ -141,6 +142,7 @@ typedef struct hspy_dump {
     int nct_meta;
     uint32_t t_ctbuf;   /* the type id of ctypes buffers, once one is written (0: none yet) */
     PyTypeObject *np_array; /* numpy's ndarray, when numpy 1.x is imported */
+    PyTypeObject *np_ufunc; /* numpy.ufunc, when its layout is the one hspy_numpy.c reads */
     hspy_cext cext;     /* mmap, memoryview, described extension types (hspy_cext.h) */
     int values;    /* value previews and unrestricted dict-key labels */
     int tracebacks;
@@ -209,8 +211,12 @@ void hspy_types_release(hspy_dump *d);
 /* ---- what numpy arrays hold (hspy_numpy.c) ---- */
 /* Find numpy's ndarray, if numpy 1.x is imported (imports nothing); the
  * header tag's value into tag (cap bytes), or NULL when numpy is not imported. */
-const char *hspy_numpy_init(PyTypeObject **np_array /* OUT */, char *tag, size_t cap);
+const char *hspy_numpy_init(PyTypeObject **np_array /* OUT */, PyTypeObject **np_ufunc /* OUT */, char *tag,
+                            size_t cap);
 int hspy_numpy_is_array_type(const hspy_dump *d, PyTypeObject *tp);
+int hspy_numpy_is_ufunc_type(const hspy_dump *d, PyTypeObject *tp);
+/* Ufunc o's loop list and user loops, as references. */
+void hspy_numpy_ufunc_refs(hspy_dump *d, PyObject *o, uint64_t addr);
 /* Array o's base and object elements, as references. */
 void hspy_numpy_refs(hspy_dump *d, PyObject *o, uint64_t addr);
 

@@ -121,8 +121,8 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     }
     nuser += hspy_mem_tags(tags + 2 + nuser, membuf, HSPY_MEM_TAGS); /* before the walk's own allocations */
     char nptag[128];
-    PyTypeObject *np_array = NULL;
-    if (hspy_numpy_init(&np_array, nptag, sizeof nptag)) tags[2 + nuser++] = (hs_tag){"numpy", nptag};
+    PyTypeObject *np_array = NULL, *np_ufunc = NULL;
+    if (hspy_numpy_init(&np_array, &np_ufunc, nptag, sizeof nptag)) tags[2 + nuser++] = (hs_tag){"numpy", nptag};
     module_state *ms = PyModule_GetState(module);
     PyInterpreterState *interp = PyInterpreterState_Get();
     if (ms->busy || hspy_cpy_gc_collecting(interp)) {
@@ -157,6 +157,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
     d.object_sizeof = ms->object_sizeof;
     hspy_ctypes_init(&d);
     d.np_array = np_array;
+    d.np_ufunc = np_ufunc;
     if (hspy_cext_init(&d) < 0) {
         hs_writer_abort(d.w);
         dump_release(&d);

@@ -130,6 +130,7 @@ hspy_type *hspy_type_of(hspy_dump *d, PyTypeObject *tp)
     t->finalizer = tp->tp_finalize != NULL || tp->tp_del != NULL;
     t->cdata = (uint8_t)hspy_ctypes_is_cdata_type(d, tp);
     t->ndarray = (uint8_t)hspy_numpy_is_array_type(d, tp);
+    t->ufunc = (uint8_t)hspy_numpy_is_ufunc_type(d, tp);
     t->cext = hspy_cext_kind(d, tp, &t->ext);
     t->preheader = (uint16_t)hspy_cpy_preheader(tp);
     resolve_sizer(d, tp, t);

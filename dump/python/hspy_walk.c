@@ -365,6 +365,7 @@ static void emit(hspy_dump *d, PyObject *o, int tracked, PyCodeObject *names)
     d->nbytes += size;
     if (t->cdata) hspy_ctypes_buffer(d, o, a);
     if (t->ndarray) hspy_numpy_refs(d, o, a);
+    if (t->ufunc) hspy_numpy_ufunc_refs(d, o, a);
     if (t->cext) hspy_cext_emit(d, o, t, a);
     if (why) {
         HSPY_W(d, hs_writer_add_root(d->w, a, HS_ROOT_RUNTIME, why, 0));

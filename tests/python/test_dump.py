@@ -285,6 +285,40 @@ class Dump(unittest.TestCase):
         self.assertEqual(cells[info["g2919"]], 599)
         self.assertIn("numpy", snap.header["tags"])
 
+    @unittest.skipUnless(importlib.util.find_spec("numpy"), "numpy is not installed for this interpreter")
+    def test_numpy_ufunc_loops(self):
+        # a ufunc's loop list is its reference, not a list "held by C code only" (its
+        # tp_traverse does not report it): every program that imports numpy had them
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            import numpy as np
+            for t in ("f8", "i4", "u1", "c16"):
+                np.add(np.ones(3, t), np.ones(3, t))
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"add": id(np.add), "multiply": id(np.multiply), "version": np.__version__}))
+        """)
+        tag = snap.header["tags"]["numpy"]
+        major, minor = (int(x) for x in info["version"].split(".")[:2])
+        if (major, minor) < (1, 22) or major > 1:
+            self.assertIn("ufunc layout not known here", tag)
+            return
+        self.assertIn("ufunc loops", tag)
+        for uf in ("add", "multiply"):
+            loops = snap.child(info[uf], "_loops")
+            self.assertIsNotNone(loops, uf)
+            self.assertEqual(snap.blocks[loops]["type_name"], "builtins.list")
+            self.assertGreater(len(snap.refs(loops)), 0)
+        # no list of (dtypes, loop) pairs is left with an external root
+        method_types = {"numpy._ArrayMethod", "numpy._BoundArrayMethod"}
+        for a, b in snap.blocks.items():
+            if b["type_name"] != "builtins.list":
+                continue
+            pairs = [snap.blocks[r["to"]] for r in snap.refs(a)]
+            if pairs and all(p["type_name"] == "builtins.tuple" and
+                             any(snap.blocks[q["to"]]["type_name"] in method_types for q in snap.refs(p["addr"]))
+                             for p in pairs):
+                self.assertEqual([r["root_kind"] for r in snap.roots_of(a)], [], hex(a))
+
     @unittest.skipUnless(importlib.util.find_spec("pandas"), "pandas is not installed for this interpreter")
     def test_dataframe_object_column_retains_its_strings(self):
         snap, info, _ = child(self, """
