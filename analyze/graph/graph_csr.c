@@ -344,10 +344,12 @@ graph_status graph_builder_block(graph_builder *b, uint64_t addr, uint64_t size,
 graph_status graph_builder_refs(graph_builder *b, uint64_t from, const hs_ref *refs, uint32_t nrefs)
 {
     graph_status st;
+    if (!nrefs) return GRAPH_OK; /* the holder is not even looked up */
+    /* the holder's op, once: it stays the same until a flush moves the
+     * holder to the next batch */
+    uint32_t hop, top;
+    if ((st = holder_op(b, from, &hop))) return st;
     for (uint32_t i = 0; i < nrefs; i++) {
-        uint32_t hop, top;
-        /* the holder first: a flush inside this loop moves it to the next batch */
-        if ((st = holder_op(b, from, &hop))) return st;
         if (b->nops == BATCH) {
             if ((st = flush_batch(b))) return st;
             if ((st = holder_op(b, from, &hop))) return st;
