@@ -38,6 +38,9 @@
  *    These two are consistency checks, weaker than steps 2-4 (small
  *    numbers), which carry the proof.
  * Any step that does not hold returns why, and the caller skips the arenas.
+ * Left open: the mappings are read once, so memory that a thread without
+ * the GIL unmaps meanwhile, if a candidate word points into it, could
+ * fault a probe (pymalloc's own memory changes only under the GIL).
  *
  * The reads in steps 2-4 go through peek(), which is not instrumented by
  * AddressSanitizer: a candidate word can point into a heap block's
