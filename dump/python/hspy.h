@@ -64,6 +64,8 @@ void hspy_set_release(hspy_set *s);
 int hspy_set_add(hspy_set *s, const void *p, int inc);
 /* Reference count recorded for `p` (0 if absent). */
 uint64_t hspy_set_count(const hspy_set *s, const void *p);
+/* 1 if `p` is in the set (reached by the walk), else 0. */
+int hspy_set_has(const hspy_set *s, const void *p);
 /* Iterate: *pos starts at 0; returns 0 at the end. */
 int hspy_set_next(const hspy_set *s, size_t *pos, uintptr_t *addr /* OUT */, uint64_t *count /* OUT */);
 size_t hspy_set_bytes(const hspy_set *s);

@@ -186,7 +186,12 @@ int hspy_cpy_pymalloc_arenas(uint64_t *narenas /* OUT */, uint64_t *arena_size /
 /* One live block: its address and the bytes it is known to span. Returns
  * 0 to go on, -1 to stop (out of C memory). */
 typedef int (*hspy_block_fn)(void *ctx, uintptr_t addr, size_t size);
-/* tracemalloc is tracing and this family can read its table (3.12+). */
+/* An interpreter table that this family keeps in a C static the walk
+ * cannot reach (3.10, 3.11: the interned-string dict), recognised by its
+ * contents when the orphan search meets it: its name, else NULL. The
+ * search leaves it out: it is the interpreter's, not a leak. */
+const char *hspy_cpy_static_table(PyObject *o);
+/* tracemalloc is tracing. */
 int hspy_cpy_tracemalloc_tracing(void);
 /* tracemalloc's own table of traced blocks (_PyRuntime.tracemalloc.traces,
  * domain 0: RAW, MEM and OBJ blocks alike): fn(ctx, address, size) for
@@ -196,8 +201,9 @@ int hspy_cpy_tracemalloc_tracing(void);
  * _tracemalloc.c), -1 when fn stopped. */
 int hspy_cpy_tracemalloc_blocks(hspy_block_fn fn, void *ctx);
 
-/* pymalloc's layout, as hspy_obmalloc.c walks it (3.12+): the arena table
- * of one interpreter's obmalloc state and the sizes of pycore_obmalloc.h. */
+/* pymalloc's layout, as hspy_obmalloc.c walks it: the arena table (3.12+:
+ * of one interpreter's obmalloc state; 3.10, 3.11: the static one found by
+ * hspy_obm_static.c) and the sizes of pycore_obmalloc.h. */
 typedef struct hspy_obm {
     const void *state;     /* the family's struct _obmalloc_state */
     size_t narenas;        /* arena objects in the table, used or not */
@@ -212,8 +218,9 @@ typedef struct hspy_obm_pool {
     uintptr_t freeblock;   /* head of the chain of freed blocks (0 = none) */
 } hspy_obm_pool;
 /* NULL with *out filled when the arenas of interpreter `in` can be walked:
- * the family keeps them in the interpreter state and the object allocator
- * is pymalloc without debug hooks (PYTHONMALLOC unset, "default" or
+ * the family's table is found (3.12+: in the interpreter state; 3.10,
+ * 3.11: by its shape, hspy_obm_static.c) and the object allocator is
+ * pymalloc without debug hooks (PYTHONMALLOC unset, "default" or
  * "pymalloc"; a release build). Otherwise why not, a static string. */
 const char *hspy_cpy_obm_open(PyInterpreterState *in, hspy_obm *out /* OUT */);
 /* Arena i: its address (0 = this arena object holds none) and the end of

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dump/python/hspy_obmalloc.c — walks pymalloc's arenas (3.12+) and names
+ * dump/python/hspy_obmalloc.c — walks pymalloc's arenas and names
  * each live block: for each arena with an address, each pool carved from it
  * (from the first pool-aligned address up to the arena's pool_address)
  * whose ref.count is not 0, the blocks from the pool overhead up to

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dump/python/hspy_obmalloc.h — the live blocks of pymalloc's arenas
- * (3.12+), read through the version layer's layout (hspy_cpy_obm_*), for
+ * dump/python/hspy_obmalloc.h — the live blocks of pymalloc's arenas,
+ * read through the version layer's layout (hspy_cpy_obm_*), for
  * the orphan search (hspy_orphans.c). See docs/python.md#orphans.
  *
  * Reads only allocator memory that pymalloc owns; runs no Python code and

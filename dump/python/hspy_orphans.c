@@ -6,9 +6,11 @@
  * queued as an orphan and walked like any object; its external root then
  * says "held by C code only" (hspy_root_external). The tables: heapsnap's
  * tracking set (hspy_track.c); tracemalloc's table of traces when it is
- * tracing (3.12+, copied out under its lock, then checked); and, when the
+ * tracing (3.12+, copied out under its lock, then checked; on 3.10 and
+ * 3.11, where that table is a static, the arena blocks that are unreached
+ * objects, kept when tracemalloc has a traceback for them); and, when the
  * dump asks (arenas=True), every live block of pymalloc's arenas
- * (3.12+, hspy_obmalloc.c), with no tracking at all. Entry point:
+ * (hspy_obmalloc.c), with no tracking at all. Entry point:
  * hspy_orphans(). See docs/python.md#orphans.
  *
  * Soundness: an address comes from a table, so it is a live block of the
@@ -81,11 +83,43 @@ static int consider(void *ctx, uintptr_t addr, size_t size)
     PyObject *o = object_in(d, addr, size);
     const char *why;
     if (!o || o == d->own || hspy_is_runtime_object(d, o, &why)) return 0;
+    if (!hspy_set_has(&d->set, o) && hspy_cpy_static_table(o)) return 0; /* the interpreter's, unreached */
     size_t before = d->nstack;
     hspy_seen_untracked(d, o, 0);
     if (d->nstack == before) return 0; /* reached by the walk (or already queued) */
     if (hspy_map_put(&d->orphans, (uintptr_t)o, 1) < 0) hspy_nomem(d);
     return d->nomem ? -1 : 0;
+}
+
+/* An arena block that is an object the walk did not reach, copied out
+ * for the tracemalloc filter below (3.10, 3.11). */
+typedef struct pick_ctx {
+    hspy_dump *d;
+    hspy_blocks b;
+} pick_ctx;
+
+static int pick(void *ctx, uintptr_t addr, size_t size)
+{
+    pick_ctx *p = ctx;
+    PyObject *o = object_in(p->d, addr, size);
+    const char *why;
+    if (!o || o == p->d->own || hspy_is_runtime_object(p->d, o, &why) || hspy_set_has(&p->d->set, o)) return 0;
+    return copy_block(&p->b, addr, size);
+}
+
+/* Of those, the ones tracemalloc traced (its traceback of the block is
+ * not None): allocated since it started, so no C static made at start-up.
+ * Runs after the arena walk: the tracebacks are new tuples, freed at once. */
+static void check_traced(hspy_dump *d, hspy_blocks *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        PyObject *tb = hspy_cpy_traceback(b->addr[i]);
+        if (!tb) PyErr_Clear();
+        int traced = tb && tb != Py_None;
+        Py_XDECREF(tb);
+        if (traced && consider(d, b->addr[i], b->size[i]) < 0) break;
+    }
+    hspy_blocks_release(b);
 }
 
 static void check_all(hspy_dump *d, hspy_blocks *b)
@@ -153,6 +187,24 @@ static int search(hspy_dump *d)
     if (r > 0) {
         add_source(d, "tracemalloc");
         check_all(d, &b);
+    }
+    /* 2b. tracemalloc traces but its table is out of reach (3.10, 3.11):
+     * the arena blocks it traced, unless the arenas are searched whole */
+    if (r == 0 && !d->arenas && !d->nomem && d->st == HS_OK && hspy_cpy_tracemalloc_tracing()) {
+        hspy_obm_stats st;
+        pick_ctx p = {d, {0}};
+        const char *why = hspy_obmalloc_blocks(d->interp, pick, &p, &st);
+        if (why) hspy_blocks_release(&p.b);
+        if (why && strcmp(why, "stopped") == 0) {
+            hspy_nomem(d);
+            return 0;
+        }
+        if (!why) {
+            add_source(d, "tracemalloc");
+            d->arena_blocks = st.blocks;
+            d->arena_bad_pools = st.bad_pools;
+            check_traced(d, &p.b);
+        }
     }
     /* 3. pymalloc's arenas, walked in place: nothing here allocates from pymalloc */
     if (d->arenas && !d->nomem && d->st == HS_OK) {

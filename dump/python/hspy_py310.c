@@ -28,10 +28,13 @@
 #endif
 #include <internal/pycore_gc.h>
 #include <internal/pycore_interp.h>
+#include <internal/pycore_pymem.h>
 #include <internal/pycore_runtime.h>
 #ifdef HSPY_UNDEF_BUILD_CORE
 #undef Py_BUILD_CORE
 #endif
+
+#include "hspy_obm_static.h"
 
 #include <string.h>
 
@@ -362,11 +365,29 @@ int hspy_cpy_pymalloc_arenas(uint64_t *narenas, uint64_t *arena_size)
     return 0; /* narenas_currently_allocated is a static of Objects/obmalloc.c */
 }
 
-/* ---- allocation tables: not readable on 3.10 ---- */
+/* The interned-string dict, a static of Objects/unicodeobject.c here (3.12
+ * visits it from the interpreter): every key an interned str mapped to
+ * itself. Read with PyDict_Next, which runs no Python code. */
+const char *hspy_cpy_static_table(PyObject *o)
+{
+    if (!PyDict_CheckExact(o) || PyDict_GET_SIZE(o) < 100) return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(o, &pos, &k, &v))
+        if (k != v || !PyUnicode_CheckExact(k) || !PyUnicode_CHECK_INTERNED(k)) return NULL;
+    return "interned";
+}
 
-/* tracemalloc keeps its table in a static of Modules/_tracemalloc.c, and
- * pymalloc its arenas in statics of Objects/obmalloc.c: out of reach. */
-int hspy_cpy_tracemalloc_tracing(void) { return 0; }
+/* ---- allocation tables ---- */
+
+/* tracemalloc keeps its table in a static of Modules/_tracemalloc.c: out
+ * of reach (hspy_orphans.c asks it about arena blocks instead, through
+ * _PyTraceMalloc_GetTraceback). pymalloc keeps its arenas in statics of
+ * Objects/obmalloc.c, found by their shape (hspy_obm_static.c). */
+int hspy_cpy_tracemalloc_tracing(void)
+{
+    return _Py_tracemalloc_config.initialized == TRACEMALLOC_INITIALIZED && _Py_tracemalloc_config.tracing;
+}
 int hspy_cpy_tracemalloc_blocks(hspy_block_fn fn, void *ctx)
 {
     (void)fn;
@@ -375,18 +396,21 @@ int hspy_cpy_tracemalloc_blocks(hspy_block_fn fn, void *ctx)
 }
 const char *hspy_cpy_obm_open(PyInterpreterState *in, hspy_obm *out)
 {
-    (void)in;
+    (void)in; /* one allocator for the process on these versions */
+#ifdef Py_DEBUG
     (void)out;
-    return "pymalloc's arenas are not readable on CPython 3.10";
+    return "a debug build (pymalloc with debug hooks)";
+#else
+    int a = _PyRuntime.preconfig.allocator; /* PYTHONMALLOC, -X dev */
+    if (a != PYMEM_ALLOCATOR_NOT_SET && a != PYMEM_ALLOCATOR_DEFAULT && a != PYMEM_ALLOCATOR_PYMALLOC)
+        return "the object allocator is not pymalloc (PYTHONMALLOC or -X dev)";
+    const char *name = _PyMem_GetCurrentAllocatorName(); /* NULL when wrapped (tracemalloc, track()) */
+    if (name && strcmp(name, "pymalloc") != 0) return "the object allocator is not pymalloc";
+    return hspy_obms_open(&_PyRuntime, out);
+#endif
 }
 void hspy_cpy_obm_arena(const hspy_obm *m, size_t i, uintptr_t *address, uintptr_t *carved)
 {
-    (void)m;
-    (void)i;
-    *address = *carved = 0;
+    hspy_obms_arena(m, i, address, carved);
 }
-void hspy_cpy_obm_pool(uintptr_t pool, hspy_obm_pool *out)
-{
-    (void)pool;
-    *out = (hspy_obm_pool){0};
-}
+void hspy_cpy_obm_pool(uintptr_t pool, hspy_obm_pool *out) { hspy_obms_pool(pool, out); }

@@ -418,6 +418,12 @@ int hspy_cpy_pymalloc_arenas(uint64_t *narenas, uint64_t *arena_size)
  * interpreter unless it has its own) */
 #define OBM_STATE(in) (_PyInterpreterState_HasFeature(in, Py_RTFLAGS_USE_MAIN_OBMALLOC) ? &PyInterpreterState_Main()->obmalloc : &in->obmalloc)
 
+const char *hspy_cpy_static_table(PyObject *o)
+{
+    (void)o;
+    return NULL; /* the interned dict is visited from the interpreter */
+}
+
 /* ---- allocation tables ---- */
 
 /* A trace, as Python/tracemalloc.c defines it (private there); the table

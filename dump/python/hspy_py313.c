@@ -417,6 +417,12 @@ int hspy_cpy_pymalloc_arenas(uint64_t *narenas, uint64_t *arena_size)
 /* pymalloc's state of interpreter `in` (a pointer on 3.13) */
 #define OBM_STATE(in) ((in)->obmalloc) /* main's for an interpreter that shares it */
 
+const char *hspy_cpy_static_table(PyObject *o)
+{
+    (void)o;
+    return NULL; /* the interned dict is visited from the interpreter */
+}
+
 /* ---- allocation tables ---- */
 
 /* A trace, as Python/tracemalloc.c defines it (private there); the table

@@ -186,6 +186,19 @@ uint64_t hspy_set_count(const hspy_set *s, const void *p)
     return 0;
 }
 
+int hspy_set_has(const hspy_set *s, const void *p)
+{
+    uintptr_t a = (uintptr_t)p;
+    if ((a & 7) || a >= AMAX) {
+        uint64_t v = 0;
+        return hspy_map_get(&s->odd, a, &v);
+    }
+    uint64_t key = (uint64_t)a >> 3;
+    for (size_t j = slot_of(key, s->cap); s->slots[j]; j = next_slot(j, s->cap))
+        if ((s->slots[j] >> CBITS) == key) return 1;
+    return 0;
+}
+
 int hspy_set_next(const hspy_set *s, size_t *pos, uintptr_t *addr, uint64_t *count)
 {
     

@@ -68,8 +68,9 @@ def dump(path, *, values=False, tracebacks=None, collect=False, level=3, fsync=T
                 (0: the walking thread compresses; about twice its CPU
                 time on real heaps, and a few MiB less memory)
     arenas      also search every live block of pymalloc's arenas for
-                objects held by C code only, with no tracking (CPython
-                3.12+; see docs/python.md#orphans)
+                objects held by C code only, with no tracking (on 3.10
+                and 3.11 the arena table is found by its shape; see
+                docs/python.md#orphans)
 
     The walk holds the GIL and runs no Python code. Safe to call from pdb.
     Returns a DumpResult."""
