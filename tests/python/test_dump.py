@@ -338,6 +338,23 @@ class Dump(unittest.TestCase):
         self.assertEqual(sum(snap.blocks[a]["size"] for a in info["strs"]), info["own"])
         self.assertGreater(by_df, info["own"])                   # the strings' bytes and the frame's own
 
+    def test_heap_type_subclasses_dict(self):
+        # a class's subclasses dict (id -> weak reference; type_traverse skips it) is the
+        # class's reference: a class made 500 times over named it "builtins.dict held by C code only"
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            class Base:
+                pass
+            made = [type("Made%d" % i, (Base,), {}) for i in range(500)]
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"base": id(Base), "made": [id(c) for c in made]}))
+        """)
+        subs = snap.child(info["base"], "__subclasses__")
+        self.assertEqual(snap.blocks[subs]["type_name"], "builtins.dict")
+        self.assertEqual([r["root_kind"] for r in snap.roots_of(subs)], [])
+        weak = {r["to"] for w in snap.refs(subs) for r in snap.refs(w["to"])}   # the weak references' referents
+        self.assertTrue(set(info["made"]) <= weak, len(set(info["made"]) - weak))
+
     def test_signal_handlers(self):
         # a handler installed with signal.signal() is held by the C runtime (an array the
         # walk cannot see): it is named <interpreter>.signal.SIGUSR1, with no external root
