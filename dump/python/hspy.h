@@ -138,6 +138,8 @@ int hspy_is_identifier(PyObject *s);
 #define HSPY_NC_BITS 10 /* C names: a few hundred distinct, met ~1.4 times per object */
 #define HSPY_NC_SIZE (1u << HSPY_NC_BITS)
 #define HSPY_CT_META 8
+#define HSPY_SIGNALS_MAX 72 /* at least NSIG on Linux (65) */
+
 typedef struct hspy_dump {
     hs_writer *w;
     PyTypeObject *ct_meta[HSPY_CT_META]; /* _ctypes' metatypes, when _ctypes is imported */
@@ -145,6 +147,14 @@ typedef struct hspy_dump {
     uint32_t t_ctbuf;   /* the type id of ctypes buffers, once one is written (0: none yet) */
     PyTypeObject *np_array; /* numpy's ndarray, when numpy 1.x is imported */
     PyTypeObject *np_ufunc; /* numpy.ufunc, when its layout is the one hspy_numpy.c reads */
+    /* the Python signal handlers (signal.getsignal(), read just before the
+     * walk; borrowed: the signal module holds them, and no Python code runs
+     * until the walk ends), reported under <interpreter>.signal */
+    struct {
+        int signum;
+        PyObject *handler;
+    } signals[HSPY_SIGNALS_MAX];
+    size_t nsignals;
     hspy_cext cext;     /* mmap, memoryview, described extension types (hspy_cext.h) */
     int values;    /* value previews and unrestricted dict-key labels */
     int tracebacks;

@@ -48,6 +48,38 @@ static void dump_release(hspy_dump *d)
     hspy_cext_release(d);
 }
 
+/* The Python-level signal handlers, for <interpreter>.signal: the C
+ * runtime keeps them in an array the walk cannot see (a static of
+ * Modules/signalmodule.c up to 3.11). Read through signal.getsignal() —
+ * a C function, called before the walk, and only when the signal module
+ * is imported — skipping SIG_DFL, SIG_IGN (ints) and None (a handler not
+ * installed from Python). The references are dropped at once: the signal
+ * module keeps the handlers, and nothing can replace one before the walk
+ * ends (the GIL is held and no Python code runs). */
+static void collect_signals(hspy_dump *d)
+{
+    d->nsignals = 0;
+    PyObject *name = PyUnicode_InternFromString("_signal");
+    PyObject *m = name ? PyImport_GetModule(name) : NULL; /* never imports */
+    Py_XDECREF(name);
+    PyObject *get = m ? PyObject_GetAttrString(m, "getsignal") : NULL;
+    Py_XDECREF(m);
+    for (int s = 1; get && s < HSPY_SIGNALS_MAX && d->nsignals < HSPY_SIGNALS_MAX; s++) {
+        PyObject *h = PyObject_CallFunction(get, "i", s);
+        if (!h) {
+            PyErr_Clear(); /* not a signal number here */
+            continue;
+        }
+        if (h != Py_None && !PyLong_Check(h)) {
+            d->signals[d->nsignals].signum = s;
+            d->signals[d->nsignals++].handler = h;
+        }
+        Py_DECREF(h);
+    }
+    Py_XDECREF(get);
+    PyErr_Clear();
+}
+
 static PyObject *raise_writer(const char *what, const hs_error *e, hs_status st)
 {
     PyObject *exc = st == HS_ERR_NOMEM ? PyExc_MemoryError : st == HS_ERR_IO ? PyExc_OSError : PyExc_RuntimeError;
@@ -173,6 +205,7 @@ static PyObject *hs_dump(PyObject *module, PyObject *args, PyObject *kw)
         return NULL;
     }
 
+    collect_signals(&d);
     ms->busy = 1;
     int was_enabled = PyGC_Disable();
     double t0 = now();

@@ -2,7 +2,7 @@
 /*
  * dump/python/hspy_roots.c — what holds the heap: a block for the
  * interpreter state (sys.modules, the sys and builtins dicts, codec and
- * warning registries, atexit callbacks, the ast module's types), one per thread state, one per
+ * warning registries, atexit callbacks, signal handlers, the ast module's types), one per thread state, one per
  * thread-owned interpreter frame with its locals by name (on 3.11+ most
  * frames have no frame object; on 3.10 every frame is one), the named module roots, the runtime roots
  * for static, interned and immortal objects, and external roots for
@@ -12,6 +12,7 @@
  */
 #include "hspy.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,17 @@ static void block(hspy_dump *d, uint64_t addr, uint64_t size, uint32_t type, hs_
     HSPY_W(d, hs_writer_add_block(d->w, addr, size, type, 0, HS_NONE));
     HSPY_W(d, hs_writer_add_root(d->w, addr, kind, name, 0));
     d->nroots++;
+}
+
+/* "SIGUSR1", or "signal 40" where the C library has no abbreviation. */
+static void signal_name(int s, char *buf, size_t cap)
+{
+    const char *ab = NULL;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+    ab = sigabbrev_np(s);
+#endif
+    if (ab) snprintf(buf, cap, "SIG%.20s", ab);
+    else snprintf(buf, cap, "signal %d", s);
 }
 
 /* The interpreter state, with two parts of it as blocks of their own so
@@ -53,6 +65,20 @@ static void interp_block(hspy_dump *d)
         HSPY_W(d, hs_writer_add_ref_sid(d->w, a, cb_addr, HS_REF_STRONG, hspy_intern(d, "atexit")));
         d->nrefs++;
         for (size_t i = 0; i < ncb; i++) hspy_ref_named(d, cb_addr, f, hspy_cpy_atexit_refs(in, i, f, HSPY_NAMED_MAX));
+    }
+    if (d->nsignals) { /* the handlers signal.signal() installed, by signal name */
+        uint64_t sa = (uint64_t)(uintptr_t)d->signals;
+        HSPY_W(d, hs_writer_add_type(d->w, "signal_handlers", "cpython", 0, &t));
+        HSPY_W(d, hs_writer_add_block(d->w, sa, d->nsignals * 2 * sizeof(void *), t, 0, HS_NONE));
+        HSPY_W(d, hs_writer_add_ref_sid(d->w, a, sa, HS_REF_STRONG, hspy_intern(d, "signal")));
+        d->nrefs++;
+        for (size_t i = 0; i < d->nsignals; i++) {
+            char sig[32];
+            uint32_t sid = HS_NONE;
+            signal_name(d->signals[i].signum, sig, sizeof sig);
+            HSPY_W(d, hs_writer_intern(d->w, sig, strlen(sig), &sid)); /* not hspy_intern: its keys are static strings */
+            hspy_ref_obj(d, sa, d->signals[i].handler, HS_REF_STRONG, sid);
+        }
     }
     if (nast) {
         HSPY_W(d, hs_writer_add_type(d->w, "ast_state", "cpython", 0, &t));

@@ -264,14 +264,20 @@ static void refs_static_type(hspy_dump *d, PyTypeObject *tp, uint64_t a)
 }
 
 /* type_traverse does not visit a heap type's __name__, __qualname__ and
- * __slots__ (str, a tuple of str: no cycles), yet the type owns them: add
- * them unless visited. */
+ * __slots__ (str, a tuple of str: no cycles), nor its subclasses dict
+ * (id -> weak reference, tp_subclasses: a dict on 3.10-3.13 for heap
+ * types), yet the type owns them: add them unless visited. Without the
+ * dict, a class with thousands of subclasses showed it as "builtins.dict
+ * held by C code only". */
 static void heaptype_names(hspy_dump *d, uint64_t from, PyObject *o)
 {
     PyHeapTypeObject *ht = (PyHeapTypeObject *)o;
-    PyObject *names[3] = {ht->ht_name, ht->ht_qualname, ht->ht_slots};
-    const char *labels[3] = {"__name__", "__qualname__", "__slots__"};
-    for (int j = 0; j < 3; j++) {
+    PyObject *subs = ht->ht_type.tp_subclasses && PyDict_CheckExact(ht->ht_type.tp_subclasses)
+                         ? ht->ht_type.tp_subclasses
+                         : NULL;
+    PyObject *names[4] = {ht->ht_name, ht->ht_qualname, ht->ht_slots, subs};
+    const char *labels[4] = {"__name__", "__qualname__", "__slots__", "__subclasses__"};
+    for (int j = 0; j < 4; j++) {
         if (!names[j]) continue;
         size_t i = 0;
         while (i < d->nkids && d->kids[i] != names[j]) i++;

@@ -338,6 +338,53 @@ class Dump(unittest.TestCase):
         self.assertEqual(sum(snap.blocks[a]["size"] for a in info["strs"]), info["own"])
         self.assertGreater(by_df, info["own"])                   # the strings' bytes and the frame's own
 
+    def test_heap_type_subclasses_dict(self):
+        # a class's subclasses dict (id -> weak reference; type_traverse skips it) is the
+        # class's reference: a class made 500 times over named it "builtins.dict held by C code only"
+        snap, info, _ = child(self, """
+            import json, sys, heapsnap
+            class Base:
+                pass
+            made = [type("Made%d" % i, (Base,), {}) for i in range(500)]
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps({"base": id(Base), "made": [id(c) for c in made]}))
+        """)
+        subs = snap.child(info["base"], "__subclasses__")
+        self.assertEqual(snap.blocks[subs]["type_name"], "builtins.dict")
+        self.assertEqual([r["root_kind"] for r in snap.roots_of(subs)], [])
+        weak = {r["to"] for w in snap.refs(subs) for r in snap.refs(w["to"])}   # the weak references' referents
+        self.assertTrue(set(info["made"]) <= weak, len(set(info["made"]) - weak))
+
+    def test_signal_handlers(self):
+        # a handler installed with signal.signal() is held by the C runtime (an array the
+        # walk cannot see): it is named <interpreter>.signal.SIGUSR1, with no external root
+        snap, info, path = child(self, """
+            import json, signal, sys, heapsnap
+            class Worker:
+                def __init__(self):
+                    self.buffer = bytearray(3_000_000)
+                def on_reload(self, signum, frame):
+                    pass
+            signal.signal(signal.SIGUSR1, Worker().on_reload)
+            signal.signal(signal.SIGUSR2, signal.SIG_IGN)
+            h = signal.getsignal(signal.SIGUSR1)
+            info = {"handler": id(h), "worker": id(h.__self__)}
+            del h
+            heapsnap.dump(sys.argv[1])
+            print(json.dumps(info))
+        """)
+        (interp,) = [r["addr"] for r in snap.roots if r["name"] == "interpreter"]
+        sigs = snap.child(interp, "signal")
+        self.assertEqual(snap.blocks[sigs]["type_name"], "cpython.signal_handlers")
+        self.assertEqual(snap.child(sigs, "SIGUSR1"), info["handler"])
+        self.assertEqual(snap.refs(sigs, "SIGUSR2"), [])          # SIG_IGN: no object
+        self.assertEqual([r["root_kind"] for r in snap.roots_of(info["handler"])], [])
+        self.assertIn(info["worker"], snap.retained(sigs))
+        self.assertTrue(HEAPSNAP, "HEAPSNAP not set")
+        top = subprocess.run([HEAPSNAP, "top", "-n", "1", path], capture_output=True, text=True)
+        self.assertEqual(top.returncode, 0, top.stderr)
+        self.assertIn("<interpreter>.signal.SIGUSR1", top.stdout)
+
     def test_interpreter_atexit_and_ast(self):
         # every atexit callback, however many (they were capped at 40 references), under a
         # block of their own; the ast module's types under the <interpreter.ast> runtime root,
