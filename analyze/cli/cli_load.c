@@ -182,7 +182,10 @@ int cli_graph_load(const char *path, graph *g, unsigned need, bool index)
         load_index_info info;
         st = load_graph_indexed(open_path, g, LOAD_INDEX_READ | (dominators ? LOAD_INDEX_WRITE : 0) |
                                                      ((need & CLI_NEED_NAMES) ? LOAD_INDEX_NAMED : 0) |
-                                                     ((need & CLI_NEED_CYCLES) ? LOAD_INDEX_CYCLES : 0),
+                                                     ((need & CLI_NEED_CYCLES) ? LOAD_INDEX_CYCLES : 0) |
+                                                     ((need & CLI_NEED_PATHS) ? LOAD_INDEX_PATHS : 0) |
+                                                     ((need & CLI_NEED_TREE) ? LOAD_INDEX_TREE : 0) |
+                                                     ((need & CLI_NEED_TYPES) ? LOAD_INDEX_TYPES : 0),
                                 cli_progress(),
                                 &info, &err);
     } else {

@@ -251,7 +251,7 @@ int cmd_dominators(int argc, char **argv)
     const char *path = args[0];
     if (o.root && (rc = cli_check_addr(&dom_cmd, o.root))) return rc;
     graph g;
-    if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
+    if ((rc = cli_graph_load(path, &g, CLI_NEED_DOMINATORS | CLI_NEED_TREE, o.index))) return rc;
     uint32_t tops[2], ntops = 0;
     if (o.root) {
         uint32_t v;

@@ -582,7 +582,7 @@ int cmd_export(int argc, char **argv)
     exporter x = {NULL, o.sqlite, 0, tv && strcmp(tv, "1") == 0, 0, 0};
     phase(&x, NULL);
     graph g;
-    if ((rc = cli_graph_load(path, &g, true, o.index))) return rc;
+    if ((rc = cli_graph_load(path, &g, CLI_NEED_DOMINATORS | CLI_NEED_TYPES, o.index))) return rc;
     phase(&x, "load");
     extras_job job = {.open_path = cli_open_path(path), .g = &g}; /* "-": the copy cli_graph_load read */
     pthread_t thread;

@@ -110,7 +110,10 @@ int cmd_report(int argc, char **argv)
         }
         gp = &sa->g;
         base = (report_base){sb, sa, diff_noise(DIFF_NOISE_AUTO, sb, sa), REPORT_GROWTH_ROWS};
-    } else if ((rc = cli_graph_load(path, &own_g, CLI_NEED_DOMINATORS | CLI_NEED_NAMES | CLI_NEED_CYCLES, opt.index))) {
+    } else if ((rc = cli_graph_load(path, &own_g,
+                                    CLI_NEED_DOMINATORS | CLI_NEED_NAMES | CLI_NEED_CYCLES | CLI_NEED_PATHS |
+                                        CLI_NEED_TYPES,
+                                    opt.index))) {
         return rc;
     }
     const graph *g = gp;

@@ -87,7 +87,7 @@ int cmd_show(int argc, char **argv)
     const char *path = args[0];
     if ((rc = cli_check_addr(&show_cmd, args[1]))) return rc;
     graph g;
-    if ((rc = cli_graph_load(path, &g, false, o.index))) return rc;
+    if ((rc = cli_graph_load(path, &g, CLI_NEED_PATHS, o.index))) return rc;
     uint32_t v;
     if ((rc = cli_find_block(path, &g, args[1], "show", &v))) {
         graph_release(&g);

@@ -53,7 +53,7 @@ int cmd_summary(int argc, char **argv)
     const char *path = args[0];
 
     graph g;
-    int lrc = cli_graph_load(path, &g, true, o.index);
+    int lrc = cli_graph_load(path, &g, CLI_NEED_DOMINATORS | CLI_NEED_TYPES, o.index);
     if (lrc) return lrc;
     graph_type_row *rows = NULL;
     uint32_t nrows = 0;

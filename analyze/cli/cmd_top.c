@@ -94,7 +94,8 @@ int cmd_top(int argc, char **argv)
         return HS_EXIT_USAGE;
     }
     graph g;
-    if ((rc = cli_graph_load(path, &g, CLI_NEED_DOMINATORS | CLI_NEED_NAMES, o.index))) return rc;
+    const unsigned need = CLI_NEED_DOMINATORS | CLI_NEED_NAMES | (o.raw ? CLI_NEED_PATHS : 0);
+    if ((rc = cli_graph_load(path, &g, need, o.index))) return rc;
     if (o.raw) {
         rc = top_raw(path, &g, &o);
         graph_release(&g);

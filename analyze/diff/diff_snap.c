@@ -314,7 +314,8 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
     if ((what & DIFF_INDEX) && !((what & DIFF_SITES) && graph_file_is_v8(path))) {
         load_index_info info;
         st = load_graph_indexed(path, g,
-                                LOAD_INDEX_READ | LOAD_INDEX_WRITE | ((what & DIFF_KEEP_GRAPH) ? LOAD_INDEX_NAMED : 0),
+                                LOAD_INDEX_READ | LOAD_INDEX_WRITE | LOAD_INDEX_TREE |
+                                    ((what & DIFF_KEEP_GRAPH) ? LOAD_INDEX_NAMED : 0),
                                 NULL, &info, &err);
     } else {
         st = graph_load_file_ex(path, g, NULL, (what & DIFF_SITES) ? GRAPH_LOAD_SITES : 0, &err);

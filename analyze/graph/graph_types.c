@@ -30,14 +30,20 @@ graph_status graph_type_retained(const graph *g, uint64_t *out)
         return GRAPH_OK;
     }
     for (uint32_t t = 0; t < g->ntypes; t++) out[t] = 0;
-    uint32_t *off, *kids;
-    if (graph_dom_children(g, &off, &kids)) return GRAPH_ERR_NOMEM;
+    /* the saved children lists when there are (an index, or load_graph_indexed() about to write one), else
+     * our own */
+    uint32_t *own_off = NULL, *own_kids = NULL;
+    const uint32_t *off = g->cache.dom_off, *kids = g->cache.dom_kids;
+    if (!off || !kids) {
+        if (graph_dom_children(g, &own_off, &own_kids)) return GRAPH_ERR_NOMEM;
+        off = own_off, kids = own_kids;
+    }
     uint32_t *active = calloc((size_t)g->ntypes + 1, sizeof *active);
     uint32_t *stack_v = malloc(((size_t)g->n + 2) * sizeof *stack_v);
     uint32_t *stack_i = malloc(((size_t)g->n + 2) * sizeof *stack_i);
     if (!active || !stack_v || !stack_i) {
-        free(off);
-        free(kids);
+        free(own_off);
+        free(own_kids);
         free(active);
         free(stack_v);
         free(stack_i);
@@ -62,8 +68,8 @@ graph_status graph_type_retained(const graph *g, uint64_t *out)
             if (v < g->n && g->type[v] < g->ntypes) active[g->type[v]]--;
         }
     }
-    free(off);
-    free(kids);
+    free(own_off);
+    free(own_kids);
     free(active);
     free(stack_v);
     free(stack_i);

@@ -72,8 +72,8 @@ graph_status load_block_extras(const char *path, const graph *g, uint32_t **site
  * $XDG_CACHE_HOME/heapsnap/ (~/.cache/heapsnap/). With LOAD_INDEX_WRITE,
  * when none was valid and the dump has at least HEAPSNAP_INDEX_MIN_BLOCKS
  * blocks (default 100,000; LOAD_INDEX_ALWAYS: any), it computes what the
- * index holds (dominators, both root searches, the top rows, per-type
- * retained, the cycle list) into g and writes the index, beside the dump or, when that
+ * index holds (the dominators, and what the flags below ask for) into g
+ * and writes the index, beside the dump or, when that
  * fails, in the cache folder; a failure to write is not an error (info->why
  * says it). HEAPSNAP_INDEX=0 in the environment turns both off. A graph
  * from an index maps the file: graph_release() unmaps it. */
@@ -87,6 +87,14 @@ graph_status load_block_extras(const char *path, const graph *g, uint32_t **site
 #define LOAD_INDEX_CYCLES 64u /* the caller lists cycles (cycles, report): an index written holds the cycle
                                  list (graph_cycles_find) and the named search, and one read without them
                                  gets them added */
+#define LOAD_INDEX_PATHS 128u /* the caller needs the root search (graph_bfs: show, path, graph, top --raw,
+                                 report): an index written holds it, one read without it gets it added */
+#define LOAD_INDEX_TREE 256u  /* the dominator tree's children lists (graph_dom_children: dominators, diff,
+                                 report): likewise */
+#define LOAD_INDEX_TYPES 512u /* per-type retained bytes (graph_type_retained: summary, export, report) and
+                                 the children lists: likewise. An index read that lacks what the caller
+                                 asks for gets that and every part of these three it lacks (computed
+                                 once), and is written again whole */
 typedef struct load_index_info {
     bool used, written; /* an index was read; one was written */
     char path[4096];    /* which */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * analyze/load/load_index.c — the index beside a dump: load_graph_indexed()
- * writes, after the first full analysis, what every later command needs
- * (the graph's arrays, the dominator tree and retained sizes, both root
- * searches, the top rows, per-type retained bytes, the cycle list, the
- * name tables) into
+ * writes, after the first full analysis, the graph's arrays, the dominator
+ * tree and retained sizes, the name tables and what that command computed
+ * of the rest (the root search, the named search, the top rows, the
+ * dominator children, per-type retained bytes, the cycle list; a later
+ * command that needs a missing part adds it) into
  * FILE.hsidx, or under $XDG_CACHE_HOME/heapsnap/ when FILE's folder is not
  * writable, and maps it back on the next open instead of reading FILE.
  *
@@ -32,7 +33,9 @@
 #include <unistd.h>
 
 #define IDX_MAGIC "HSNAPIDX"
-#define IDX_VERSION 3u /* 2: the cycle list; 3: top's rows recounted without members under single rows */
+#define IDX_VERSION 4u /* 2: the cycle list; 3: top's rows recounted without members under single rows;
+                          4: the root search, the dominator children, per-type retained and the named
+                          search's shapes written only when a command needs them */
 #define IDX_ENDIAN 0x01020304u
 #define IDX_ALIGN 4096u
 #define IDX_SEED UINT64_C(0x6873696478)   /* "hsidx" */
@@ -294,12 +297,13 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     g->cache.type_retained = (uint64_t *)sec_ptr(&m, S_TYPE_RETAINED, g->ntypes * 8);
     g->cache.dom_off = (uint32_t *)sec_ptr(&m, S_DOM_OFF, (n + 3) * 4);
     g->cache.dom_kids = (uint32_t *)sec_ptr(&m, S_DOM_KIDS, n * 4);
-    if (n && (!(g->addr || g->addr32) || !g->size || !g->type || !g->flags || !g->cache.bfs_via ||
-              !g->cache.bfs_dist || !g->cache.named_via != !g->cache.named_shape))
+    /* optional (written by the first command that needs them): the root search (via and distance), the
+     * named search (its shapes only with it), the dominator children, per-type retained bytes */
+    if (n && (!(g->addr || g->addr32) || !g->size || !g->type || !g->flags || !g->cache.bfs_via != !g->cache.bfs_dist ||
+              (g->cache.named_shape && !g->cache.named_via) || !g->cache.dom_off != !g->cache.dom_kids))
         FAIL("'%s': a block section is missing", ipath);
-    if (!g->cache.named_via && sc->npoints) FAIL("'%s': rows without their search", ipath);
-    if (!g->out_off || !g->idom || !g->retained || !g->reach || (g->ntypes && !g->cache.type_retained) ||
-        !g->cache.dom_off || (n && !g->cache.dom_kids) ||
+    if (!g->cache.named_shape && sc->points_k) FAIL("'%s': rows without their search", ipath);
+    if (!g->out_off || !g->idom || !g->retained || !g->reach ||
         (ne && (!g->out_to || !g->out_kind || !(g->out_label || g->out_label16))) ||
         (g->out_label16 && g->nlabel_big && !g->label_big) || (g->nukids && !g->ukids))
         FAIL("'%s': a section is missing", ipath);
@@ -311,11 +315,12 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     }
     if (g->out_off[0] != 0 || prev != ne) FAIL("'%s': reference offsets do not add up", ipath);
     prev = 0;
-    for (uint64_t v = 0; v <= n + 2; v++) {
+    for (uint64_t v = 0; g->cache.dom_off && v <= n + 2; v++) {
         if (g->cache.dom_off[v] < prev) FAIL("'%s': dominator children out of order", ipath);
         prev = g->cache.dom_off[v];
     }
-    if (g->cache.dom_off[0] != 0 || prev != n) FAIL("'%s': dominator children do not add up", ipath);
+    if (g->cache.dom_off && (g->cache.dom_off[0] != 0 || prev != n))
+        FAIL("'%s': dominator children do not add up", ipath);
     if (check_below(g->out_to, ne, n, false) || check_below(g->type, n, g->ntypes ? g->ntypes : 1, false) ||
         check_below(g->idom, n, n + 2, false) || check_below(g->ukids, g->nukids, n, false) ||
         check_below(g->cache.dom_kids, n, n, false) ||
@@ -475,16 +480,36 @@ static void put(idx_out *o, int id, const void *data, uint64_t len)
     o->h.sec[id].len = len;
 }
 
-static hs_status write_zeros(hs_outfile *f, uint64_t n)
+/* The file goes out through one buffer of IDX_CHUNK bytes, refilled by memcpy, so write(2) always reads
+ * pages the kernel has already touched: straight from the graph's arrays it touches each of theirs, which
+ * on the VM of docs/analyzer.md#index cost a test program 1.2-2.4 s of CPU for 800 MB, against
+ * 0.16-0.23 s through the buffer. */
+#define IDX_CHUNK (4u << 20)
+typedef struct idx_writer {
+    hs_outfile *f;
+    unsigned char *buf;
+    size_t n;
+    hs_status st;
+} idx_writer;
+
+static void wr_flush(idx_writer *w)
 {
-    static const unsigned char z[IDX_ALIGN];
-    hs_status st = HS_OK;
-    while (!st && n) {
-        size_t c = n < sizeof z ? (size_t)n : sizeof z;
-        st = hs_outfile_write(f, z, c);
-        n -= c;
+    if (!w->st && w->n) w->st = hs_outfile_write(w->f, w->buf, w->n);
+    w->n = 0;
+}
+
+/* data NULL: len zero bytes. */
+static void wr_put(idx_writer *w, const void *data, uint64_t len)
+{
+    const unsigned char *p = data;
+    while (len && !w->st) {
+        size_t c = IDX_CHUNK - w->n < len ? IDX_CHUNK - w->n : (size_t)len;
+        if (p) memcpy(w->buf + w->n, p, c), p += c;
+        else memset(w->buf + w->n, 0, c);
+        w->n += c;
+        len -= c;
+        if (w->n == IDX_CHUNK) wr_flush(w);
     }
-    return st;
 }
 
 /* Write g's index to ipath; 0 or -1 with why. */
@@ -608,16 +633,21 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
         snprintf(why, wcap, "cannot write '%s': %s", ipath, e.message);
         goto out;
     }
-    hs_status st = hs_outfile_write(f, &o.h, sizeof o.h);
+    idx_writer w = {f, malloc(IDX_CHUNK), 0, HS_OK};
+    if (!w.buf) w.st = HS_ERR_NOMEM;
+    wr_put(&w, &o.h, sizeof o.h);
     uint64_t at = sizeof o.h;
-    for (int i = 0; !st && i < S_COUNT; i++) {
+    for (int i = 0; i < S_COUNT; i++) {
         const idx_sec *s = &o.h.sec[i];
         if (!s->len) continue;
-        st = write_zeros(f, s->off - at);
-        if (!st) st = hs_outfile_write(f, o.data[i], s->len);
+        wr_put(&w, NULL, s->off - at);
+        wr_put(&w, o.data[i], s->len);
         at = s->off + s->len;
     }
-    if (!st) st = write_zeros(f, off - at);
+    wr_put(&w, NULL, off - at);
+    wr_flush(&w);
+    free(w.buf);
+    hs_status st = w.st;
     if (st) {
         const hs_error *we = hs_outfile_error(f);
         snprintf(why, wcap, "writing '%s': %s", ipath, we ? we->message : hs_strerror(st));
@@ -641,26 +671,51 @@ out:
     return rc;
 }
 
-/* Whether an index read into g lacks what a caller with these flags needs and writes. */
+/* Whether an index read into g lacks what a caller with these flags needs. */
 static bool incomplete(const graph *g, unsigned flags)
 {
     const graph_cache *c = &g->cache;
-    return (flags & LOAD_INDEX_WRITE) && (((flags & LOAD_INDEX_NAMED) && (!c->named_via || !c->points_k)) ||
-                                          ((flags & LOAD_INDEX_CYCLES) && (!c->named_via || !c->cycles)));
+    return ((flags & LOAD_INDEX_NAMED) && (!c->named_shape || !c->points_k)) ||
+           ((flags & LOAD_INDEX_CYCLES) && (!c->named_via || !c->cycles)) ||
+           ((flags & LOAD_INDEX_PATHS) && !c->bfs_via) || ((flags & LOAD_INDEX_TREE) && !c->dom_off) ||
+           ((flags & LOAD_INDEX_TYPES) && (!c->dom_off || (g->ntypes && !c->type_retained)));
 }
 
-/* Everything an index holds that the load did not compute: into g (g owns it). The named
- * search and the rows only with LOAD_INDEX_NAMED, the cycle list and the named search only
- * with LOAD_INDEX_CYCLES (the commands compute them anyway; others would pay their time for
- * top's or cycles' sake: those add them to the index later). */
-static graph_status complete(graph *g, unsigned flags, const graph_progress *p)
+/* The named search into g->cache, with its shapes when `shapes` (in place of one without them). */
+static graph_status complete_named(graph *g, bool shapes, const graph_progress *p)
+{
+    graph_cache *c = &g->cache;
+    if (c->named_via && (c->named_shape || !shapes)) return GRAPH_OK;
+    uint32_t *via = NULL;
+    uint64_t *shape = NULL;
+    uint32_t *old = c->named_via;
+    c->named_via = NULL; /* so graph_bfs_named() searches instead of copying it */
+    graph_status st = graph_bfs_named(g, &via, shapes ? &shape : NULL, p);
+    if (st) {
+        c->named_via = old;
+        return st;
+    }
+    if (!graph_backed(g, old)) free(old);
+    c->named_via = via;
+    c->named_shape = shape;
+    return GRAPH_OK;
+}
+
+/* What an index holds beyond the graph, as far as the flags ask, into g (g owns it). Always the dominators
+ * (every command that writes an index shows them); the root search only with LOAD_INDEX_PATHS, the
+ * dominator children with LOAD_INDEX_TREE or _TYPES, per-type retained bytes with _TYPES, the named search
+ * and top's rows with _NAMED, the cycle list and the named search (without its shapes) with _CYCLES: each
+ * command computes its own part anyway, and what it does not need is left to the first command that does
+ * (it adds its part, and these cheaper ones all at once, `all`, so that happens once). */
+static graph_status complete(graph *g, unsigned flags, bool all, const graph_progress *p)
 {
     const bool rows = (flags & LOAD_INDEX_NAMED) != 0, cycles = (flags & LOAD_INDEX_CYCLES) != 0;
+    const bool types = all || (flags & LOAD_INDEX_TYPES), tree = types || (flags & LOAD_INDEX_TREE);
     graph_status st = graph_dominators(g, p);
     graph_cache *c = &g->cache;
-    if (!st && !c->bfs_via) st = graph_bfs(g, &c->bfs_via, &c->bfs_dist, p);
-    if (!st && !c->dom_off) st = graph_dom_children(g, &c->dom_off, &c->dom_kids);
-    if (!st && (rows || cycles) && !c->named_via) st = graph_bfs_named(g, &c->named_via, &c->named_shape, p);
+    if (!st && (all || (flags & LOAD_INDEX_PATHS)) && !c->bfs_via) st = graph_bfs(g, &c->bfs_via, &c->bfs_dist, p);
+    if (!st && tree && !c->dom_off) st = graph_dom_children(g, &c->dom_off, &c->dom_kids);
+    if (!st && (rows || cycles)) st = complete_named(g, rows, p);
     if (!st && rows && (!c->points || !c->points_k)) { /* none, or an index's empty set (a search without rows) */
         free(c->points);
         c->points = NULL;
@@ -678,7 +733,7 @@ static graph_status complete(graph *g, unsigned flags, const graph_progress *p)
         if ((st = graph_cycles_find(g, l, p))) free(l);
         else c->cycles = l;
     }
-    if (!st && !c->type_retained) {
+    if (!st && types && !c->type_retained) {
         uint64_t *tr = malloc(((size_t)g->ntypes + 1) * 8);
         if (!tr) return GRAPH_ERR_NOMEM;
         st = graph_type_retained(g, tr);
@@ -709,7 +764,7 @@ graph_status load_graph_indexed(const char *path, graph *g, unsigned flags, cons
             /* an index without the named search, the rows or the cycles, read by a command that
              * needs them: compute them, and add them */
             if (incomplete(g, flags)) {
-                graph_status st = complete(g, flags, p);
+                graph_status st = complete(g, flags, true, p);
                 if (st) {
                     snprintf(err->message, sizeof err->message, "out of memory completing the index");
                     graph_release(g);
@@ -742,7 +797,7 @@ graph_status load_graph_indexed(const char *path, graph *g, unsigned flags, cons
         snprintf(info->why, sizeof info->why, "allocation sites are not kept in an index");
         return GRAPH_OK;
     }
-    if ((st = complete(g, flags, p))) {
+    if ((st = complete(g, flags, false, p))) {
         snprintf(err->message, sizeof err->message, "out of memory building the index");
         graph_release(g);
         return st;

@@ -38,13 +38,20 @@ print(d["top"][0]["block"]["addr"] if d["top"] else "0x1")')
     done
   done
 done
-# a partial index (summary writes no named search, nor the cycles), then what needs them, which
-# completes it: cycles adds its list and the named search, top its rows to that
+# a partial index (summary writes no named search, nor the cycles, nor the root search; cycles no
+# shapes, no rows, no root search, no per-type bytes), then what needs them, which completes it:
+# cycles adds its list and the named search, top its rows and shapes, show and path the root search
+for first in summary cycles; do
 for f in *.hsnap *.heapsnapshot; do
   rm -f "$f.hsidx"
-  HEAPSNAP_INDEX_MIN_BLOCKS=0 "$HEAPSNAP" summary "$f" > /dev/null
+  HEAPSNAP_INDEX_MIN_BLOCKS=0 "$HEAPSNAP" $first "$f" > /dev/null
   [ -f "$f.hsidx" ] || echo "no partial index beside $f"
-  for c in "cycles --all F" "top F" "top F" "cycles --json F" "suspects --json F" "top -n 300 F" "cycles F"; do
+  addr=$("$HEAPSNAP" top --no-index --json -n 1 "$f" | /usr/bin/python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(d["top"][0]["block"]["addr"] if d["top"] else "0x1")')
+  for c in "cycles --all F" "show F $addr" "top F" "top F" "cycles --json F" "suspects --json F" "top -n 300 F" \
+           "cycles F" "path F $addr" "summary F" "dominators F"; do
     read -r -a w <<< "${c/F/$f}"
     "$HEAPSNAP" "${w[0]}" --no-index "${w[@]:1}" > a.out 2>&1; ra=$?
     runs=$((runs + 1))
@@ -53,6 +60,7 @@ for f in *.hsnap *.heapsnapshot; do
       diffs=$((diffs + 1)); echo "DIFF: $f: $c (partial index): exit $ra/$rb"; diff a.out b.out | head -5
     fi
   done
+done
 done
 # the commands of several dumps: each side through its index
 "$BIN/hsgen" heap 20000 heap2.hsnap 4

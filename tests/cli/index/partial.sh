@@ -17,3 +17,17 @@ rm d.hsnap.hsidx
 "$HEAPSNAP" dominators d.hsnap > /dev/null
 "$HEAPSNAP" index d.hsnap | sed 's/(.*//'
 "$HEAPSNAP" top d.hsnap > got.top && cmp -s want.top got.top && echo "top after index: same answer"
+# top writes no root search (show's and path's, a tenth of the index) and no per-type bytes; the
+# first show adds them, with the dominator children, in one rewrite, and answers the same
+rm d.hsnap.hsidx
+a=$("$HEAPSNAP" top --no-index --json -n 1 d.hsnap | sed -n 's/.*"block": {"addr": "\(0x[0-9a-f]*\)".*/\1/p' | head -1)
+"$HEAPSNAP" show --no-index d.hsnap "$a" > want.show
+"$HEAPSNAP" path --no-index d.hsnap "$a" > want.path
+"$HEAPSNAP" top d.hsnap > got.top && cmp -s want.top got.top && echo "top: same answer"
+s3=$(stat -c %s d.hsnap.hsidx)
+"$HEAPSNAP" show d.hsnap "$a" > got.show && cmp -s want.show got.show && echo "show on top's index: same answer"
+s4=$(stat -c %s d.hsnap.hsidx) i4=$(stat -c %i d.hsnap.hsidx)
+[ "$s4" -gt "$s3" ] && echo "show added the root search"
+"$HEAPSNAP" summary d.hsnap > got.summary && cmp -s want.summary got.summary && echo "summary: same answer"
+"$HEAPSNAP" path d.hsnap "$a" > got.path && cmp -s want.path got.path && echo "path: same answer"
+[ "$(stat -c %s.%i d.hsnap.hsidx)" = "$s4.$i4" ] && echo "not rewritten by summary or path"
