@@ -362,7 +362,7 @@ class Dump(unittest.TestCase):
             import json, signal, sys, heapsnap
             class Worker:
                 def __init__(self):
-                    self.buffer = bytearray(3_000_000)
+                    self.buffer = bytearray(20_000_000)   # most of the interpreter's retained bytes
                 def on_reload(self, signum, frame):
                     pass
             signal.signal(signal.SIGUSR1, Worker().on_reload)
@@ -381,7 +381,7 @@ class Dump(unittest.TestCase):
         self.assertEqual([r["root_kind"] for r in snap.roots_of(info["handler"])], [])
         self.assertIn(info["worker"], snap.retained(sigs))
         self.assertTrue(HEAPSNAP, "HEAPSNAP not set")
-        top = subprocess.run([HEAPSNAP, "top", "-n", "1", path], capture_output=True, text=True)
+        top = subprocess.run([HEAPSNAP, "top", "-n", "3", path], capture_output=True, text=True)
         self.assertEqual(top.returncode, 0, top.stderr)
         self.assertIn("<interpreter>.signal.SIGUSR1", top.stdout)
 
