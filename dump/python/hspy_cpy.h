@@ -191,6 +191,10 @@ typedef int (*hspy_block_fn)(void *ctx, uintptr_t addr, size_t size);
  * contents when the orphan search meets it: its name, else NULL. The
  * search leaves it out: it is the interpreter's, not a leak. */
 const char *hspy_cpy_static_table(PyObject *o);
+/* The body 3.10 and 3.11 share (hspy_orphans.c): "interned" for an exact
+ * dict of 100 entries or more whose every key is an interned str mapped to
+ * itself, else NULL. Runs no Python code (PyDict_Next). */
+const char *hspy_interned_dict_name(PyObject *o);
 /* tracemalloc is tracing. */
 int hspy_cpy_tracemalloc_tracing(void);
 /* tracemalloc's own table of traced blocks (_PyRuntime.tracemalloc.traces,
@@ -201,6 +205,11 @@ int hspy_cpy_tracemalloc_tracing(void);
  * _tracemalloc.c), -1 when fn stopped. */
 int hspy_cpy_tracemalloc_blocks(hspy_block_fn fn, void *ctx);
 
+/* Why pymalloc's arenas cannot be read, or NULL (hspy_obmalloc.c, for
+ * every family's hspy_cpy_obm_open): `allocator` is the preconfig's
+ * (PYTHONMALLOC, -X dev), `current` _PyMem_GetCurrentAllocatorName() (NULL
+ * when the allocator is wrapped: tracemalloc, track()). */
+const char *hspy_pymalloc_why(int allocator, const char *current);
 /* pymalloc's layout, as hspy_obmalloc.c walks it: the arena table (3.12+:
  * of one interpreter's obmalloc state; 3.10, 3.11: the static one found by
  * hspy_obm_static.c) and the sizes of pycore_obmalloc.h. */

@@ -7,7 +7,8 @@
  * nextoffset, less those on the pool's freeblock chain. A freed block keeps
  * its old contents past the link word (its type word among them), so the
  * chain is what tells it from a live one. Entry point:
- * hspy_obmalloc_blocks(). See docs/python.md#orphans.
+ * hspy_obmalloc_blocks(), and hspy_pymalloc_why() for every version layer.
+ * See docs/python.md#orphans.
  *
  * Soundness: every address read lies inside a carved pool of an arena the
  * allocator holds. A pool is used only if its header adds up: a size class
@@ -51,6 +52,15 @@ static int pool_blocks(const hspy_obm *m, uintptr_t pool, hspy_block_fn fn, void
             ++*nlive;
         }
     return 0;
+}
+
+const char *hspy_pymalloc_why(int allocator, const char *current)
+{
+    if (allocator != PYMEM_ALLOCATOR_NOT_SET && allocator != PYMEM_ALLOCATOR_DEFAULT &&
+        allocator != PYMEM_ALLOCATOR_PYMALLOC)
+        return "the object allocator is not pymalloc (PYTHONMALLOC or -X dev)";
+    if (current && strcmp(current, "pymalloc") != 0) return "the object allocator is not pymalloc";
+    return NULL;
 }
 
 const char *hspy_obmalloc_blocks(PyInterpreterState *in, hspy_block_fn fn, void *ctx, hspy_obm_stats *stats)

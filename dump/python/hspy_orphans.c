@@ -11,7 +11,8 @@
  * objects, kept when tracemalloc has a traceback for them); and, when the
  * dump asks (arenas=True), every live block of pymalloc's arenas
  * (hspy_obmalloc.c), with no tracking at all. Entry point:
- * hspy_orphans(). See docs/python.md#orphans.
+ * hspy_orphans(), and hspy_interned_dict_name() for the 3.10/3.11 layers.
+ * See docs/python.md#orphans.
  *
  * Soundness: an address comes from a table, so it is a live block of the
  * recorded size; nothing is read outside it. tracemalloc's table holds RAW
@@ -32,6 +33,16 @@
 #include <time.h>
 
 #define RC_MAX ((Py_ssize_t)1 << 30)
+
+const char *hspy_interned_dict_name(PyObject *o)
+{
+    if (!PyDict_CheckExact(o) || PyDict_GET_SIZE(o) < 100) return NULL;
+    Py_ssize_t pos = 0;
+    PyObject *k, *v;
+    while (PyDict_Next(o, &pos, &k, &v))
+        if (k != v || !PyUnicode_CheckExact(k) || !PyUnicode_CHECK_INTERNED(k)) return NULL;
+    return "interned";
+}
 
 static PyObject *object_in(hspy_dump *d, uintptr_t b, size_t size)
 {

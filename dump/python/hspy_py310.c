@@ -368,15 +368,7 @@ int hspy_cpy_pymalloc_arenas(uint64_t *narenas, uint64_t *arena_size)
 /* The interned-string dict, a static of Objects/unicodeobject.c here (3.12
  * visits it from the interpreter): every key an interned str mapped to
  * itself. Read with PyDict_Next, which runs no Python code. */
-const char *hspy_cpy_static_table(PyObject *o)
-{
-    if (!PyDict_CheckExact(o) || PyDict_GET_SIZE(o) < 100) return NULL;
-    Py_ssize_t pos = 0;
-    PyObject *k, *v;
-    while (PyDict_Next(o, &pos, &k, &v))
-        if (k != v || !PyUnicode_CheckExact(k) || !PyUnicode_CHECK_INTERNED(k)) return NULL;
-    return "interned";
-}
+const char *hspy_cpy_static_table(PyObject *o) { return hspy_interned_dict_name(o); }
 
 /* ---- allocation tables ---- */
 
@@ -401,11 +393,8 @@ const char *hspy_cpy_obm_open(PyInterpreterState *in, hspy_obm *out)
     (void)out;
     return "a debug build (pymalloc with debug hooks)";
 #else
-    int a = _PyRuntime.preconfig.allocator; /* PYTHONMALLOC, -X dev */
-    if (a != PYMEM_ALLOCATOR_NOT_SET && a != PYMEM_ALLOCATOR_DEFAULT && a != PYMEM_ALLOCATOR_PYMALLOC)
-        return "the object allocator is not pymalloc (PYTHONMALLOC or -X dev)";
-    const char *name = _PyMem_GetCurrentAllocatorName(); /* NULL when wrapped (tracemalloc, track()) */
-    if (name && strcmp(name, "pymalloc") != 0) return "the object allocator is not pymalloc";
+    const char *why = hspy_pymalloc_why(_PyRuntime.preconfig.allocator, _PyMem_GetCurrentAllocatorName());
+    if (why) return why;
     return hspy_obms_open(&_PyRuntime, out);
 #endif
 }

@@ -470,11 +470,8 @@ const char *hspy_cpy_obm_open(PyInterpreterState *in, hspy_obm *out)
     (void)out;
     return "a debug build (pymalloc with debug hooks)";
 #else
-    int a = _PyRuntime.preconfig.allocator; /* PYTHONMALLOC, -X dev */
-    if (a != PYMEM_ALLOCATOR_NOT_SET && a != PYMEM_ALLOCATOR_DEFAULT && a != PYMEM_ALLOCATOR_PYMALLOC)
-        return "the object allocator is not pymalloc (PYTHONMALLOC or -X dev)";
-    const char *name = _PyMem_GetCurrentAllocatorName(); /* NULL when wrapped (tracemalloc, track()) */
-    if (name && strcmp(name, "pymalloc") != 0) return "the object allocator is not pymalloc";
+    const char *why = hspy_pymalloc_why(_PyRuntime.preconfig.allocator, _PyMem_GetCurrentAllocatorName());
+    if (why) return why;
     const struct _obmalloc_state *st = OBM_STATE(in);
     if (!st || !st->mgmt.arenas) return "pymalloc has no arenas";
     *out = (hspy_obm){.state = st, .narenas = st->mgmt.maxarenas, .arena_size = ARENA_SIZE,
