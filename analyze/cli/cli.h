@@ -118,6 +118,7 @@ const char *cli_shown(const char *path);
 #define CLI_NEED_PATHS 8u      /* the root search (graph_bfs): the index keeps it */
 #define CLI_NEED_TREE 16u      /* the dominator tree's children lists (graph_dom_children): the index keeps them */
 #define CLI_NEED_TYPES 32u     /* per-type retained bytes (graph_type_retained): the index keeps them */
+#define CLI_NEED_REFERRERS 64u /* the referrers (graph_referrers): an index keeps them (the command scans without one) */
 int cli_graph_load(const char *path, graph *g, unsigned need, bool index);
 /* The help of every command's --index option. */
 #define CLI_INDEX_HELP "read the index beside FILE, or write one (default %D; docs/cli.md#index)"

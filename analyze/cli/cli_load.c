@@ -185,7 +185,8 @@ int cli_graph_load(const char *path, graph *g, unsigned need, bool index)
                                                      ((need & CLI_NEED_CYCLES) ? LOAD_INDEX_CYCLES : 0) |
                                                      ((need & CLI_NEED_PATHS) ? LOAD_INDEX_PATHS : 0) |
                                                      ((need & CLI_NEED_TREE) ? LOAD_INDEX_TREE : 0) |
-                                                     ((need & CLI_NEED_TYPES) ? LOAD_INDEX_TYPES : 0),
+                                                     ((need & CLI_NEED_TYPES) ? LOAD_INDEX_TYPES : 0) |
+                                                     ((need & CLI_NEED_REFERRERS) ? LOAD_INDEX_REFERRERS : 0),
                                 cli_progress(),
                                 &info, &err);
     } else {

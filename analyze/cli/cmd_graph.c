@@ -202,7 +202,8 @@ int cmd_graph(int argc, char **argv)
                          "apt-get install graphviz (or write DOT text with -o FILE.dot)", o.out);
     const char *path = args[0];
     graph g;
-    if ((rc = cli_graph_load(path, &g, CLI_NEED_DOMINATORS | CLI_NEED_PATHS, o.index))) return rc;
+    if ((rc = cli_graph_load(path, &g, CLI_NEED_DOMINATORS | CLI_NEED_PATHS | (referrers ? CLI_NEED_REFERRERS : 0),
+                            o.index))) return rc;
     uint32_t v;
     if ((rc = cli_find_block(path, &g, args[1], "graph", &v))) {
         graph_release(&g);

@@ -51,7 +51,7 @@ int cmd_index(int argc, char **argv)
         return HS_EXIT_USAGE;
     }
     const unsigned all = LOAD_INDEX_WRITE | LOAD_INDEX_ALWAYS | LOAD_INDEX_NAMED | LOAD_INDEX_CYCLES |
-                          LOAD_INDEX_PATHS | LOAD_INDEX_TYPES;
+                          LOAD_INDEX_PATHS | LOAD_INDEX_TYPES | LOAD_INDEX_REFERRERS;
     unsigned flags = o.check ? LOAD_INDEX_READ | LOAD_INDEX_ONLY
                              : o.rebuild ? all | LOAD_INDEX_REBUILD : all | LOAD_INDEX_READ;
     graph g;

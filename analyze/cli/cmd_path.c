@@ -81,7 +81,7 @@ int cmd_path(int argc, char **argv)
     const char *path = args[0];
     if ((rc = cli_check_addr(&path_cmd, args[1]))) return rc;
     graph g;
-    if ((rc = cli_graph_load(path, &g, CLI_NEED_PATHS, o.index))) return rc;
+    if ((rc = cli_graph_load(path, &g, CLI_NEED_PATHS | CLI_NEED_REFERRERS, o.index))) return rc;
     uint32_t v;
     if ((rc = cli_find_block(path, &g, args[1], "path", &v))) {
         graph_release(&g);

@@ -87,7 +87,7 @@ int cmd_show(int argc, char **argv)
     const char *path = args[0];
     if ((rc = cli_check_addr(&show_cmd, args[1]))) return rc;
     graph g;
-    if ((rc = cli_graph_load(path, &g, CLI_NEED_PATHS, o.index))) return rc;
+    if ((rc = cli_graph_load(path, &g, CLI_NEED_PATHS | CLI_NEED_REFERRERS, o.index))) return rc;
     uint32_t v;
     if ((rc = cli_find_block(path, &g, args[1], "show", &v))) {
         graph_release(&g);
@@ -122,7 +122,24 @@ int cmd_show(int argc, char **argv)
     }
     char b1[32], b2[32], fl[256], tb[256];
     uint32_t nout = g.out_off[v + 1] - g.out_off[v], nin = 0;
-    for (uint32_t e = 0; e < g.nedges; e++) nin += g.out_to[e] == v;
+    /* the referrers: from the reverse CSR when the index brought it, else one scan of every reference
+     * (cheaper than building it for one block: docs/cli.md#show) */
+    uint32_t *in = NULL;
+    if (g.in_off) {
+        nin = g.in_off[v + 1] - g.in_off[v];
+        in = g.in_edge + g.in_off[v];
+    } else {
+        for (uint32_t e = 0; e < g.nedges; e++) nin += g.out_to[e] == v;
+        uint32_t k = 0, want = nin < SHOW_MAX ? nin : SHOW_MAX;
+        in = malloc(((size_t)want + 1) * sizeof *in);
+        if (!in) {
+            free(via);
+            graph_release(&g);
+            return cli_error("'%s': out of memory", path);
+        }
+        for (uint32_t e = 0; e < g.nedges && k < want; e++)
+            if (g.out_to[e] == v) in[k++] = e;
+    }
     flag_names(g.flags[v], fl, sizeof fl);
     const char *tn = out_type_name(&g, v, tb, sizeof tb);
     if (o.json) {
@@ -155,8 +172,8 @@ int cmd_show(int argc, char **argv)
         json_kv_u64(j, "referrers_total", nin);
         json_kv_array(j, "referrers", JSON_LINES);
         k = 0;
-        for (uint32_t e = 0; e < g.nedges && k < SHOW_MAX; e++)
-            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], graph_label(&g, e), j), k++;
+        for (; k < nin && k < SHOW_MAX; k++)
+            ref_row(&g, graph_edge_from(&g, in[k]), g.out_kind[in[k]], graph_label(&g, in[k]), j);
         json_end(j);
         json_kv_array(j, "missing_referents", JSON_INLINE);
         for (uint32_t i = 0; i < g.nmissing; i++) {
@@ -206,10 +223,11 @@ int cmd_show(int argc, char **argv)
         }
         printf("\nreferrers (%u):\n", nin);
         k = 0;
-        for (uint32_t e = 0; e < g.nedges && k < SHOW_MAX; e++)
-            if (g.out_to[e] == v) ref_row(&g, graph_edge_from(&g, e), g.out_kind[e], graph_label(&g, e), NULL), k++;
+        for (; k < nin && k < SHOW_MAX; k++)
+            ref_row(&g, graph_edge_from(&g, in[k]), g.out_kind[in[k]], graph_label(&g, in[k]), NULL);
         if (nin > k) printf("  ... %u more\n", nin - k);
     }
+    if (!g.in_off) free(in);
     free(via);
     graph_release(&g);
     return HS_EXIT_OK;

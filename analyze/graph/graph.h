@@ -10,7 +10,8 @@
  * sighting order). Two virtual nodes follow: GRAPH_SUPER(g) = n, the
  * super-root whose successors are the roots, and GRAPH_UNREACH(g) = n+1, the
  * pseudo-root of the blocks no root reaches. References are a forward CSR
- * (out_off, out_to, out_label, out_kind); the dominator pass builds the
+ * (out_off, out_to, out_label, out_kind), and on demand a reverse one
+ * (in_off, in_edge: graph_referrers); the dominator pass builds its own
  * reverse CSR of strong references in DFS numbering. References whose
  * target (or holder) was never declared are counted and sampled, not kept.
  *
@@ -142,6 +143,8 @@ typedef struct graph {
     graph_big_label *label_big; /* the labels >= GRAPH_LABEL16_BIG, sorted by edge; read with graph_label() */
     uint32_t nlabel_big;
     uint8_t *out_kind;       /* [nedges] */
+    uint32_t *in_off;        /* [n+1] reverse CSR (graph_referrers), NULL until built or brought by an index: */
+    uint32_t *in_edge;       /* [nedges] the forward edges into each block, in edge order */
     graph_root *roots;
     uint32_t nroots;
     graph_big_size *big;     /* sorted by node */
@@ -306,6 +309,14 @@ void graph_release_pages(void *p, size_t bytes);
  * address a command is asked about. */
 uint32_t graph_find(graph *g, uint64_t addr);
 void graph_release(graph *g);
+
+/* ---- the reverse CSR (graph_rev.c) ---- */
+/* Fill g->in_off [n+1] and g->in_edge [nedges]: the references into block
+ * v are the forward edges in_edge[in_off[v] .. in_off[v+1]), in edge order
+ * (their holder is graph_edge_from(), label and kind the forward arrays').
+ * A stable counting sort by target: O(n + m), 4 bytes a block and 4 a
+ * reference, owned by g. A no-op when g has them. GRAPH_ERR_NOMEM only. */
+graph_status graph_referrers(graph *g);
 
 /* ---- dominators (graph_dominators.c) ---- */
 graph_status graph_dominators(graph *g, const graph_progress *p);

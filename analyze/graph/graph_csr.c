@@ -709,7 +709,8 @@ void graph_release(graph *g)
                          g->out_label, g->out_label16, g->label_big, g->out_kind, g->roots, g->big, g->missing,
                          g->idom, g->retained, g->reach, g->ukids, g->cache.bfs_via, g->cache.bfs_dist,
                          g->cache.named_via, g->cache.named_shape, g->cache.points, g->cache.type_retained,
-                         g->cache.idom, g->cache.retained, g->cache.reach, g->cache.dom_off, g->cache.dom_kids};
+                         g->cache.idom, g->cache.retained, g->cache.reach, g->cache.dom_off, g->cache.dom_kids,
+                         g->in_off, g->in_edge};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (!graph_backed(g, own[i])) free(own[i]);
     if (g->cache.cycles) {

@@ -4,14 +4,22 @@
  * that `heapsnap graph` draws: the block, the chain of its shortest path
  * from a root (always shown), then breadth first, one level at a time, its
  * referrers or its referents up to a depth, at most a given number of
- * blocks (the rest counted). O(depth * (n + m)) for referrers (a scan of
- * every reference per level), O(shown references) for referents.
+ * blocks (the rest counted). For referrers, O(depth * (n + m)) (a scan of
+ * every reference per level), or with the reverse CSR (graph_referrers)
+ * O(r log r) for the r references into the levels searched; O(shown
+ * references) for referents.
  * Iterative, no recursion.
  */
 #include "graph/graph.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
 
 graph_status graph_near(const graph *g, const uint32_t *via, uint32_t target, bool referrers, uint32_t depth,
                         uint32_t maxn, graph_near_set *out)
@@ -50,7 +58,39 @@ graph_status graph_near(const graph *g, const uint32_t *via, uint32_t target, bo
         for (uint32_t i = 0; i < nf; i++) in_frontier[frontier[i]] = 1;
         uint32_t nnext = 0, *next = malloc(((size_t)maxn + 64) * 4);
         if (!next) break;
-        if (referrers) {
+        if (referrers && g->in_off) {
+            /* the frontier's referrers from the reverse CSR, then visited in index order, as the scan
+             * below meets them (in_frontier marks them meanwhile: the frontier itself is all seen) */
+            uint32_t nc = 0, *cand = NULL, cap = 0;
+            bool ok = true;
+            for (uint32_t i = 0; i < nf && ok; i++)
+                for (uint32_t k = g->in_off[frontier[i]]; k < g->in_off[frontier[i] + 1]; k++) {
+                    uint32_t v = graph_edge_from(g, g->in_edge[k]);
+                    if (seen[v] || in_frontier[v] == 2) continue;
+                    if (nc == cap) {
+                        uint32_t *nb = realloc(cand, ((size_t)cap * 2 + 64) * 4);
+                        if (!nb) {
+                            ok = false;
+                            break;
+                        }
+                        cand = nb, cap = cap * 2 + 64;
+                    }
+                    in_frontier[v] = 2;
+                    cand[nc++] = v;
+                }
+            if (!ok) {
+                free(cand);
+                free(next);
+                break;
+            }
+            if (nc) qsort(cand, nc, 4, cmp_u32);
+            for (uint32_t i = 0; i < nc; i++) {
+                uint32_t v = cand[i];
+                in_frontier[v] = 0;
+                VISIT(v);
+            }
+            free(cand);
+        } else if (referrers) {
             for (uint32_t v = 0; v < g->n; v++)
                 for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
                     if (!in_frontier[g->out_to[e]] || seen[v]) continue;

@@ -403,11 +403,19 @@ graph_status graph_path_ends(const graph *g, const uint32_t *via, const uint32_t
     for (uint32_t r = 0; r < g->nroots; r++)
         if (g->roots[r].node == v && !push_end(&c, &n, &cap, (graph_path_end){1, g->nedges + r, graph_root_rank(g->roots[r].kind)}))
             goto nomem;
-    for (uint32_t u = 0; u < g->n; u++) {
-        if (via[u] == GRAPH_NONE) continue;
-        for (uint32_t e = g->out_off[u]; e < g->out_off[u + 1]; e++) {
-            if (g->out_to[e] != v || !graph_is_strong(g->out_kind[e])) continue;
+    if (g->in_off) { /* the referrers (graph_referrers): v's own edges */
+        for (uint32_t i = g->in_off[v]; i < g->in_off[v + 1]; i++) {
+            uint32_t e = g->in_edge[i], u = graph_edge_from(g, e);
+            if (via[u] == GRAPH_NONE || !graph_is_strong(g->out_kind[e])) continue;
             if (!push_end(&c, &n, &cap, (graph_path_end){dist[u] + 1, e, path_root_rank(g, via, u)})) goto nomem;
+        }
+    } else {
+        for (uint32_t u = 0; u < g->n; u++) {
+            if (via[u] == GRAPH_NONE) continue;
+            for (uint32_t e = g->out_off[u]; e < g->out_off[u + 1]; e++) {
+                if (g->out_to[e] != v || !graph_is_strong(g->out_kind[e])) continue;
+                if (!push_end(&c, &n, &cap, (graph_path_end){dist[u] + 1, e, path_root_rank(g, via, u)})) goto nomem;
+            }
         }
     }
     if (n) qsort(c, n, sizeof *c, cmp_end);

@@ -95,6 +95,8 @@ graph_status load_block_extras(const char *path, const graph *g, uint32_t **site
                                  the children lists: likewise. An index read that lacks what the caller
                                  asks for gets that and every part of these three it lacks (computed
                                  once), and is written again whole */
+#define LOAD_INDEX_REFERRERS 1024u /* the referrers (graph_referrers: show, path, graph's referrers):
+                                      likewise; and one of the cheap parts above */
 typedef struct load_index_info {
     bool used, written; /* an index was read; one was written */
     char path[4096];    /* which */
@@ -103,5 +105,10 @@ typedef struct load_index_info {
 } load_index_info;
 graph_status load_graph_indexed(const char *path, graph *g /* OUT */, unsigned flags, const graph_progress *p,
                                 load_index_info *info /* OUT */, graph_load_error *err /* OUT */);
+/* Write again the index g was read from (ipath: info->path of a load_graph_indexed() that used one),
+ * whole, with what g holds now (a part computed since: the Python API's referrers), when it still is
+ * the index of `path` as the dump is now (its key) and lacks the referrers g has. 0 when written,
+ * 1 when there was nothing to add, -1 with why (a failure changes nothing). */
+int load_index_add(const char *path, const char *ipath, const graph *g, char *why, size_t wcap);
 
 #endif /* HS_LOAD_H */

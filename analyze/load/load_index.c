@@ -4,8 +4,9 @@
  * writes, after the first full analysis, the graph's arrays, the dominator
  * tree and retained sizes, the name tables and what that command computed
  * of the rest (the root search, the named search, the top rows, the
- * dominator children, per-type retained bytes, the cycle list; a later
- * command that needs a missing part adds it) into
+ * dominator children, per-type retained bytes, the cycle list, the
+ * referrers; a later command that needs a missing part adds it, and
+ * load_index_add() adds the referrers the Python API built) into
  * FILE.hsidx, or under $XDG_CACHE_HOME/heapsnap/ when FILE's folder is not
  * writable, and maps it back on the next open instead of reading FILE.
  *
@@ -33,9 +34,10 @@
 #include <unistd.h>
 
 #define IDX_MAGIC "HSNAPIDX"
-#define IDX_VERSION 4u /* 2: the cycle list; 3: top's rows recounted without members under single rows;
+#define IDX_VERSION 5u /* 2: the cycle list; 3: top's rows recounted without members under single rows;
                           4: the root search, the dominator children, per-type retained and the named
-                          search's shapes written only when a command needs them */
+                          search's shapes written only when a command needs them; 5: the referrers (the
+                          reverse CSR), likewise */
 #define IDX_ENDIAN 0x01020304u
 #define IDX_ALIGN 4096u
 #define IDX_SEED UINT64_C(0x6873696478)   /* "hsidx" */
@@ -45,7 +47,9 @@ enum { /* section ids, fixed for IDX_VERSION */
     S_SCALARS, S_ADDR64, S_ADDR32, S_SIZE, S_TYPE, S_FLAGS, S_OUT_OFF, S_OUT_TO, S_OUT_LABEL, S_OUT_LABEL16,
     S_LABEL_BIG, S_OUT_KIND, S_ROOTS, S_BIG, S_MISSING, S_IDOM, S_RETAINED, S_REACH, S_UKIDS, S_BFS_VIA,
     S_BFS_DIST, S_NAMED_VIA, S_NAMED_SHAPE, S_POINTS, S_TYPE_RETAINED, S_NAMES, S_DOM_OFF, S_DOM_KIDS, S_CYC_HEAD,
-    S_CYC_LIST, S_CYC_GROUPS, S_CYC_COMP, S_COUNT
+    S_CYC_LIST, S_CYC_GROUPS, S_CYC_COMP,
+    S_IN_OFF, S_IN_EDGE, /* the referrers (graph_referrers), when a command needed them (5) */
+    S_COUNT
 };
 
 typedef struct idx_key { /* the dump, as stat() sees it */
@@ -307,6 +311,11 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
         (ne && (!g->out_to || !g->out_kind || !(g->out_label || g->out_label16))) ||
         (g->out_label16 && g->nlabel_big && !g->label_big) || (g->nukids && !g->ukids))
         FAIL("'%s': a section is missing", ipath);
+    /* optional: the referrers (the reverse CSR), both sections or neither */
+    g->in_off = (uint32_t *)sec_ptr(&m, S_IN_OFF, (n + 1) * 4);
+    g->in_edge = (uint32_t *)sec_ptr(&m, S_IN_EDGE, ne * 4);
+    if (!g->in_off != !(g->in_edge || !ne) || (!g->in_off && (h->sec[S_IN_OFF].len || h->sec[S_IN_EDGE].len)))
+        FAIL("'%s': a referrers section is missing", ipath);
     /* bounds of everything that indexes another array */
     uint32_t prev = 0;
     for (uint64_t v = 0; v <= n; v++) {
@@ -321,6 +330,17 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     }
     if (g->cache.dom_off && (g->cache.dom_off[0] != 0 || prev != n))
         FAIL("'%s': dominator children do not add up", ipath);
+    if (g->in_off) { /* the referrers: offsets ascending to the reference count, edges in bounds (that each
+                        is one into its block, in order, the checksum vouches for: checking costs more
+                        than the scan of every reference it saves `show`) */
+        prev = 0;
+        for (uint64_t v = 0; v <= n; v++) {
+            if (g->in_off[v] < prev) FAIL("'%s': referrers out of order", ipath);
+            prev = g->in_off[v];
+        }
+        if (g->in_off[0] != 0 || prev != ne) FAIL("'%s': referrers do not add up", ipath);
+        if (check_below(g->in_edge, ne, ne, false)) FAIL("'%s': an index out of bounds", ipath);
+    }
     if (check_below(g->out_to, ne, n, false) || check_below(g->type, n, g->ntypes ? g->ntypes : 1, false) ||
         check_below(g->idom, n, n + 2, false) || check_below(g->ukids, g->nukids, n, false) ||
         check_below(g->cache.dom_kids, n, n, false) ||
@@ -618,6 +638,10 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
         put(&o, S_CYC_GROUPS, cg, (uint64_t)cl->ngroups * sizeof *cg);
         put(&o, S_CYC_COMP, cl->comp, n * 4);
     }
+    if (g->in_off) {
+        put(&o, S_IN_OFF, g->in_off, (n + 1) * 4);
+        put(&o, S_IN_EDGE, g->in_edge, ne * 4);
+    }
     uint64_t off = (sizeof o.h + IDX_ALIGN - 1) / IDX_ALIGN * IDX_ALIGN;
     for (int i = 0; i < S_COUNT; i++) {
         idx_sec *s = &o.h.sec[i];
@@ -678,7 +702,8 @@ static bool incomplete(const graph *g, unsigned flags)
     return ((flags & LOAD_INDEX_NAMED) && (!c->named_shape || !c->points_k)) ||
            ((flags & LOAD_INDEX_CYCLES) && (!c->named_via || !c->cycles)) ||
            ((flags & LOAD_INDEX_PATHS) && !c->bfs_via) || ((flags & LOAD_INDEX_TREE) && !c->dom_off) ||
-           ((flags & LOAD_INDEX_TYPES) && (!c->dom_off || (g->ntypes && !c->type_retained)));
+           ((flags & LOAD_INDEX_TYPES) && (!c->dom_off || (g->ntypes && !c->type_retained))) ||
+           ((flags & LOAD_INDEX_REFERRERS) && !g->in_off);
 }
 
 /* The named search into g->cache, with its shapes when `shapes` (in place of one without them). */
@@ -703,7 +728,8 @@ static graph_status complete_named(graph *g, bool shapes, const graph_progress *
 
 /* What an index holds beyond the graph, as far as the flags ask, into g (g owns it). Always the dominators
  * (every command that writes an index shows them); the root search only with LOAD_INDEX_PATHS, the
- * dominator children with LOAD_INDEX_TREE or _TYPES, per-type retained bytes with _TYPES, the named search
+ * dominator children with LOAD_INDEX_TREE or _TYPES, per-type retained bytes with _TYPES, the referrers
+ * with _REFERRERS, the named search
  * and top's rows with _NAMED, the cycle list and the named search (without its shapes) with _CYCLES: each
  * command computes its own part anyway, and what it does not need is left to the first command that does
  * (it adds its part, and these cheaper ones all at once, `all`, so that happens once). */
@@ -715,6 +741,7 @@ static graph_status complete(graph *g, unsigned flags, bool all, const graph_pro
     graph_cache *c = &g->cache;
     if (!st && (all || (flags & LOAD_INDEX_PATHS)) && !c->bfs_via) st = graph_bfs(g, &c->bfs_via, &c->bfs_dist, p);
     if (!st && tree && !c->dom_off) st = graph_dom_children(g, &c->dom_off, &c->dom_kids);
+    if (!st && (all || (flags & LOAD_INDEX_REFERRERS)) && !g->in_off) st = graph_referrers(g);
     if (!st && (rows || cycles)) st = complete_named(g, rows, p);
     if (!st && rows && (!c->points || !c->points_k)) { /* none, or an index's empty set (a search without rows) */
         free(c->points);
@@ -816,4 +843,28 @@ graph_status load_graph_indexed(const char *path, graph *g, unsigned flags, cons
     }
     graph_tick(p, NULL, 0, 0);
     return GRAPH_OK;
+}
+
+int load_index_add(const char *path, const char *ipath, const graph *g, char *why, size_t wcap)
+{
+    idx_key key;
+    unsigned mode = 0;
+    if (!index_wanted() || !dump_key(path, &key, &mode)) {
+        snprintf(why, wcap, "no index for '%s'", path);
+        return -1;
+    }
+    /* the index there now: still keyed to the dump, and without the referrers */
+    int fd = open(ipath, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    idx_head h;
+    bool ok = fd >= 0 && pread(fd, &h, sizeof h, 0) == (ssize_t)sizeof h;
+    if (fd >= 0) close(fd);
+    if (!ok || memcmp(h.magic, IDX_MAGIC, 8) != 0 || h.version != IDX_VERSION || h.endian != IDX_ENDIAN ||
+        hs_checksum64(&h, offsetof(idx_head, head_sum), IDX_SEED) != h.head_sum ||
+        memcmp(&h.key, &key, sizeof key) != 0) {
+        snprintf(why, wcap, "'%s' is no longer the index of '%s'", ipath, path);
+        return -1;
+    }
+    if (!g->in_off || h.sec[S_IN_OFF].len) return 1;
+    uint64_t bytes;
+    return index_write(ipath, &key, mode, g, why, wcap, &bytes) == 0 ? 0 : -1;
 }

@@ -41,8 +41,8 @@ typedef struct apy_snapshot {
     uint32_t *dist;
     uint32_t *via_named; /* graph_bfs_named(): the paths names are made of (top()) */
     uint32_t *by_addr;   /* [n] block indices sorted by address (block()) */
-    uint32_t *rev_off;   /* [n+1] referrers: edge indices into rev_edge, in edge order */
-    uint32_t *rev_edge;  /* [nedges] */
+    char *dump_path;     /* the dump and the index g was read from (malloc'd; NULL: none was), */
+    char *index_path;    /* to add the referrers to it once built (load_index_add) */
 } apy_snapshot;
 
 typedef struct apy_block {
@@ -97,7 +97,7 @@ PyObject *apy_block_or_none(apy_snapshot *s, uint32_t v);
 /* Block index of an int address or a Block of s; GRAPH_NONE with KeyError
  * (no such block) or TypeError/ValueError set. */
 uint32_t apy_block_arg(apy_snapshot *s, PyObject *arg);
-/* The referrers index, built once: edges into v are rev_edge[rev_off[v] .. rev_off[v+1]). */
+/* The referrers, built once: edges into v are g.in_edge[g.in_off[v] .. g.in_off[v+1]) (graph_referrers). */
 int apy_need_referrers(apy_snapshot *s);
 /* Paths to v (graph_path_ends), at most `limit`, as a list of Path. */
 PyObject *apy_paths(apy_snapshot *s, uint32_t v, uint32_t limit);

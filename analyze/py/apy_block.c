@@ -63,10 +63,10 @@ static PyObject *block_get(apy_block *b, void *which)
     }
     case B_REFERRERS: {
         if (apy_need_referrers(s)) return NULL;
-        uint32_t lo = s->rev_off[v], hi = s->rev_off[v + 1];
+        uint32_t lo = g->in_off[v], hi = g->in_off[v + 1];
         PyObject *list = PyList_New(hi - lo);
         for (uint32_t i = lo; list && i < hi; i++) {
-            uint32_t e = s->rev_edge[i];
+            uint32_t e = g->in_edge[i];
             PyObject *r = ref_record(s, graph_edge_from(g, e), e);
             if (!r) Py_CLEAR(list);
             else PyList_SET_ITEM(list, i - lo, r);

@@ -164,10 +164,17 @@ PyObject *apy_error(PyObject *exc, PyObject *path, const char *message)
  * (load/) will be chosen here. */
 /* The dump, or its index when a valid one is beside it (load_graph_indexed: written by the CLI's
  * first analysis or `heapsnap index`; load() itself writes none, so it stays as quick as a load). */
-static graph_status apy_load_graph(const char *path, graph *g, graph_load_error *err)
+static graph_status apy_load_graph(const char *path, graph *g, graph_load_error *err, char **dump_path,
+                                   char **index_path)
 {
     load_index_info info;
-    return load_graph_indexed(path, g, LOAD_INDEX_READ, NULL, &info, err);
+    graph_status st = load_graph_indexed(path, g, LOAD_INDEX_READ, NULL, &info, err);
+    if (!st && info.used) { /* kept so that Block.referrers can add its part to it (apy_need_referrers) */
+        *dump_path = strdup(path);
+        *index_path = strdup(info.path);
+        if (!*dump_path || !*index_path) free(*dump_path), free(*index_path), *dump_path = *index_path = NULL;
+    }
+    return st;
 }
 
 static PyObject *apy_load(PyObject *self, PyObject *arg)
@@ -198,7 +205,7 @@ static PyObject *apy_load(PyObject *self, PyObject *arg)
     const char *p = PyBytes_AS_STRING(bytes);
     s->busy = 1;
     Py_BEGIN_ALLOW_THREADS
-    st = apy_load_graph(p, &s->g, &err);
+    st = apy_load_graph(p, &s->g, &err, &s->dump_path, &s->index_path);
     Py_END_ALLOW_THREADS
     s->busy = 0;
     Py_DECREF(bytes);

@@ -20,9 +20,10 @@ static void snap_release(apy_snapshot *s)
     free(s->dist);
     free(s->via_named);
     free(s->by_addr);
-    free(s->rev_off);
-    free(s->rev_edge);
-    s->via = s->dist = s->via_named = s->by_addr = s->rev_off = s->rev_edge = NULL;
+    free(s->dump_path);
+    free(s->index_path);
+    s->via = s->dist = s->via_named = s->by_addr = NULL;
+    s->dump_path = s->index_path = NULL;
 }
 
 int apy_usable(apy_snapshot *s)
@@ -78,26 +79,27 @@ int apy_need_bfs(apy_snapshot *s)
     return 0;
 }
 
-/* Edge indices into each block, in edge order (show's order): a counting
- * sort of the references by target. 4 bytes a block and a reference. */
+/* The graph's referrers (graph_referrers: edge indices into each block, in
+ * edge order, show's order), built once; an index may have brought them,
+ * and one that did not gets them added, as `heapsnap show` adds them
+ * (load_index_add; a failure to write is not an error). */
 int apy_need_referrers(apy_snapshot *s)
 {
-    if (s->rev_off) return 0;
-    const graph *g = &s->g;
-    uint32_t *off = calloc((size_t)g->n + 1, sizeof *off);
-    uint32_t *edge = malloc(((size_t)g->nedges + 1) * sizeof *edge);
-    if (!off || !edge) {
-        free(off);
-        free(edge);
+    if (s->g.in_off) return 0;
+    graph_status st;
+    s->busy++;
+    Py_BEGIN_ALLOW_THREADS
+    st = graph_referrers(&s->g);
+    if (!st && s->index_path) {
+        char why[512];
+        (void)load_index_add(s->dump_path, s->index_path, &s->g, why, sizeof why);
+    }
+    Py_END_ALLOW_THREADS
+    s->busy--;
+    if (st) {
         nomem(s, "out of memory");
         return -1;
     }
-    for (uint32_t e = 0; e < g->nedges; e++) off[g->out_to[e] + 1]++;
-    for (uint32_t v = 0; v < g->n; v++) off[v + 1] += off[v];
-    for (uint32_t e = 0; e < g->nedges; e++) edge[off[g->out_to[e]]++] = e; /* off[v] ends at v's end */
-    memmove(off + 1, off, (size_t)g->n * sizeof *off);
-    off[0] = 0;
-    s->rev_off = off, s->rev_edge = edge;
     return 0;
 }
 

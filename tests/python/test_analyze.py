@@ -198,6 +198,34 @@ class AnalyzeTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             heapsnap.load(path)
 
+    def test_referrers_added_to_the_index(self):
+        """Block.referrers on a dump whose index lacks the referrers (written by `heapsnap top`) adds
+        them to it, once, as `heapsnap show` would; a later load maps them: the same referrers as
+        without an index, and the file is not written again."""
+        path, info = dump(self, "leak", "200")
+        with heapsnap.load(path) as s:
+            want = [[(r.kind, r.label, r.block.addr) for r in b.referrers] for b in s]
+        env = dict(os.environ, HEAPSNAP_INDEX_MIN_BLOCKS="0")
+        r = subprocess.run([HEAPSNAP, "top", path], capture_output=True, text=True, timeout=240, env=env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        def referrers_section():  # index sections 32 and 33 (docs/analyzer.md#index): their lengths
+            with open(path + ".hsidx", "rb") as f:
+                head = f.read(64 + 24 * 34)
+            return [int.from_bytes(head[64 + 24 * i + 8:64 + 24 * i + 16], "little") for i in (32, 33)]
+
+        self.assertEqual(referrers_section(), [0, 0])
+        size = os.stat(path + ".hsidx").st_size
+        with heapsnap.load(path) as s:
+            self.assertEqual([[(r.kind, r.label, r.block.addr) for r in b.referrers] for b in s], want)
+        self.assertEqual(referrers_section(), [4 * (len(want) + 1), 4 * sum(len(w) for w in want)])
+        st = os.stat(path + ".hsidx")
+        self.assertGreater(st.st_size, size)
+        with heapsnap.load(path) as s:
+            self.assertEqual([[(r.kind, r.label, r.block.addr) for r in b.referrers] for b in s], want)
+        again = os.stat(path + ".hsidx")
+        self.assertEqual((again.st_ino, again.st_mtime_ns), (st.st_ino, st.st_mtime_ns), "written twice")
+
     def test_iteration_equals_info(self):
         path, _ = dump(self, "fixed", "5")
         info = analyze("info", path)

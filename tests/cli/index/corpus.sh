@@ -26,7 +26,7 @@ print(d["top"][0]["block"]["addr"] if d["top"] else "0x1")')
            "cycles --all F" "cycles --garbage --json F" "cycles -n 0 F" "cycles --all --json -n 0 F" \
            "cycles --min-bytes 4096 -n 3 F" \
            "suspects F" "suspects --json F" "show F $addr" "show --json F $addr" "path F $addr" \
-           "path --json F $addr" "leaks F"; do
+           "path --json F $addr" "path --all 5 F $addr" "path --all 3 --json F $addr" "leaks F"; do
     read -r -a w <<< "${c/F/$f}"
     "$HEAPSNAP" "${w[0]}" --no-index "${w[@]:1}" > a.out 2>&1; ra=$?
     for pass in built reread; do
