@@ -9,6 +9,9 @@
 #   bench_index.sh BIN_DIR [BLOCKS] [RUNS] [DIR]
 # (default 1000000 blocks, 3 runs, heaps in /tmp/hsbench). In a command, @A
 # is the address of the first row of `top` (a block deep in the heap).
+# BENCH_FIRST_AFTER="top -n 20": the "first" run follows that command (run
+# untimed on a removed index), so it measures what a command adds to an index
+# another wrote — e.g. `show @A` adding the root search and the referrers.
 set -eu
 bin=$1 n=${2:-1000000} runs=${3:-3} dir=${4:-/tmp/hsbench}
 mkdir -p "$dir"
@@ -28,7 +31,9 @@ for c in "${cmds[@]}"; do
       extra=()
       case $side in
         none) extra=(--no-index) ;;
-        first) rm -f "$f.hsidx" ;;
+        first) rm -f "$f.hsidx"
+          # shellcheck disable=SC2086
+          if [ -n "${BENCH_FIRST_AFTER:-}" ]; then "$bin/heapsnap" $BENCH_FIRST_AFTER "$f" >/dev/null; fi ;;
         later) [ -f "$f.hsidx" ] || "$bin/heapsnap" index "$f" >/dev/null ;;
       esac
       # shellcheck disable=SC2086
