@@ -127,7 +127,7 @@ int cmd_show(int argc, char **argv)
     uint32_t *in = NULL;
     if (g.in_off) {
         nin = g.in_off[v + 1] - g.in_off[v];
-        in = g.in_edge + g.in_off[v];
+        in = nin ? g.in_edge + g.in_off[v] : NULL;
     } else {
         for (uint32_t e = 0; e < g.nedges; e++) nin += g.out_to[e] == v;
         uint32_t k = 0, want = nin < SHOW_MAX ? nin : SHOW_MAX;

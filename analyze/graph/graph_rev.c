@@ -19,7 +19,7 @@
 
 graph_status graph_referrers(graph *g)
 {
-    if (g->in_off && g->in_edge) return GRAPH_OK;
+    if (g->in_off) return GRAPH_OK; /* (in_edge may be NULL when there is no reference) */
     const uint32_t n = g->n, m = g->nedges;
     uint32_t *off = calloc((size_t)n + 1, sizeof *off);
     uint32_t *edge = malloc(((size_t)m + 1) * sizeof *edge);
