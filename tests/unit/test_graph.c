@@ -7,7 +7,9 @@
  * references, dominators and retained sizes must match "delete the node and
  * recompute reachability", type-set retained sizes must match "delete the
  * whole set", SCCs must match mutual reachability (in reverse topological
- * order), and BFS distances must be shortest. Hand-built graphs with known
+ * order), BFS distances must be shortest, the referrers must list every
+ * reference into a block in edge order, and path ends and graph_near must
+ * answer the same with them as by their scans. Hand-built graphs with known
  * answers (chain, diamond, cycle, a cache dict sharing values), a duplicate
  * address, and a long chain that would overflow a recursive search.
  * Usage: test_graph [SEED [ITERATIONS]]. See docs/analyzer.md.
@@ -217,6 +219,41 @@ static void check_graph(graph *g, const char *what)
         for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++)
             if (graph_is_strong(g->out_kind[e])) CHECK(dist[g->out_to[e]] <= dist[v] + 1, "%s: bfs shortest", what);
     }
+    /* the referrers (graph_referrers): each block's list is every edge into it, ascending; with them,
+     * path ends and graph_near's referrers are what the scans of every reference give */
+    CHECK(!g->in_off, "%s: referrers before they were asked for", what);
+    graph_path_end *ends[MAXN];
+    uint32_t nends[MAXN];
+    graph_near_set near[MAXN];
+    for (uint32_t v = 0; v < n; v++) {
+        CHECK(graph_path_ends(g, via, dist, v, &ends[v], &nends[v]) == GRAPH_OK, "%s: path ends", what);
+        CHECK(graph_near(g, via, v, true, 3, 1 + v % 6, &near[v]) == GRAPH_OK, "%s: near", what);
+    }
+    CHECK(graph_referrers(g) == GRAPH_OK && g->in_off && (g->in_edge || !g->nedges), "%s: referrers", what);
+    for (uint32_t v = 0; g->in_off && v < n; v++) {
+        uint32_t k = g->in_off[v];
+        for (uint32_t e = 0; e < g->nedges; e++)
+            if (g->out_to[e] == v) {
+                CHECK(k < g->in_off[v + 1] && g->in_edge[k] == e, "%s: referrer %u of %u", what, e, v);
+                k++;
+            }
+        CHECK(k == g->in_off[v + 1], "%s: %u has %u referrers, want %u", what, v, g->in_off[v + 1] - g->in_off[v],
+              k - g->in_off[v]);
+        graph_path_end *e2;
+        uint32_t n2;
+        CHECK(graph_path_ends(g, via, dist, v, &e2, &n2) == GRAPH_OK && n2 == nends[v] &&
+                  (!n2 || memcmp(e2, ends[v], n2 * sizeof *e2) == 0),
+              "%s: path ends of %u differ with the referrers", what, v);
+        free(e2);
+        free(ends[v]);
+        graph_near_set s2;
+        CHECK(graph_near(g, via, v, true, 3, 1 + v % 6, &s2) == GRAPH_OK && s2.n == near[v].n &&
+                  s2.omitted == near[v].omitted && memcmp(s2.list, near[v].list, s2.n * 4) == 0,
+              "%s: near %u differs with the referrers", what, v);
+        graph_near_release(&s2);
+        graph_near_release(&near[v]);
+    }
+    CHECK(graph_referrers(g) == GRAPH_OK, "%s: referrers again", what);
     free(via);
     free(dist);
 }
