@@ -36,7 +36,7 @@ def xxh64(d, seed):
         h = (rotl(h ^ (d[i] * P5 & M), 11) * P1) & M; i += 1
     h ^= h >> 33; h = h * P2 & M; h ^= h >> 29; h = h * P3 & M; h ^= h >> 32
     return h
-SEED, NSEC, SEC0 = 0x6873696478, 32, 64
+SEED, NSEC, SEC0 = 0x6873696478, 35, 64
 ids = dict(scalars=0, size=3, type=4, out_off=6, out_to=7, roots=12, idom=15, ukids=18, bfs_via=19,
            named_via=21, points=23, names=25, dom_off=26, dom_kids=27,
            cyc_head=28, cyc_list=29, cyc_groups=30, cyc_comp=31)
@@ -92,6 +92,7 @@ try "one block fewer"               scalars 0 Q 2999
 try "names that are no .hsnap"      names 20 Q 0x4141414141414141
 try "a section past the file"       header $((64 + 24 * 7)) Q 0x7fffffff0000
 try "a section of odd length"       header $((64 + 24 * 3 + 8)) Q 11
+try "no retained bytes"             header $((64 + 24 * 16 + 8)) Q 0
 try "a cycle in the BFS tree"       bfs_via 0 I self-loop
 try "a cycle in the named tree"     named_via 0 I self-loop
 try "a cycle id past the list"      cyc_comp 0 I 0xfffffff0
