@@ -200,8 +200,9 @@ int cli_graph_load(const char *path, graph *g, unsigned need, bool index)
         return HS_EXIT_BAD_INPUT;
     }
     if (!dominators && g->idom) { /* from an index: kept aside, so the output is what it is without one */
-        g->cache.idom = g->idom, g->cache.retained = g->retained, g->cache.reach = g->reach;
-        g->idom = NULL, g->retained = NULL, g->reach = NULL;
+        g->cache.idom = g->idom, g->cache.ret = g->ret, g->cache.reach = g->reach;
+        g->idom = NULL, g->reach = NULL;
+        memset(&g->ret, 0, sizeof g->ret);
     }
     if (dominators && graph_dominators(g, cli_progress())) {
         progress_fn(&g_progress, NULL, 0, 0);

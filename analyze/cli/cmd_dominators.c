@@ -55,7 +55,7 @@ static const graph *cmp_g;
 static int cmp_ret(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    uint64_t rx = cmp_g->retained[x], ry = cmp_g->retained[y];
+    uint64_t rx = graph_retained(cmp_g, x), ry = graph_retained(cmp_g, y);
     if (rx != ry) return rx < ry ? 1 : -1;
     return x < y ? -1 : x > y;
 }
@@ -83,8 +83,8 @@ static bool open_level(const dom_ctx *c, level *L, uint32_t v, uint64_t min, boo
     if (!L->kids) return false;
     for (uint32_t i = c->off[v]; i < c->off[v + 1]; i++) {
         uint32_t w = c->kids[i];
-        if (g->retained[w] >= min) L->kids[L->nk++] = w;
-        else L->more++, L->more_bytes += g->retained[w];
+        if (graph_retained(g, w) >= min) L->kids[L->nk++] = w;
+        else L->more++, L->more_bytes += graph_retained(g, w);
     }
     cmp_g = g;
     qsort(L->kids, L->nk, 4, cmp_ret);
@@ -104,7 +104,7 @@ static void print_node(dom_ctx *c, uint32_t v, uint32_t shown, uint32_t depth, b
         return;
     }
     uint64_t sh = v < g->n ? graph_size(g, v) : 0;
-    printf("%12s %12s  %*s", fmt_bytes(g->retained[v], b1), fmt_bytes(sh, b2),
+    printf("%12s %12s  %*s", fmt_bytes(graph_retained(g, v), b1), fmt_bytes(sh, b2),
            2 * (int)(shown < INDENT_MAX ? shown : INDENT_MAX), "");
     if (shown > INDENT_MAX || depth != shown) printf("[depth %u] ", depth);
     out_block(stdout, g, v);
@@ -132,7 +132,7 @@ static uint32_t only_child(const dom_ctx *c, uint32_t v, uint64_t min)
 {
     uint32_t one = GRAPH_NONE;
     for (uint32_t i = c->off[v]; i < c->off[v + 1]; i++) {
-        if (c->g->retained[c->kids[i]] < min) continue;
+        if (graph_retained(c->g, c->kids[i]) < min) continue;
         if (one != GRAPH_NONE) return GRAPH_NONE;
         one = c->kids[i];
     }
@@ -207,7 +207,7 @@ static int print_tree(dom_ctx *c, uint32_t top, uint64_t min)
             K->depth = d;
             if (deeper && json && sp + 1 >= JSON_SHOWN_MAX) {
                 /* JSON nests at most JSON_SHOWN_MAX levels: deeper children are counted in "more" */
-                for (uint32_t k = 0; k < K->nk; k++) K->more++, K->more_bytes += g->retained[K->kids[k]];
+                for (uint32_t k = 0; k < K->nk; k++) K->more++, K->more_bytes += graph_retained(g, K->kids[k]);
                 K->nk = 0;
             } else if (deeper && !cut_chain(c, K, w, d, maxd, min, sp + 2)) {
                 goto oom;
@@ -282,7 +282,7 @@ int cmd_dominators(int argc, char **argv)
     }
     int ret = HS_EXIT_OK;
     for (uint32_t t = 0; t < ntops; t++) {
-        uint64_t min = min_given ? o.min : g.retained[tops[t]] / 100;
+        uint64_t min = min_given ? o.min : graph_retained(&g, tops[t]) / 100;
         if (!o.json && t) fputc('\n', stdout);
         if (print_tree(&c, tops[t], min)) {
             ret = cli_error("'%s': out of memory", path);

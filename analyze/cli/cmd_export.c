@@ -342,7 +342,7 @@ static int rows_column(sqlite3_vtab_cursor *cur, sqlite3_context *ctx, int col)
         case 1: sqlite3_result_int64(ctx, (sqlite3_int64)graph_addr(g, v)); break; /* two's complement past 2^63 */
         case 2: sqlite3_result_int64(ctx, g->type[v]); break;
         case 3: sqlite3_result_int64(ctx, (sqlite3_int64)graph_size(g, v)); break;
-        case 4: sqlite3_result_int64(ctx, (sqlite3_int64)g->retained[v]); break;
+        case 4: sqlite3_result_int64(ctx, (sqlite3_int64)graph_retained(g, v)); break;
         case 5:
             if (g->idom[v] < g->n) sqlite3_result_int64(ctx, g->idom[v]);
             break;

@@ -109,7 +109,7 @@ static int write_dot(FILE *f, const graph *g, uint32_t target, bool referrers, u
         fprintf(f, "  n%u [label=\"", i);
         dot_text(f, tn, strlen(tn));
         fprintf(f, "\\n0x%llx\\nshallow %s, retained %s\"", (unsigned long long)graph_addr(g, v), fmt_bytes(graph_size(g, v), b1),
-                fmt_bytes(g->retained[v], b2));
+                fmt_bytes(graph_retained(g, v), b2));
         if (v == target) fputs(", fillcolor=\"#ffd27f\", penwidth=2", f);
         else if (on_path(path_nodes, npn, v)) fputs(", color=\"#c0392b\", penwidth=2", f);
         if (!graph_reachable(g, v)) fputs(", fontcolor=\"#777777\"", f);

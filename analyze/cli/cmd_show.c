@@ -107,14 +107,16 @@ int cmd_show(int argc, char **argv)
     uint32_t dom;
     uint64_t ret;
     if (g.cache.idom && !o.json && reached) { /* brought by the index */
-        dom = g.cache.idom[v], ret = g.cache.retained[v];
+        const graph_ret *cr = &g.cache.ret;
+        dom = g.cache.idom[v];
+        ret = cr->wide ? cr->wide[v] : (uint64_t)cr->lo[v] | (cr->hi ? (uint64_t)cr->hi[v] << 32 : 0);
     } else if (o.json || !reached) {
         if (graph_dominators(&g, cli_progress())) {
             free(via);
             graph_release(&g);
             return cli_error("'%s': out of memory computing dominators", path);
         }
-        dom = g.idom[v], ret = g.retained[v];
+        dom = g.idom[v], ret = graph_retained(&g, v);
     } else if (graph_one_dominator(&g, via, v, &dom, &ret)) {
         free(via);
         graph_release(&g);

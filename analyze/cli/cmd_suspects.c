@@ -149,7 +149,7 @@ int cmd_suspects(int argc, char **argv)
         return rc;
     }
     const graph *g = &cur.g;
-    uint64_t total = g->retained[GRAPH_SUPER(g)] + g->retained[GRAPH_UNREACH(g)];
+    uint64_t total = graph_retained(g, GRAPH_SUPER(g)) + graph_retained(g, GRAPH_UNREACH(g));
     uint32_t shown = 0;
     for (uint32_t i = 0; i < cur.n; i++)
         if (i == 0 || share(cur.rows[i].retained, total) >= o.min) shown = i + 1;
@@ -166,7 +166,7 @@ int cmd_suspects(int argc, char **argv)
     } else {
         printf("heapsnap suspects: %s", args[0]);
         if (has_base) printf(" (since %s)", o.base);
-        printf("; %s in all, %s unreachable\n", fmt_bytes(total, b1), fmt_bytes(g->retained[GRAPH_UNREACH(g)], b2));
+        printf("; %s in all, %s unreachable\n", fmt_bytes(total, b1), fmt_bytes(graph_retained(g, GRAPH_UNREACH(g)), b2));
         if (!shown) puts("\nno block retains anything");
     }
     for (uint32_t i = 0; i < shown; i++) {

@@ -67,7 +67,7 @@ static int top_raw(const char *path, graph *g, const top_options *o)
         printf("\n%12s %12s  %s\n", "retained", "shallow", "block / path from a root");
         for (uint32_t i = 0; i < ntop; i++) {
             uint32_t v = top[i];
-            printf("%12s %12s  ", fmt_bytes(g->retained[v], b1), fmt_bytes(graph_size(g, v), b2));
+            printf("%12s %12s  ", fmt_bytes(graph_retained(g, v), b1), fmt_bytes(graph_size(g, v), b2));
             out_block(stdout, g, v);
             if (!graph_reachable(g, v)) fputs("  [unreachable]", stdout);
             printf("\n%12s %12s    ", "", "");

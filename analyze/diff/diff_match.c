@@ -336,7 +336,7 @@ diff_cluster *diff_clusters(const diff_snap *s, diff_pred is_new, void *ud, uint
             }
             k = idx.v[gi].example;
             c[k].top++;
-            c[k].retained += g->retained[v];
+            c[k].retained += graph_retained(g, v);
         }
         c[k].objects++;
         c[k].bytes += sz;

@@ -217,11 +217,11 @@ static graph_status group_add(diff_snap *s, uint32_t v, uint32_t p)
         gr->parent_sig = p == GRAPH_NONE ? 0 : s->sig[p];
         gr->type_hash = v < s->g.n ? s->type_hash[s->g.type[v]] : 0;
         gr->example = v;
-    } else if (v < s->g.n && gr->example < s->g.n && s->g.retained[v] > s->g.retained[gr->example]) {
+    } else if (v < s->g.n && gr->example < s->g.n && graph_retained(&s->g, v) > graph_retained(&s->g, gr->example)) {
         gr->example = v; /* the member retaining the most: the one a reader looks at */
     }
     gr->count[s->side]++;
-    gr->retained[s->side] += s->g.retained[v];
+    gr->retained[s->side] += graph_retained(&s->g, v);
     return GRAPH_OK;
 }
 
@@ -261,7 +261,7 @@ static graph_status walk_tree(diff_snap *s, unsigned what, uint32_t *anc)
             uint64_t stepv = s->sig[v] == UINT64_MAX ? 0x77 : s->sig[v];
             s->sig[v] = hash_mix(hash_mix(s->sig[p], stepv), s->type_hash[t]);
             if (s->order) s->order[norder++] = v;
-            if (!anc[t]++) s->types[t].retained[s->side] += g->retained[v];
+            if (!anc[t]++) s->types[t].retained[s->side] += graph_retained(g, v);
             if ((what & DIFF_GROUPS) && group_add(s, v, p)) goto out;
             if (depth == cap) {
                 uint32_t *ns = realloc(stk, (size_t)cap * 2 * 4);
@@ -344,8 +344,8 @@ void diff_snap_build(diff_snap *s, const char *path, int side, unsigned what, di
     s->blocks = g->n;
     s->total_shallow = g->total_shallow;
     load_process_memory(g->reader ? hs_reader_header(g->reader) : NULL, &s->mem);
-    s->reachable_bytes = g->retained[GRAPH_SUPER(g)];
-    s->unreachable_bytes = g->retained[GRAPH_UNREACH(g)];
+    s->reachable_bytes = graph_retained(g, GRAPH_SUPER(g));
+    s->unreachable_bytes = graph_retained(g, GRAPH_UNREACH(g));
     s->ntypes = g->ntypes;
     s->site_decls = g->reader ? hs_reader_site_count(g->reader) : 0;
     str_hashes sh = {g->reader, NULL, g->reader ? hs_reader_string_count(g->reader) : 0};

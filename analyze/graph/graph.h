@@ -107,13 +107,21 @@ typedef struct graph_point {
     graph_held held[2]; /* a single block's dominator children of its two largest types (count 0: none) */
 } graph_point;
 
+/* Retained bytes of every block, 4 bytes a block when each fits in 32
+ * bits, 5 when in 40, 8 beyond (graph_retained() reads them). */
+typedef struct graph_ret {
+    uint32_t *lo;      /* [n] the low 32 bits; NULL with wide */
+    uint8_t *hi;       /* [n] bits 32-39, or NULL when every block's fits in 32 bits */
+    uint64_t *wide;    /* [n] all 64 bits instead, when a block retains 2^40 bytes or more; else NULL */
+    uint64_t total[2]; /* GRAPH_SUPER: all reachable bytes; GRAPH_UNREACH: all unreachable bytes */
+} graph_ret;
+
 /* Saved results of the whole-graph searches, each NULL when absent
  * (graph_bfs, graph_bfs_named, graph_points_find, graph_type_retained hand
  * out copies; see docs/analyzer.md#index). */
 typedef struct graph_cache {
     uint32_t *bfs_via, *bfs_dist;   /* [n] graph_bfs() */
     uint32_t *named_via;            /* [n] graph_bfs_named() */
-    uint64_t *named_shape;          /* [n] its shapes */
     graph_point *points;            /* graph_points_find(points_fold, points_k): npoints rows */
     uint32_t npoints, points_k, points_fold;
     uint64_t *type_retained;        /* [ntypes] graph_type_retained() */
@@ -123,7 +131,7 @@ typedef struct graph_cache {
      * show them (so its output stays what it is without an index):
      * graph_dominators() puts them back instead of computing them */
     uint32_t *idom;
-    uint64_t *retained;
+    graph_ret ret;
     uint8_t *reach;
 } graph_cache;
 
@@ -131,7 +139,9 @@ typedef struct graph {
     uint32_t n;              /* blocks */
     uint32_t nedges;         /* references kept (both ends declared) */
     uint64_t *addr;          /* [n] address of each block; NULL when addr32 holds them */
-    uint32_t *addr32;        /* [n] address - addr_base, when every address is within 4 GiB of the least */
+    uint32_t *addr32;        /* [n] address - addr_base (its low 32 bits, with addr_hi), when every
+                                address is within 2^48 bytes of the least */
+    uint16_t *addr_hi;       /* [n] bits 32-47 of address - addr_base; NULL when all are within 4 GiB */
     uint64_t addr_base;      /* (graph_compact_addrs; read them with graph_addr()) */
     uint32_t *size;          /* [n] shallow size, GRAPH_SIZE_BIG: see big[] */
     uint32_t *type;          /* [n] type id */
@@ -165,7 +175,7 @@ typedef struct graph {
     hs_reader *reader;       /* names (types, strings); may be NULL */
     /* graph_dominators() results */
     uint32_t *idom;          /* [n+2] immediate dominator (node, SUPER or UNREACH; NONE for the two) */
-    uint64_t *retained;      /* [n+2] retained bytes; SUPER: all reachable, UNREACH: all unreachable */
+    graph_ret ret;           /* retained bytes (graph_retained(); SUPER: all reachable, UNREACH: all unreachable) */
     uint8_t *reach;          /* [(n+7)/8] bit set: reachable from a root over strong references */
     uint64_t reach_count, unreach_count;
     uint64_t strong_edges;   /* strong references kept */
@@ -189,6 +199,17 @@ static inline bool graph_backed(const graph *g, const void *p)
            (const char *)p < (const char *)g->backing + g->backing_len;
 }
 
+/* The retained bytes of v (a block, GRAPH_SUPER or GRAPH_UNREACH), once graph_dominators() ran. */
+static inline uint64_t graph_retained(const graph *g, uint32_t v)
+{
+    if (v >= g->n) return g->ret.total[(v - g->n) & 1u];
+    if (g->ret.wide) return g->ret.wide[v];
+    uint64_t r = g->ret.lo[v];
+    return g->ret.hi ? r | (uint64_t)g->ret.hi[v] << 32 : r;
+}
+
+static inline bool graph_has_retained(const graph *g) { return g->ret.lo || g->ret.wide; }
+
 static inline uint64_t graph_size(const graph *g, uint32_t v)
 {
     uint32_t s = g->size[v];
@@ -205,7 +226,8 @@ static inline uint64_t graph_size(const graph *g, uint32_t v)
 /* The address of block v. */
 static inline uint64_t graph_addr(const graph *g, uint32_t v)
 {
-    return g->addr ? g->addr[v] : g->addr_base + g->addr32[v];
+    if (g->addr) return g->addr[v];
+    return g->addr_base + g->addr32[v] + (g->addr_hi ? (uint64_t)g->addr_hi[v] << 32 : 0);
 }
 
 /* The label of reference e (string id or index, per out_kind). */
@@ -352,10 +374,11 @@ uint32_t *graph_top_select(const graph *g, uint32_t k, uint32_t *nout /* OUT */)
  * by type and path shape (shape from graph_bfs_named()); a group that sits
  * under one point is that point's held[] content, not a row. Largest
  * first (then more members, then lower example). Needs graph_dominators().
- * The shape array is used as scratch (its contents are lost). *out
- * malloc'd (free() it). Memory: 8 bytes a block besides shape, and 16
- * bytes an accumulation point (they are sorted by key). */
-graph_status graph_points_find(const graph *g, uint64_t *shape /* IN, overwritten */, unsigned fold, uint32_t k,
+ * The shape array ([n+1], as graph_bfs_named() gives it) is used as
+ * scratch (its contents are lost). *out malloc'd (free() it). Memory
+ * besides shape: 4 bytes a block for a while, 2 bytes an accumulation
+ * point, and 16 for each whose key is not its own (they are sorted). */
+graph_status graph_points_find(const graph *g, uint64_t *shape /* IN [n+1], overwritten */, unsigned fold, uint32_t k,
                                graph_point **out /* OUT */, uint32_t *nout /* OUT */);
 /* The rows for any k up to this are the first k of the rows for this k:
  * the groups are chosen among the same 3 × GRAPH_POINTS_PREFIX + 16 best,

@@ -685,13 +685,20 @@ void graph_compact_addrs(graph *g)
         if (g->addr[v] < lo) lo = g->addr[v];
         if (g->addr[v] > hi) hi = g->addr[v];
     }
-    if (hi - lo > UINT32_MAX) return;
+    if ((hi - lo) >> 48) return; /* 8 bytes a block */
     uint32_t *a32 = malloc((size_t)n * 4);
-    if (!a32) return;
+    uint16_t *ahi = hi - lo > UINT32_MAX ? malloc((size_t)n * 2) : NULL; /* 6 bytes a block, else 4 */
+    if (!a32 || (hi - lo > UINT32_MAX && !ahi)) {
+        free(a32);
+        return;
+    }
     for (uint32_t v = 0; v < n; v++) a32[v] = (uint32_t)(g->addr[v] - lo);
+    if (ahi)
+        for (uint32_t v = 0; v < n; v++) ahi[v] = (uint16_t)((g->addr[v] - lo) >> 32);
     free(g->addr);
     g->addr = NULL;
     g->addr32 = a32;
+    g->addr_hi = ahi;
     g->addr_base = lo;
 }
 
@@ -705,12 +712,12 @@ uint32_t graph_find(graph *g, uint64_t addr)
 void graph_release(graph *g)
 {
     if (!g) return;
-    void *const own[] = {g->addr, g->addr32, g->site, g->size, g->type, g->flags, g->out_off, g->out_to,
+    void *const own[] = {g->addr, g->addr32, g->addr_hi, g->site, g->size, g->type, g->flags, g->out_off, g->out_to,
                          g->out_label, g->out_label16, g->label_big, g->out_kind, g->roots, g->big, g->missing,
-                         g->idom, g->retained, g->reach, g->ukids, g->cache.bfs_via, g->cache.bfs_dist,
-                         g->cache.named_via, g->cache.named_shape, g->cache.points, g->cache.type_retained,
-                         g->cache.idom, g->cache.retained, g->cache.reach, g->cache.dom_off, g->cache.dom_kids,
-                         g->in_off, g->in_edge};
+                         g->idom, g->ret.lo, g->ret.hi, g->ret.wide, g->reach, g->ukids, g->cache.bfs_via, g->cache.bfs_dist,
+                         g->cache.named_via, g->cache.points, g->cache.type_retained,
+                         g->cache.idom, g->cache.ret.lo, g->cache.ret.hi, g->cache.ret.wide, g->cache.reach,
+                          g->cache.dom_off, g->cache.dom_kids, g->in_off, g->in_edge};
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (!graph_backed(g, own[i])) free(own[i]);
     if (g->cache.cycles) {

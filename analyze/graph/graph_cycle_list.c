@@ -284,7 +284,7 @@ graph_status graph_cycles_find(const graph *g, graph_cycle_list *l, const graph_
         if (graph_has_finalizer(g, v)) c->finalizer = true;
         kinds[ci] |= (uint8_t)(1u << kind[v]);
         uint32_t d = g->idom[v];
-        if (d >= n || cidx[comp[d]] != ci) c->kept += g->retained[v];
+        if (d >= n || cidx[comp[d]] != ci) c->kept += graph_retained(g, v);
         /* the type names' hashes are mixed already: a member adds its own, an internal
          * reference one finalizer over (holder, label type, target, kind) */
         uint64_t tv = g->type[v] < g->ntypes ? th[g->type[v]] : 0;

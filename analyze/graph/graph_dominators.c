@@ -128,10 +128,11 @@ static void dfs(dom_state *d, uint32_t s, uint32_t pnum)
 
 graph_status graph_dominators(graph *g, const graph_progress *p)
 {
-    if (g->idom && g->retained && g->reach) return GRAPH_OK; /* done before, or brought by an index */
-    if (g->cache.idom && g->cache.retained && g->cache.reach) { /* set aside (graph_cache) */
-        g->idom = g->cache.idom, g->retained = g->cache.retained, g->reach = g->cache.reach;
-        g->cache.idom = NULL, g->cache.retained = NULL, g->cache.reach = NULL;
+    if (g->idom && graph_has_retained(g) && g->reach) return GRAPH_OK; /* done before, or brought by an index */
+    if (g->cache.idom && (g->cache.ret.lo || g->cache.ret.wide) && g->cache.reach) { /* set aside (graph_cache) */
+        g->idom = g->cache.idom, g->ret = g->cache.ret, g->reach = g->cache.reach;
+        g->cache.idom = NULL, g->cache.reach = NULL;
+        memset(&g->cache.ret, 0, sizeof g->cache.ret);
         return GRAPH_OK;
     }
     const uint32_t n = g->n, N = n + 2, R = n, U = n + 1;
@@ -148,14 +149,17 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
     uint32_t *num = NULL;
     dom_rec *rec = NULL;
     uint32_t *pred = NULL, *estack = NULL, *idom_v = NULL;
-    uint64_t *retn = NULL, *ret = NULL;
+    uint64_t *retn = NULL;
+    graph_ret ret = {0};
     uint8_t *reach = NULL;
     if (!cnt || !nd || !parent || !stk || !tree) goto out;
     free(g->idom);
-    free(g->retained);
+    free(g->ret.lo);
+    free(g->ret.hi);
+    free(g->ret.wide);
     free(g->reach);
     g->idom = NULL;
-    g->retained = NULL;
+    memset(&g->ret, 0, sizeof g->ret);
     g->reach = NULL;
 
     /* 1. strong in-degrees by block (they size the predecessor lists, and the
@@ -377,15 +381,37 @@ graph_status graph_dominators(graph *g, const graph_progress *p)
     idom_v[U] = GRAPH_NONE;
     free(parent);
     parent = NULL;
-    ret = graph_huge(malloc((size_t)N * 8), (size_t)N * 8);
+    /* the narrowest of 4, 5 or 8 bytes a block that holds every block's
+     * (independent stores: no chain of misses) */
+    uint64_t most = 0;
+    for (uint32_t i = 1; i < N; i++)
+        if (i != numU && retn[i] > most) most = retn[i];
+    ret.total[0] = retn[0];
+    ret.total[1] = retn[numU];
     reach = calloc(((size_t)n + 8) / 8, 1);
-    if (!ret || !reach) goto out;
-    for (uint32_t i = 0; i < N; i++) ret[order[i]] = retn[i]; /* independent stores: no chain of misses */
+    if (!reach) goto out;
+    if (most >> 40) {
+        if (!(ret.wide = graph_huge(malloc((size_t)n * 8 + 8), (size_t)n * 8 + 8))) goto out;
+        ret.wide[n] = 0; /* (one more, so that none is empty: an index keeps n + 1) */
+        for (uint32_t i = 1; i < N; i++)
+            if (i != numU) ret.wide[order[i]] = retn[i];
+    } else {
+        ret.lo = graph_huge(malloc((size_t)n * 4 + 4), (size_t)n * 4 + 4);
+        ret.hi = most >> 32 ? graph_huge(malloc((size_t)n + 1), (size_t)n + 1) : NULL;
+        if (!ret.lo || (most >> 32 && !ret.hi)) goto out;
+        ret.lo[n] = 0;
+        if (ret.hi) ret.hi[n] = 0;
+        for (uint32_t i = 1; i < N; i++)
+            if (i != numU) ret.lo[order[i]] = (uint32_t)retn[i];
+        if (ret.hi)
+            for (uint32_t i = 1; i < N; i++)
+                if (i != numU) ret.hi[order[i]] = (uint8_t)(retn[i] >> 32);
+    }
     for (uint32_t i = 1; i < numU; i++) reach[order[i] >> 3] |= (uint8_t)(1u << (order[i] & 7));
     g->idom = idom_v;
     idom_v = NULL;
-    g->retained = ret;
-    ret = NULL;
+    g->ret = ret;
+    memset(&ret, 0, sizeof ret);
     g->reach = reach;
     g->reach_count = numU - 1;
     g->unreach_count = N - numU - 1;
@@ -406,7 +432,9 @@ out:
     free(pred);
     free(estack);
     free(retn);
-    free(ret);
+    free(ret.lo);
+    free(ret.hi);
+    free(ret.wide);
     free(reach);
     return st;
 }
@@ -461,7 +489,7 @@ graph_status graph_set_retained(const graph *g, uint32_t type, uint64_t *out)
         free(stack);
         return GRAPH_ERR_NOMEM;
     }
-    uint64_t kept = 0, all = g->retained[GRAPH_SUPER(g)] + g->retained[GRAPH_UNREACH(g)];
+    uint64_t kept = 0, all = graph_retained(g, GRAPH_SUPER(g)) + graph_retained(g, GRAPH_UNREACH(g));
     for (int pass = 0; pass < 2; pass++) {
         uint32_t nstart = pass ? g->nukids : g->nroots;
         for (uint32_t k = 0; k < nstart; k++) {

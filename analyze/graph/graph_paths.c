@@ -197,7 +197,8 @@ graph_status graph_bfs(const graph *g, uint32_t **viap, uint32_t **distp, const 
  * reference to the same dict. */
 typedef struct named_ctx {
     const graph *g;
-    uint32_t *via, *dist;
+    uint32_t *via;
+    uint8_t *dist3;           /* [n] a reached block's distance mod 3 (see named_run) */
     uint8_t *settled;         /* [n/8] */
     uint32_t *bucket[3];      /* Dial's buckets, by distance mod 3 */
     size_t nb[3], cap[3];
@@ -236,17 +237,22 @@ static unsigned named_weight(const named_ctx *c, uint32_t v, uint32_t e)
     return c->container && g->type[v] < g->ntypes && c->container[g->type[v]] ? 1 : 2;
 }
 
-/* Search from what the buckets hold (distance 0) until they are empty. */
+/* Search from what the buckets hold (distance 0) until they are empty.
+ * Distances are kept mod 3, a byte a block: while bucket d is searched,
+ * every block reached and not settled is at d, d+1 or d+2 (weights are at
+ * most 2, and a search ends with every block it reached settled), so the
+ * residue tells which. */
 static void named_run(named_ctx *c, const graph_progress *p)
 {
     const graph *g = c->g;
-    uint32_t *via = c->via, *dist = c->dist;
+    uint32_t *via = c->via;
+    uint8_t *dist3 = c->dist3;
     uint64_t *shape = c->sc.shape;
     for (uint32_t d = 0; c->nb[0] + c->nb[1] + c->nb[2] && !c->nomem; d++) {
         unsigned b = d % 3;
         for (size_t i = 0; i < c->nb[b]; i++) { /* weight-0 steps append to this bucket */
             uint32_t v = c->bucket[b][i];
-            if ((c->settled[v >> 3] >> (v & 7)) & 1 || dist[v] != d) continue;
+            if ((c->settled[v >> 3] >> (v & 7)) & 1 || dist3[v] != b) continue;
             c->settled[v >> 3] |= (uint8_t)(1u << (v & 7));
             if ((++c->ticks & 0xFFFFF) == 0) graph_tick(p, "paths", c->ticks, g->n);
             uint64_t sv = shape ? hash_mix(shape[v], g->type[v]) : 0;
@@ -254,9 +260,11 @@ static void named_run(named_ctx *c, const graph_progress *p)
             for (uint32_t e = g->out_off[v]; e < g->out_off[v + 1]; e++) {
                 if (!graph_is_strong(g->out_kind[e])) continue;
                 uint32_t w = g->out_to[e], nd = d + named_weight(c, v, e);
-                if ((c->settled[w >> 3] >> (w & 7)) & 1 || (via[w] != GRAPH_NONE && dist[w] <= nd)) continue;
+                if ((c->settled[w >> 3] >> (w & 7)) & 1 ||
+                    (via[w] != GRAPH_NONE && d + (dist3[w] + 3u - b) % 3u <= nd))
+                    continue;
                 via[w] = e;
-                dist[w] = nd;
+                dist3[w] = (uint8_t)(nd % 3);
                 if (shape) shape[w] = hash_mix(sv, data ? UINT64_C(0x2a) : graph_step_shape(g, e));
                 named_push(c, nd, w);
             }
@@ -268,28 +276,20 @@ static void named_run(named_ctx *c, const graph_progress *p)
 graph_status graph_bfs_named(const graph *g, uint32_t **viap, uint64_t **shapep, const graph_progress *p)
 {
     const uint32_t n = g->n;
-    if (g->cache.named_via && (!shapep || g->cache.named_shape)) {
-        uint32_t *via = copy_saved(g, g->cache.named_via, 4);
-        uint64_t *shape = shapep ? copy_saved(g, g->cache.named_shape, 8) : NULL;
-        if (!via || (shapep && !shape)) {
-            free(via);
-            free(shape);
-            return GRAPH_ERR_NOMEM;
-        }
-        *viap = via;
-        if (shapep) *shapep = shape;
+    if (g->cache.named_via && !shapep) { /* the shapes are never kept (load/load_index.c) */
+        if (!(*viap = copy_saved(g, g->cache.named_via, 4))) return GRAPH_ERR_NOMEM;
         return GRAPH_OK;
     }
     if ((uint64_t)g->nedges + g->nroots + 1 >= GRAPH_NONE) return GRAPH_ERR_LIMIT;
     named_ctx c = {g, NULL, NULL, NULL, {NULL, NULL, NULL}, {0, 0, 0}, {0, 0, 0}, NULL, {HS_NONE, HS_NONE, HS_NONE},
                    {NULL, NULL, HS_NONE}, false, 0};
     c.via = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
-    c.dist = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
+    c.dist3 = graph_huge(malloc((size_t)n + 1), (size_t)n + 1);
     c.settled = calloc(((size_t)n + 7) / 8 + 1, 1);
     uint64_t *shape = shapep ? graph_huge(malloc(((size_t)n + 1) * 8), ((size_t)n + 1) * 8) : NULL;
     uint8_t *data = NULL, *cont = NULL, *prog = NULL;
     graph_status st = GRAPH_ERR_NOMEM;
-    if (!c.via || !c.dist || !c.settled || (shapep && !shape)) goto out;
+    if (!c.via || !c.dist3 || !c.settled || (shapep && !shape)) goto out;
     for (uint32_t v = 0; v < n; v++) c.via[v] = GRAPH_NONE;
     c.sc.shape = shape;
     if (g->reader && g->ntypes) {
@@ -316,7 +316,7 @@ graph_status graph_bfs_named(const graph *g, uint32_t **viap, uint64_t **shapep,
             uint32_t v = rt->node;
             if (graph_root_rank(rt->kind) != pass || c.via[v] != GRAPH_NONE) continue;
             c.via[v] = g->nedges + r;
-            c.dist[v] = 0;
+            c.dist3[v] = 0;
             if (shape) shape[v] = root_shape(g, rt);
             named_push(&c, 0, v);
         }
@@ -330,7 +330,7 @@ graph_status graph_bfs_named(const graph *g, uint32_t **viap, uint64_t **shapep,
             if (c.via[v] != GRAPH_NONE || graph_reachable(g, v)) continue;
             if (pass == 0 && !(prog && g->type[v] < g->ntypes && prog[g->type[v]])) continue;
             c.via[v] = GRAPH_VIA_GARBAGE(g);
-            c.dist[v] = 0;
+            c.dist3[v] = 0;
             if (shape) shape[v] = hash_mix(UINT64_C(0x47415242), g->type[v]);
             named_push(&c, 0, v);
             named_run(&c, p);
@@ -345,7 +345,7 @@ graph_status graph_bfs_named(const graph *g, uint32_t **viap, uint64_t **shapep,
     graph_tick(p, NULL, 0, 0);
 out:
     free(c.via);
-    free(c.dist);
+    free(c.dist3);
     free(c.settled);
     for (int b = 0; b < 3; b++) free(c.bucket[b]);
     free(shape);

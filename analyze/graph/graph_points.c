@@ -25,11 +25,15 @@
  * (trim_nested); what a single block holds is told by its dominator
  * children, by type (held[]: 5,000 × Widget).
  *
- * Cost. O(n + c log c) time for c accumulation points (they are sorted by
- * key; a run of one key is a group), iterative (memoized climbs with an
- * explicit stack, no recursion). Memory: 8 bytes a block and two bits
- * (nearest points, a climbing stack), the caller's shape array reused for
- * the keys, and 16 bytes an accumulation point.
+ * Cost. O(n + c log c) time for c accumulation points whose key is not
+ * their own (they are sorted by key; a run of one key is a group),
+ * iterative (memoized climbs with an explicit stack, no recursion).
+ * Memory beside the graph: the caller's shape array, reused for the keys,
+ * then (once the points that share a key are copied out, 16 bytes each)
+ * for the nearest points above (4 bytes a block) and the sort's scratch;
+ * before that, 4 bytes a block for the chains' tops, then two bits a slot
+ * of the key filter (2 bytes a point), freed before the copies; a
+ * climbing stack as deep as the dominator tree.
  */
 #include "graph/graph.h"
 #include "graph/graph_hash.h"
@@ -52,17 +56,42 @@ typedef struct cand { /* an accumulation point and its key */
     uint32_t v;
 } cand;
 
-static int cmp_cand(const void *a, const void *b)
+static bool cand_less(const cand *x, const cand *y) { return x->key != y->key ? x->key < y->key : x->v < y->v; }
+
+/* Sort a[0..n) by key, then block (a total order), with n items of
+ * scratch: insertion sort of runs of 32, then bottom-up merges between
+ * the two buffers; the result is copied back into a when it ends in tmp. */
+static void sort_cands(cand *a, size_t n, cand *tmp)
 {
-    const cand *x = a, *y = b;
-    if (x->key != y->key) return x->key < y->key ? -1 : 1;
-    return x->v < y->v ? -1 : x->v > y->v;
+    const size_t run = 32;
+    for (size_t lo = 0; lo < n; lo += run) {
+        size_t hi = lo + run < n ? lo + run : n;
+        for (size_t i = lo + 1; i < hi; i++) {
+            cand x = a[i];
+            size_t j = i;
+            while (j > lo && cand_less(&x, &a[j - 1])) a[j] = a[j - 1], j--;
+            a[j] = x;
+        }
+    }
+    cand *src = a, *dst = tmp;
+    for (size_t w = run; w < n; w *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * w) {
+            size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n, i = lo, j = mid, o = lo;
+            while (i < mid && j < hi) dst[o++] = cand_less(&src[j], &src[i]) ? src[j++] : src[i++];
+            while (i < mid) dst[o++] = src[i++];
+            while (j < hi) dst[o++] = src[j++];
+        }
+        cand *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a) memcpy(a, src, n * sizeof *a);
 }
 
 static bool passes(const graph *g, uint32_t child, uint32_t parent, unsigned fold)
 {
-    uint64_t rp = g->retained[parent];
-    return rp && (unsigned __int128)g->retained[child] * 100u >= (unsigned __int128)rp * fold;
+    uint64_t rp = graph_retained(g, parent);
+    return rp && (unsigned __int128)graph_retained(g, child) * 100u >= (unsigned __int128)rp * fold;
 }
 
 /* acc[v]: the nearest strict dominator p of v with bit p set (want = 1)
@@ -243,8 +272,8 @@ static void trim_nested(const graph *g, unsigned fold, graph_point *rows, pgroup
                 for (uint32_t m = 0; m < x->count; m++) {
                     uint32_t v = cands[x->start + m].v;
                     if (mk[v] < n) continue; /* under a single row */
-                    cnt++, ret += g->retained[v], own += graph_size(g, v);
-                    if (g->retained[v] > largest) largest = g->retained[v], ex = v;
+                    cnt++, ret += graph_retained(g, v), own += graph_size(g, v);
+                    if (graph_retained(g, v) > largest) largest = graph_retained(g, v), ex = v;
                 }
                 if (!cnt) continue; /* all told: dropped */
                 r->example = ex;
@@ -281,27 +310,31 @@ graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, u
     if (fold > 100) fold = 100;
     graph_status st = GRAPH_ERR_NOMEM;
     uint8_t *fold_bit = calloc(((size_t)n + 7) / 8 + 1, 1), *done = malloc(((size_t)n + 7) / 8 + 1);
-    uint32_t *acc = malloc(((size_t)n + 1) * 4), *stack = malloc(((size_t)n + 1) * 4), nsel = 0, ncand = 0;
+    uint32_t *acc = NULL, *stack = malloc(((size_t)n + 1) * 4), nsel = 0, ncand = 0;
+    uint32_t *tops = graph_huge(malloc(((size_t)n + 1) * 4), ((size_t)n + 1) * 4);
     uint64_t *key = shape;
-    cand *cands = NULL;
+    cand *cands = NULL, *scratch = NULL;
     pgroup *sel = NULL;
     graph_map rowmap = {0};
     graph_point *rows = NULL;
-    if (!fold_bit || !done || !acc || !stack) goto out;
+    if (!fold_bit || !done || !tops || !stack) {
+        free(tops);
+        goto out;
+    }
     for (uint32_t v = 0; v < n; v++) {
         uint32_t p = g->idom[v];
         if (p < n && passes(g, v, p, fold)) fold_bit[p >> 3] |= (uint8_t)(1u << (p & 7));
     }
     memset(done, 0, ((size_t)n + 7) / 8);
-    spread_chains(g, fold, fold_bit, acc, stack, done);
-    nearest_with(g, fold_bit, 0, acc, stack); /* the nearest accumulation point above */
+    spread_chains(g, fold, fold_bit, tops, stack, done);
+    free(tops);
     shape_keys(g, key, done, stack);
     /* Groups. Most accumulation points have a key of their own: a filter
      * of two bits per slot (seen once, seen again; 8 slots a point) finds
      * them, and they are rows of one at once; only the others are sorted
      * by key, where each run of one key is a group. */
     uint32_t npts = 0, ndup = 0;
-    for (uint32_t v = 0; v < n; v++) npts += !((fold_bit[v >> 3] >> (v & 7)) & 1) && g->retained[v];
+    for (uint32_t v = 0; v < n; v++) npts += !((fold_bit[v >> 3] >> (v & 7)) & 1) && graph_retained(g, v);
     size_t slots = 64;
     while (slots < (size_t)npts * 8) slots *= 2;
     uint8_t *once = calloc(slots / 8, 1), *twice = calloc(slots / 8, 1);
@@ -316,43 +349,53 @@ graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, u
     }
 #define SLOT(v) (hash_fmix64(key[v]) & (slots - 1))
     for (uint32_t v = 0; v < n; v++) {
-        if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !g->retained[v]) continue;
+        if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !graph_retained(g, v)) continue;
         size_t h = SLOT(v);
         if ((once[h >> 3] >> (h & 7)) & 1) twice[h >> 3] |= (uint8_t)(1u << (h & 7));
         else once[h >> 3] |= (uint8_t)(1u << (h & 7));
     }
+    memset(done, 0, ((size_t)n + 7) / 8); /* now: the points whose slot is shared, a bit a block */
     for (uint32_t v = 0; v < n; v++) {
-        if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !g->retained[v]) continue;
+        if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !graph_retained(g, v)) continue;
         size_t h = SLOT(v);
         if ((twice[h >> 3] >> (h & 7)) & 1) {
             ndup++;
+            done[v >> 3] |= (uint8_t)(1u << (v & 7));
             continue;
         }
-        pgroup x = {g->retained[v], graph_size(g, v), g->retained[v], v, 1, acc[v], true, 0};
+        pgroup x = {graph_retained(g, v), graph_size(g, v), graph_retained(g, v), v, 1, GRAPH_NONE, true, 0};
         select_group(sel, &nsel, kk, &x, n);
     }
-    free(once);
-    if (!(cands = graph_huge(malloc(((size_t)ndup + 1) * sizeof *cands), ((size_t)ndup + 1) * sizeof *cands))) {
-        free(twice);
-        goto out;
-    }
-    ncand = 0;
-    for (uint32_t v = 0; v < n && ncand < ndup; v++) {
-        if ((fold_bit[v >> 3] >> (v & 7)) & 1 || !g->retained[v]) continue;
-        size_t h = SLOT(v);
-        if ((twice[h >> 3] >> (h & 7)) & 1) cands[ncand++] = (cand){key[v], v};
-    }
 #undef SLOT
-    free(twice);
-    qsort(cands, ncand, sizeof *cands, cmp_cand);
+    free(once);
+    free(twice); /* (before the copies: the filter and they are never both held) */
+    if (!(cands = graph_huge(malloc(((size_t)ndup + 1) * sizeof *cands), ((size_t)ndup + 1) * sizeof *cands)))
+        goto out;
+    ncand = 0;
+    for (uint32_t v = 0; v < n && ncand < ndup; v++)
+        if ((done[v >> 3] >> (v & 7)) & 1) cands[ncand++] = (cand){key[v], v};
+    /* the keys are in cands now: their array holds the nearest accumulation
+     * point above each block (4 bytes a block), then the sort's scratch
+     * when it fits in the rest */
+    acc = (uint32_t *)key;
+    nearest_with(g, fold_bit, 0, acc, stack);
+    {
+        size_t at = ((size_t)n * 4 + 15) & ~(size_t)15, room = ((size_t)n + 1) * 8 - at;
+        scratch = (size_t)ncand * sizeof *cands <= room ? (cand *)(void *)((char *)key + at)
+                                                        : malloc(((size_t)ncand + 1) * sizeof *cands);
+        if (!scratch) goto out;
+        sort_cands(cands, ncand, scratch);
+        if ((char *)scratch != (char *)key + at) free(scratch);
+        scratch = NULL;
+    }
     for (uint32_t a = 0, b; a < ncand && kk; a = b) {
         pgroup x = {0, 0, 0, cands[a].v, 0, acc[cands[a].v], true, a};
         for (b = a; b < ncand && cands[b].key == cands[a].key; b++) {
             uint32_t v = cands[b].v;
             x.count++;
-            x.retained += g->retained[v];
+            x.retained += graph_retained(g, v);
             x.shallow += graph_size(g, v);
-            if (g->retained[v] > x.largest) x.largest = g->retained[v], x.example = v;
+            if (graph_retained(g, v) > x.largest) x.largest = graph_retained(g, v), x.example = v;
             if (acc[v] != x.acc) x.same_acc = false;
         }
         select_group(sel, &nsel, kk, &x, n);
@@ -438,7 +481,7 @@ graph_status graph_points_find(const graph *g, uint64_t *shape, unsigned fold, u
             if (!ri) continue;
             uint32_t *ti = graph_map_find(&tally, ((uint64_t)*ri << 32) | g->type[v]);
             th[*ti].count++;
-            th[*ti].retained += g->retained[v];
+            th[*ti].retained += graph_retained(g, v);
         }
         for (size_t slot = 0; slot < tally.cap; slot++) {
             if (tally.key[slot] == GRAPH_MAP_EMPTY) continue;
@@ -463,7 +506,6 @@ out:
     graph_map_release(&rowmap);
     free(fold_bit);
     free(done);
-    free(acc);
     free(stack);
     free(cands);
     free(sel);

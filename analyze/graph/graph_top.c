@@ -14,10 +14,10 @@ uint32_t *graph_top_select(const graph *g, uint32_t k, uint32_t *nout)
     uint32_t *top = malloc(((size_t)k + 1) * 4), n = 0;
     if (!top) return NULL;
     for (uint32_t v = 0; v < g->n && k; v++) {
-        uint64_t r = g->retained[v];
-        if (n == k && g->retained[top[n - 1]] >= r) continue;
+        uint64_t r = graph_retained(g, v);
+        if (n == k && graph_retained(g, top[n - 1]) >= r) continue;
         uint32_t i = n < k ? n++ : n - 1;
-        while (i > 0 && g->retained[top[i - 1]] < r) top[i] = top[i - 1], i--;
+        while (i > 0 && graph_retained(g, top[i - 1]) < r) top[i] = top[i - 1], i--;
         top[i] = v;
     }
     *nout = n;

@@ -24,7 +24,7 @@
 
 graph_status graph_type_retained(const graph *g, uint64_t *out)
 {
-    if (!g->idom || !g->retained) return GRAPH_ERR_INPUT;
+    if (!g->idom || !graph_has_retained(g)) return GRAPH_ERR_INPUT;
     if (g->cache.type_retained) {
         memcpy(out, g->cache.type_retained, (size_t)g->ntypes * sizeof *out);
         return GRAPH_OK;
@@ -59,7 +59,7 @@ graph_status graph_type_retained(const graph *g, uint64_t *out)
             if (i < off[v + 1]) { /* enter the next child */
                 stack_i[sp - 1] = i + 1;
                 uint32_t w = kids[i], t = g->type[w];
-                if (t < g->ntypes && active[t]++ == 0) out[t] += g->retained[w];
+                if (t < g->ntypes && active[t]++ == 0) out[t] += graph_retained(g, w);
                 stack_v[sp] = w;
                 stack_i[sp++] = off[w];
                 continue;

@@ -34,10 +34,12 @@
 #include <unistd.h>
 
 #define IDX_MAGIC "HSNAPIDX"
-#define IDX_VERSION 5u /* 2: the cycle list; 3: top's rows recounted without members under single rows;
+#define IDX_VERSION 6u /* 2: the cycle list; 3: top's rows recounted without members under single rows;
                           4: the root search, the dominator children, per-type retained and the named
-                          search's shapes written only when a command needs them; 5: the referrers (the
-                          reverse CSR), likewise */
+                          search's shapes written only when a command needs them; 5: retained bytes in
+                          4, 5 or 8 bytes a block (graph_ret), the two totals in the scalars; addresses in 4, 6
+                          or 8 bytes a block (addr_hi); 6: the referrers (the reverse CSR), written
+                          only when a command needs them */
 #define IDX_ENDIAN 0x01020304u
 #define IDX_ALIGN 4096u
 #define IDX_SEED UINT64_C(0x6873696478)   /* "hsidx" */
@@ -46,9 +48,9 @@
 enum { /* section ids, fixed for IDX_VERSION */
     S_SCALARS, S_ADDR64, S_ADDR32, S_SIZE, S_TYPE, S_FLAGS, S_OUT_OFF, S_OUT_TO, S_OUT_LABEL, S_OUT_LABEL16,
     S_LABEL_BIG, S_OUT_KIND, S_ROOTS, S_BIG, S_MISSING, S_IDOM, S_RETAINED, S_REACH, S_UKIDS, S_BFS_VIA,
-    S_BFS_DIST, S_NAMED_VIA, S_NAMED_SHAPE, S_POINTS, S_TYPE_RETAINED, S_NAMES, S_DOM_OFF, S_DOM_KIDS, S_CYC_HEAD,
-    S_CYC_LIST, S_CYC_GROUPS, S_CYC_COMP,
-    S_IN_OFF, S_IN_EDGE, /* the referrers (graph_referrers), when a command needed them (5) */
+    S_BFS_DIST, S_NAMED_VIA, S_UNUSED_22 /* the named search's shapes until version 5 */, S_POINTS, S_TYPE_RETAINED, S_NAMES, S_DOM_OFF, S_DOM_KIDS, S_CYC_HEAD,
+    S_CYC_LIST, S_CYC_GROUPS, S_CYC_COMP, S_RETAINED_HI, S_RETAINED_WIDE, S_ADDR_HI,
+    S_IN_OFF, S_IN_EDGE, /* the referrers (graph_referrers), when a command needed them (6) */
     S_COUNT
 };
 
@@ -73,7 +75,7 @@ typedef struct idx_head { /* at offset 0; every field 8-aligned, no padding */
 typedef struct idx_scalars {
     uint64_t n, nedges, addr_base, nlabel_big, nroots, nbig, nmissing, refs_read, refs_missing, refs_orphan,
         missing_addrs, roots_missing, total_shallow, file_bytes, ntypes, reach_count, unreach_count, strong_edges,
-        nukids, npoints, points_k, points_fold, version_major, version_minor;
+        nukids, npoints, points_k, points_fold, version_major, version_minor, ret_total[2];
 } idx_scalars;
 
 typedef struct idx_root {
@@ -281,6 +283,7 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     /* the arrays: pointers into the map (copy on write), checked where they index others */
     g->addr = (uint64_t *)sec_ptr(&m, S_ADDR64, n * 8);
     g->addr32 = (uint32_t *)sec_ptr(&m, S_ADDR32, n * 4);
+    g->addr_hi = (uint16_t *)sec_ptr(&m, S_ADDR_HI, n * 2);
     g->size = (uint32_t *)sec_ptr(&m, S_SIZE, n * 4);
     g->type = (uint32_t *)sec_ptr(&m, S_TYPE, n * 4);
     g->flags = (uint8_t *)sec_ptr(&m, S_FLAGS, n);
@@ -291,23 +294,29 @@ static int index_read(const char *ipath, const idx_key *key, graph *g, char *why
     g->label_big = (graph_big_label *)sec_ptr(&m, S_LABEL_BIG, g->nlabel_big * sizeof(graph_big_label));
     g->out_kind = (uint8_t *)sec_ptr(&m, S_OUT_KIND, ne);
     g->idom = (uint32_t *)sec_ptr(&m, S_IDOM, (n + 2) * 4);
-    g->retained = (uint64_t *)sec_ptr(&m, S_RETAINED, (n + 2) * 8);
+    g->ret.lo = (uint32_t *)sec_ptr(&m, S_RETAINED, (n + 1) * 4); /* (one more: never empty) */
+    g->ret.hi = (uint8_t *)sec_ptr(&m, S_RETAINED_HI, n + 1);
+    g->ret.wide = (uint64_t *)sec_ptr(&m, S_RETAINED_WIDE, (n + 1) * 8);
+    g->ret.total[0] = sc->ret_total[0];
+    g->ret.total[1] = sc->ret_total[1];
     g->reach = (uint8_t *)sec_ptr(&m, S_REACH, (n + 8) / 8);
     g->ukids = (uint32_t *)sec_ptr(&m, S_UKIDS, g->nukids * 4);
     g->cache.bfs_via = (uint32_t *)sec_ptr(&m, S_BFS_VIA, n * 4);
     g->cache.bfs_dist = (uint32_t *)sec_ptr(&m, S_BFS_DIST, n * 4);
     g->cache.named_via = (uint32_t *)sec_ptr(&m, S_NAMED_VIA, n * 4);
-    g->cache.named_shape = (uint64_t *)sec_ptr(&m, S_NAMED_SHAPE, n * 8);
     g->cache.type_retained = (uint64_t *)sec_ptr(&m, S_TYPE_RETAINED, g->ntypes * 8);
     g->cache.dom_off = (uint32_t *)sec_ptr(&m, S_DOM_OFF, (n + 3) * 4);
     g->cache.dom_kids = (uint32_t *)sec_ptr(&m, S_DOM_KIDS, n * 4);
     /* optional (written by the first command that needs them): the root search (via and distance), the
      * named search (its shapes only with it), the dominator children, per-type retained bytes */
     if (n && (!(g->addr || g->addr32) || !g->size || !g->type || !g->flags || !g->cache.bfs_via != !g->cache.bfs_dist ||
-              (g->cache.named_shape && !g->cache.named_via) || !g->cache.dom_off != !g->cache.dom_kids))
+              !g->cache.dom_off != !g->cache.dom_kids))
         FAIL("'%s': a block section is missing", ipath);
-    if (!g->cache.named_shape && sc->points_k) FAIL("'%s': rows without their search", ipath);
-    if (!g->out_off || !g->idom || !g->retained || !g->reach ||
+    if (!g->cache.named_via && sc->points_k) FAIL("'%s': rows without their search", ipath);
+    if (!g->ret.lo == !g->ret.wide) FAIL("'%s': the retained bytes are missing or twice", ipath);
+    if ((g->ret.hi && !g->ret.lo) || (g->addr_hi && !g->addr32) || (g->addr && g->addr32))
+        FAIL("'%s': a section is missing or twice", ipath);
+    if (!g->out_off || !g->idom || !g->reach ||
         (ne && (!g->out_to || !g->out_kind || !(g->out_label || g->out_label16))) ||
         (g->out_label16 && g->nlabel_big && !g->label_big) || (g->nukids && !g->ukids))
         FAIL("'%s': a section is missing", ipath);
@@ -546,6 +555,7 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
     sc.reach_count = g->reach_count, sc.unreach_count = g->unreach_count, sc.strong_edges = g->strong_edges;
     sc.nukids = g->nukids, sc.npoints = g->cache.npoints, sc.points_k = g->cache.points_k;
     sc.points_fold = g->cache.points_fold;
+    sc.ret_total[0] = g->ret.total[0], sc.ret_total[1] = g->ret.total[1];
     idx_root *rr = calloc((size_t)g->nroots + 1, sizeof *rr);
     idx_big *bb = calloc((size_t)g->nbig + 1, sizeof *bb);
     idx_missing *mm = calloc((size_t)g->nmissing + 1, sizeof *mm);
@@ -607,6 +617,7 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
     put(&o, S_SCALARS, &sc, sizeof sc);
     put(&o, S_ADDR64, g->addr, g->addr ? n * 8 : 0);
     put(&o, S_ADDR32, g->addr32, g->addr32 ? n * 4 : 0);
+    put(&o, S_ADDR_HI, g->addr_hi, g->addr_hi ? n * 2 : 0);
     put(&o, S_SIZE, g->size, n * 4);
     put(&o, S_TYPE, g->type, n * 4);
     put(&o, S_FLAGS, g->flags, n);
@@ -620,13 +631,14 @@ static int index_write(const char *ipath, const idx_key *key, unsigned mode, con
     put(&o, S_BIG, bb, (uint64_t)g->nbig * sizeof *bb);
     put(&o, S_MISSING, mm, (uint64_t)g->nmissing * sizeof *mm);
     put(&o, S_IDOM, g->idom, (n + 2) * 4);
-    put(&o, S_RETAINED, g->retained, (n + 2) * 8);
+    put(&o, S_RETAINED, g->ret.lo, g->ret.lo ? (n + 1) * 4 : 0);
+    put(&o, S_RETAINED_HI, g->ret.hi, g->ret.hi ? n + 1 : 0);
+    put(&o, S_RETAINED_WIDE, g->ret.wide, g->ret.wide ? (n + 1) * 8 : 0);
     put(&o, S_REACH, g->reach, (n + 8) / 8);
     put(&o, S_UKIDS, g->ukids, (uint64_t)g->nukids * 4);
     put(&o, S_BFS_VIA, g->cache.bfs_via, n * 4);
     put(&o, S_BFS_DIST, g->cache.bfs_dist, n * 4);
     put(&o, S_NAMED_VIA, g->cache.named_via, n * 4);
-    put(&o, S_NAMED_SHAPE, g->cache.named_shape, n * 8);
     put(&o, S_POINTS, pp, (uint64_t)g->cache.npoints * sizeof *pp);
     put(&o, S_TYPE_RETAINED, g->cache.type_retained, (uint64_t)g->ntypes * 8);
     put(&o, S_NAMES, names.p, names.n);
@@ -699,31 +711,19 @@ out:
 static bool incomplete(const graph *g, unsigned flags)
 {
     const graph_cache *c = &g->cache;
-    return ((flags & LOAD_INDEX_NAMED) && (!c->named_shape || !c->points_k)) ||
+    return ((flags & LOAD_INDEX_NAMED) && (!c->named_via || !c->points_k)) ||
            ((flags & LOAD_INDEX_CYCLES) && (!c->named_via || !c->cycles)) ||
            ((flags & LOAD_INDEX_PATHS) && !c->bfs_via) || ((flags & LOAD_INDEX_TREE) && !c->dom_off) ||
            ((flags & LOAD_INDEX_TYPES) && (!c->dom_off || (g->ntypes && !c->type_retained))) ||
            ((flags & LOAD_INDEX_REFERRERS) && !g->in_off);
 }
 
-/* The named search into g->cache, with its shapes when `shapes` (in place of one without them). */
-static graph_status complete_named(graph *g, bool shapes, const graph_progress *p)
+/* The named search into g->cache (its via; the shapes are never kept, see complete()). */
+static graph_status complete_named(graph *g, const graph_progress *p)
 {
     graph_cache *c = &g->cache;
-    if (c->named_via && (c->named_shape || !shapes)) return GRAPH_OK;
-    uint32_t *via = NULL;
-    uint64_t *shape = NULL;
-    uint32_t *old = c->named_via;
-    c->named_via = NULL; /* so graph_bfs_named() searches instead of copying it */
-    graph_status st = graph_bfs_named(g, &via, shapes ? &shape : NULL, p);
-    if (st) {
-        c->named_via = old;
-        return st;
-    }
-    if (!graph_backed(g, old)) free(old);
-    c->named_via = via;
-    c->named_shape = shape;
-    return GRAPH_OK;
+    if (c->named_via) return GRAPH_OK;
+    return graph_bfs_named(g, &c->named_via, NULL, p);
 }
 
 /* What an index holds beyond the graph, as far as the flags ask, into g (g owns it). Always the dominators
@@ -742,18 +742,27 @@ static graph_status complete(graph *g, unsigned flags, bool all, const graph_pro
     if (!st && (all || (flags & LOAD_INDEX_PATHS)) && !c->bfs_via) st = graph_bfs(g, &c->bfs_via, &c->bfs_dist, p);
     if (!st && tree && !c->dom_off) st = graph_dom_children(g, &c->dom_off, &c->dom_kids);
     if (!st && (all || (flags & LOAD_INDEX_REFERRERS)) && !g->in_off) st = graph_referrers(g);
-    if (!st && (rows || cycles)) st = complete_named(g, rows, p);
     if (!st && rows && (!c->points || !c->points_k)) { /* none, or an index's empty set (a search without rows) */
+        /* the named search again, with the shapes the rows are grouped by: they are the rows' scratch, not
+         * kept (8 bytes a block less at the peak; a top with another --fold or more rows searches again) */
         free(c->points);
         c->points = NULL;
-        uint64_t *scratch = malloc(((size_t)g->n + 1) * 8);
-        if (!scratch) return GRAPH_ERR_NOMEM;
-        memcpy(scratch, c->named_shape, (size_t)g->n * 8);
-        st = graph_points_find(g, scratch, GRAPH_POINT_FOLD, GRAPH_POINTS_PREFIX, &c->points, &c->npoints);
-        free(scratch);
+        uint32_t *via = NULL, *old = c->named_via;
+        uint64_t *shape = NULL;
+        c->named_via = NULL; /* so graph_bfs_named() searches instead of copying it */
+        st = graph_bfs_named(g, &via, &shape, p);
+        if (st) {
+            c->named_via = old;
+            return st;
+        }
+        if (!graph_backed(g, old)) free(old);
+        c->named_via = via;
+        st = graph_points_find(g, shape, GRAPH_POINT_FOLD, GRAPH_POINTS_PREFIX, &c->points, &c->npoints);
+        free(shape);
         c->points_k = GRAPH_POINTS_PREFIX;
         c->points_fold = GRAPH_POINT_FOLD;
     }
+    if (!st && cycles) st = complete_named(g, p);
     if (!st && cycles && !c->cycles) {
         graph_cycle_list *l = malloc(sizeof *l);
         if (!l) return GRAPH_ERR_NOMEM;

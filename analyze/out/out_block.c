@@ -51,8 +51,8 @@ void out_block_json(json_writer *j, const graph *g, uint32_t v)
     else json_kv_null(j, "addr");
     json_kv_str(j, "type", name);
     json_kv_u64(j, "shallow", v < g->n ? graph_size(g, v) : 0);
-    if (g->retained) {
-        json_kv_u64(j, "retained", g->retained[v]);
+    if (graph_has_retained(g)) {
+        json_kv_u64(j, "retained", graph_retained(g, v));
         json_kv_bool(j, "reachable", graph_reachable(g, v));
     }
     json_end(j);
@@ -195,7 +195,7 @@ void out_path_steps_json(json_writer *j, const graph *g, const uint32_t *s, uint
 /* ---- overview ---- */
 void out_overview_json(json_writer *j, const graph *g)
 {
-    uint64_t ub = g->retained ? g->retained[GRAPH_UNREACH(g)] : 0, rb = g->retained ? g->retained[GRAPH_SUPER(g)] : 0;
+    uint64_t ub = graph_has_retained(g) ? graph_retained(g, GRAPH_UNREACH(g)) : 0, rb = graph_has_retained(g) ? graph_retained(g, GRAPH_SUPER(g)) : 0;
     json_object_begin(j, JSON_INLINE);
     json_kv_u64(j, "blocks", g->n);
     json_kv_u64(j, "references", g->nedges);
@@ -222,7 +222,7 @@ void out_overview_json(json_writer *j, const graph *g)
 void out_overview(FILE *f, const graph *g)
 {
     char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
-    uint64_t ub = g->retained ? g->retained[GRAPH_UNREACH(g)] : 0, rb = g->retained ? g->retained[GRAPH_SUPER(g)] : 0;
+    uint64_t ub = graph_has_retained(g) ? graph_retained(g, GRAPH_UNREACH(g)) : 0, rb = graph_has_retained(g) ? graph_retained(g, GRAPH_SUPER(g)) : 0;
     fprintf(f, "%s blocks, %s references, %u roots; reachable: %s blocks, %s; unreachable: %s blocks, %s\n",
             fmt_count(g->n, b1), fmt_count(g->nedges, b2), g->nroots, fmt_count(g->reach_count, b3), fmt_bytes(rb, b4),
             fmt_count(g->unreach_count, b5), fmt_bytes(ub, b6));

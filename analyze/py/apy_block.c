@@ -49,7 +49,7 @@ static PyObject *block_get(apy_block *b, void *which)
     case B_REACHABLE:
     case B_DOMINATOR:
         if (apy_need_dominators(s)) return NULL;
-        if ((int)(intptr_t)which == B_RETAINED) return PyLong_FromUnsignedLongLong(g->retained[v]);
+        if ((int)(intptr_t)which == B_RETAINED) return PyLong_FromUnsignedLongLong(graph_retained(g, v));
         if ((int)(intptr_t)which == B_REACHABLE) return PyBool_FromLong(graph_reachable(g, v));
         return apy_block_or_none(s, g->idom[v]);
     case B_REFERENTS: {

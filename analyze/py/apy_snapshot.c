@@ -485,7 +485,7 @@ static PyObject *get_count(apy_snapshot *s, void *which)
     default: break;
     }
     if (apy_need_dominators(s)) return NULL;
-    return PyLong_FromUnsignedLongLong(g->retained[(int)(intptr_t)which == A_REACHABLE ? GRAPH_SUPER(g) : GRAPH_UNREACH(g)]);
+    return PyLong_FromUnsignedLongLong(graph_retained(g, (int)(intptr_t)which == A_REACHABLE ? GRAPH_SUPER(g) : GRAPH_UNREACH(g)));
 }
 
 static PyGetSetDef snap_getset[] = {

@@ -56,7 +56,7 @@ static graph_status suspects_json(json_writer *j, const graph *g, const report_t
         for (uint32_t k = t->off[v]; k < t->off[v + 1]; k++) { /* the 3 largest children */
             uint32_t c = t->kids[k];
             for (int b = 0; b < 3; b++) {
-                if (big[b] != GRAPH_NONE && g->retained[big[b]] >= g->retained[c]) continue;
+                if (big[b] != GRAPH_NONE && graph_retained(g, big[b]) >= graph_retained(g, c)) continue;
                 for (int m = 2; m > b; m--) big[m] = big[m - 1];
                 big[b] = c;
                 break;

@@ -39,7 +39,7 @@ typedef struct heap {
 static int heap_before(const heap *h, heap_item a, heap_item b)
 {
     uint32_t x = h->kids[a.k], y = h->kids[b.k];
-    uint64_t rx = h->g->retained[x], ry = h->g->retained[y];
+    uint64_t rx = graph_retained(h->g, x), ry = graph_retained(h->g, y);
     if (rx != ry) return rx > ry;
     return x < y;
 }
@@ -84,7 +84,7 @@ static const graph *sort_g;
 static int cmp_retained_desc(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    uint64_t rx = sort_g->retained[x], ry = sort_g->retained[y];
+    uint64_t rx = graph_retained(sort_g, x), ry = graph_retained(sort_g, y);
     if (rx != ry) return rx < ry ? 1 : -1;
     return x < y ? -1 : x > y;
 }
@@ -182,8 +182,8 @@ uint32_t report_tree_largest_child(const graph *g, const report_tree *t, uint32_
     uint32_t best = GRAPH_NONE;
     for (uint32_t i = t->off[v]; i < t->off[v + 1]; i++) {
         uint32_t c = t->kids[i];
-        if (best == GRAPH_NONE || g->retained[c] > g->retained[best] ||
-            (g->retained[c] == g->retained[best] && c < best))
+        if (best == GRAPH_NONE || graph_retained(g, c) > graph_retained(g, best) ||
+            (graph_retained(g, c) == graph_retained(g, best) && c < best))
             best = c;
     }
     return best;
@@ -275,7 +275,7 @@ graph_status report_tree_json(json_writer *j, const graph *g, const report_tree 
     for (uint32_t i = 0; i < t->n; i++) json_u64(j, t->node[i] < g->n ? graph_size(g, t->node[i]) : 0);
     json_end(j);
     json_kv_array(j, "r", JSON_COMPACT);
-    for (uint32_t i = 0; i < t->n; i++) json_u64(j, g->retained[t->node[i]]);
+    for (uint32_t i = 0; i < t->n; i++) json_u64(j, graph_retained(g, t->node[i]));
     json_end(j);
     json_kv_array(j, "c", JSON_COMPACT);
     for (uint32_t i = 0; i < t->n; i++) json_u64(j, t->count[t->node[i]]);
@@ -303,7 +303,7 @@ graph_status report_tree_json(json_writer *j, const graph *g, const report_tree 
         uint32_t b = t->off[v] + t->nemb[i], e = t->off[v + 1];
         if (b >= e) continue;
         uint64_t bytes = 0, blocks = 0;
-        for (uint32_t k = b; k < e; k++) bytes += g->retained[t->kids[k]], blocks += t->count[t->kids[k]];
+        for (uint32_t k = b; k < e; k++) bytes += graph_retained(g, t->kids[k]), blocks += t->count[t->kids[k]];
         json_array_begin(j, JSON_COMPACT);
         json_u64(j, i);
         json_u64(j, e - b);

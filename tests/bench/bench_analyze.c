@@ -62,10 +62,10 @@ int main(int argc, char **argv)
     /* top N by retained size: one pass with a small sorted array */
     uint32_t *top = calloc(topn + 1, 4), ntop = 0;
     for (uint32_t v = 0; v < g.n; v++) {
-        uint64_t r = g.retained[v];
-        if (ntop == topn && (topn == 0 || g.retained[top[ntop - 1]] >= r)) continue;
+        uint64_t r = graph_retained(&g, v);
+        if (ntop == topn && (topn == 0 || graph_retained(&g, top[ntop - 1]) >= r)) continue;
         uint32_t i = ntop < topn ? ntop++ : ntop - 1;
-        while (i > 0 && g.retained[top[i - 1]] < r) top[i] = top[i - 1], i--;
+        while (i > 0 && graph_retained(&g, top[i - 1]) < r) top[i] = top[i - 1], i--;
         top[i] = v;
     }
     uint32_t *via;
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
     printf("peak RSS after load %.1f MiB, dominators %.1f MiB, top %.1f MiB, scc %.1f MiB; %.1f bytes/block\n",
            rss_load / 1024.0, rss_dom / 1024.0, rss_top / 1024.0, rss_scc / 1024.0,
            g.n ? rss_scc * 1024.0 / g.n : 0.0);
-    printf("top1 retained %llu, path steps %llu\n", ntop ? (unsigned long long)g.retained[top[0]] : 0ull,
+    printf("top1 retained %llu, path steps %llu\n", ntop ? (unsigned long long)graph_retained(&g, top[0]) : 0ull,
            (unsigned long long)steps);
     free(top);
     graph_release(&g);

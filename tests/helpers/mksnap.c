@@ -159,6 +159,29 @@ static void shape_tie(void)
     C(hs_writer_add_block(w, 0x300, 640, td, 0, HS_NONE));
 }
 
+/* Blocks of 2^bits bytes (a buffer held by a list item, and one garbage
+ * buffer), so retained sizes need more than 32 bits (bits 32-39) or more
+ * than 40 (bits 40 and up: each block's 8 bytes wide). */
+static void shape_huge(unsigned bits)
+{
+    uint32_t td, tl, ti, tb;
+    C(hs_writer_add_type(w, "dict", "builtins", 0, &td));
+    C(hs_writer_add_type(w, "list", "builtins", 0, &tl));
+    C(hs_writer_add_type(w, "Item", "app", 0, &ti));
+    C(hs_writer_add_type(w, "bytearray", "builtins", 0, &tb));
+    C(hs_writer_add_root(w, 0x1000, HS_ROOT_GLOBAL, "app", 0));
+    C(hs_writer_add_block(w, 0x1000, 640, td, 0, HS_NONE));
+    C(hs_writer_add_ref(w, 0x1000, 0x2000, HS_REF_STRONG, "items"));
+    C(hs_writer_add_block(w, 0x2000, 456, tl, 0, HS_NONE));
+    for (uint64_t i = 0; i < 50; i++) {
+        C(hs_writer_add_ref_index(w, 0x2000, 0x3000 + 0x40 * i, HS_REF_STRONG, i));
+        C(hs_writer_add_block(w, 0x3000 + 0x40 * i, 48 + i, ti, 0, HS_NONE));
+        C(hs_writer_add_ref(w, 0x3000 + 0x40 * i, 0x9000 + 0x40 * i, HS_REF_STRONG, "buf"));
+        C(hs_writer_add_block(w, 0x9000 + 0x40 * i, i == 7 ? (UINT64_C(1) << bits) + 7 : 100 + i, tb, 0, HS_NONE));
+    }
+    C(hs_writer_add_block(w, 0x20000, (UINT64_C(1) << bits) + 3, tb, 0, HS_NONE));
+}
+
 /* Two Holders, each rooted, both pointing at one Payload: neither holder
  * dominates it, so it counts in the Holders' exact retained size only. */
 static void shape_shared(void)
@@ -248,13 +271,16 @@ static void shape_types(uint64_t n)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: mksnap small|empty|hostile|shared|tie|pycycles OUT | random SEED N OUT | types N OUT\n");
+        fprintf(stderr, "usage: mksnap small|empty|hostile|shared|tie|pycycles OUT | random SEED N OUT | types N OUT | huge BITS OUT\n");
         return 2;
     }
     const char *shape = argv[1];
     if (!strcmp(shape, "random") && argc == 5) {
         open_out(argv[4], "mksnap-random");
         shape_random(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
+    } else if (!strcmp(shape, "huge") && argc == 4 && strtoul(argv[2], NULL, 10) < 63) {
+        open_out(argv[3], NULL);
+        shape_huge((unsigned)strtoul(argv[2], NULL, 10));
     } else if (!strcmp(shape, "types") && argc == 4) {
         open_out(argv[3], NULL);
         shape_types(strtoull(argv[2], NULL, 10));

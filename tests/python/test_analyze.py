@@ -209,10 +209,10 @@ class AnalyzeTest(unittest.TestCase):
         r = subprocess.run([HEAPSNAP, "top", path], capture_output=True, text=True, timeout=240, env=env)
         self.assertEqual(r.returncode, 0, r.stderr)
 
-        def referrers_section():  # index sections 32 and 33 (docs/analyzer.md#index): their lengths
+        def referrers_section():  # index sections 35 and 36 (docs/analyzer.md#index): their lengths
             with open(path + ".hsidx", "rb") as f:
-                head = f.read(64 + 24 * 34)
-            return [int.from_bytes(head[64 + 24 * i + 8:64 + 24 * i + 16], "little") for i in (32, 33)]
+                head = f.read(64 + 24 * 37)
+            return [int.from_bytes(head[64 + 24 * i + 8:64 + 24 * i + 16], "little") for i in (35, 36)]
 
         self.assertEqual(referrers_section(), [0, 0])
         size = os.stat(path + ".hsidx").st_size

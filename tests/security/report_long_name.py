@@ -37,11 +37,14 @@ class LongName(BrowserCase):
         self.assertEqual(len(path[0]["name"]), N - 2)  # the root name
         self.assertEqual(len(path[1]["label"]), N - 1)
 
+    # The bounds below only tell a page that renders from one that never does
+    # (the quadratic layout took minutes and more): generous, so that a loaded
+    # machine does not fail them; speed itself is not measured here.
     def test_ready_and_names_cut(self):
-        self.assertLess(self.open_seconds, 30)
+        self.assertLess(self.open_seconds, 60)
         t0 = time.time()
         self.js("document.body.offsetHeight")  # the first full layout
-        self.assertLess(time.time() - t0, 10)
+        self.assertLess(time.time() - t0, 60)
         # every element's own text stays short: nothing on the page carries the 1 MB name
         longest = self.js("Math.max(...[...document.querySelectorAll('body *:not(script)')].map(e => "
                           "[...e.childNodes].filter(n => n.nodeType === 3).reduce((a, n) => a + n.length, 0)))")
@@ -50,7 +53,7 @@ class LongName(BrowserCase):
         self.assertGreater(cuts, 0)
         t0 = time.time()
         self.js("heapsnapReport.reveal(0); document.body.offsetHeight")  # a full layout
-        self.assertLess(time.time() - t0, 10)
+        self.assertLess(time.time() - t0, 60)
 
     def test_full_text_on_demand(self):
         b = self.browser
@@ -59,7 +62,7 @@ class LongName(BrowserCase):
         b.click(x, y)
         full = self.js("(document.querySelector('#top-table .root .full') || {}).textContent || ''")
         self.js("document.body.offsetHeight")
-        self.assertLess(time.time() - t0, 10)
+        self.assertLess(time.time() - t0, 60)
         self.assertTrue(full.startswith("global root 'LongNameLongName"), full[:40])
         self.assertEqual(len(full), len("global root ''") + N - 2)
         b.open(self.html)  # as it was, for the other tests

@@ -95,7 +95,7 @@ static void check_invariants(graph *g, const graph_cycle_list *l)
             if (l->comp[v] != c->comp) continue;
             members++, bytes += graph_size(g, v);
             uint32_t d = g->idom[v];
-            if (d >= g->n || l->comp[d] != c->comp) kept += g->retained[v];
+            if (d >= g->n || l->comp[d] != c->comp) kept += graph_retained(g, v);
         }
         CHECK_EQ_U64(members, c->members);
         CHECK_EQ_U64(bytes, c->bytes);

@@ -132,11 +132,11 @@ static void check_graph(graph *g, const char *what)
         uint64_t ret = 0;
         for (uint32_t x = 0; x < n; x++)
             if (dom[w][x]) ret += graph_size(g, x);
-        CHECK(g->retained[w] == ret, "%s: retained(%u) = %llu, want %llu", what, w,
-              (unsigned long long)g->retained[w], (unsigned long long)ret);
+        CHECK(graph_retained(g, w) == ret, "%s: retained(%u) = %llu, want %llu", what, w,
+              (unsigned long long)graph_retained(g, w), (unsigned long long)ret);
     }
-    CHECK(g->retained[GRAPH_SUPER(g)] == want_ret_super, "%s: super retained", what);
-    CHECK(g->retained[GRAPH_UNREACH(g)] == want_ret_un, "%s: unreachable retained", what);
+    CHECK(graph_retained(g, GRAPH_SUPER(g)) == want_ret_super, "%s: super retained", what);
+    CHECK(graph_retained(g, GRAPH_UNREACH(g)) == want_ret_un, "%s: unreachable retained", what);
     /* one-pass retained per type: instances with no same-type instance above
      * them in the dominator tree, summed; never more than the exact measure */
     uint64_t own[64] = {0};
@@ -149,7 +149,7 @@ static void check_graph(graph *g, const char *what)
             bool nested = false;
             for (uint32_t a = g->idom[v]; a < n; a = g->idom[a])
                 if (g->type[a] == t) nested = true;
-            if (!nested) want_own += g->retained[v];
+            if (!nested) want_own += graph_retained(g, v);
         }
         CHECK(own[t] == want_own, "%s: own retained of type %u = %llu, want %llu", what, t,
               (unsigned long long)own[t], (unsigned long long)want_own);
@@ -207,8 +207,8 @@ static void check_graph(graph *g, const char *what)
         uint64_t r1 = 0;
         CHECK(graph_one_dominator(g, via, v, &d1, &r1) == GRAPH_OK, "%s: one dominator", what);
         CHECK(d1 == g->idom[v], "%s: one idom(%u) = %u, want %u", what, v, d1, g->idom[v]);
-        CHECK(r1 == g->retained[v], "%s: one retained(%u) = %llu, want %llu", what, v, (unsigned long long)r1,
-              (unsigned long long)g->retained[v]);
+        CHECK(r1 == graph_retained(g, v), "%s: one retained(%u) = %llu, want %llu", what, v, (unsigned long long)r1,
+              (unsigned long long)graph_retained(g, v));
         if (via[v] >= g->nedges) {
             CHECK(g->roots[via[v] - g->nedges].node == v && dist[v] == 1, "%s: bfs root", what);
             continue;
@@ -267,7 +267,8 @@ typedef struct in_ref {
 
 static int cmp_tuple(const void *a, const void *b) { return memcmp(a, b, 4 * sizeof(uint64_t)); }
 
-static unsigned addr_cases[2];  /* random graphs with 32-bit and 64-bit addresses */
+static unsigned addr_cases[3];
+static unsigned ret_cases[3];   /* random graphs with retained bytes in 4, 5 and 8 bytes a block */  /* random graphs with 32-bit and 64-bit addresses */
 static unsigned label_cases[3]; /* random graphs with 16-bit labels and no escape, with escapes, with 32-bit labels */
 
 static void random_case(int iter)
@@ -276,8 +277,9 @@ static void random_case(int iter)
     snprintf(what, sizeof what, "random case %d", iter);
     uint32_t n = 1 + (uint32_t)(rnd() % (MAXN - 2));
     uint64_t addr[MAXN + 2];
-    /* addresses within 4 GiB (kept as 32-bit offsets, graph_compact_addrs) or, one graph in four, not */
-    const uint64_t spread = rnd() % 4 == 0 ? 0x100000000000ull : 0x100000;
+    /* addresses within 4 GiB (kept as 32-bit offsets, graph_compact_addrs) or, one graph in four, within
+     * 2^48 (32-bit offsets and 16 bits above), or one in eight, not */
+    const uint64_t spread = rnd() % 4 == 0 ? 0x100000000000ull : rnd() % 7 == 0 ? 0x7000000000000000ull : 0x100000;
     for (uint32_t i = 0; i < n + 2; i++) addr[i] = 0x1000 + 0x10 * i + (rnd() % 2) * spread; /* last two: never declared */
     in_ref refs[MAXE];
     uint32_t ne = (uint32_t)(rnd() % (n * 3 + 1));
@@ -315,6 +317,7 @@ static void random_case(int iter)
         uint32_t v = perm[i];
         uint64_t size = rnd() % 4 == 0 ? 0 : 1 + rnd() % 1000;
         if (rnd() % 50 == 0) size = 0x100000000ull + rnd() % 1000; /* beyond 32 bits */
+        if (rnd() % 400 == 0) size = 0x10000000000ull + rnd() % 1000; /* beyond 40: retained bytes 8 bytes wide */
         total += size;
         CHECK(graph_builder_block(b, addr[v], size, (uint32_t)(rnd() % 3), (uint32_t)(rnd() % 16)) == GRAPH_OK, "%s", what);
         for (uint32_t e = 0; e < ne; e++)
@@ -372,7 +375,8 @@ static void random_case(int iter)
         CHECK(memcmp(want, got, nw * sizeof want[0]) == 0, "%s: CSR differs from the input", what);
     }
     check_graph(&g, what);
-    addr_cases[g.addr32 ? 0 : 1]++;
+    addr_cases[g.addr32 ? (g.addr_hi ? 1 : 0) : 2]++;
+    if (g.n) ret_cases[g.ret.wide ? 2 : g.ret.hi ? 1 : 0]++;
     if (g.out_label16) label_cases[g.nlabel_big ? 1 : 0]++;
     else if (g.nedges) label_cases[2]++;
     graph_release(&g);
@@ -405,7 +409,7 @@ static void hand_built(void)
     ref(b, 1, 2, HS_REF_STRONG), ref(b, 2, 3, HS_REF_STRONG);
     graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
     finish(b, &g);
-    CHECK(g.retained[at(&g, 1)] == 60 && g.retained[at(&g, 2)] == 50 && g.retained[at(&g, 3)] == 30, "chain");
+    CHECK(graph_retained(&g, at(&g, 1)) == 60 && graph_retained(&g, at(&g, 2)) == 50 && graph_retained(&g, at(&g, 3)) == 30, "chain");
     CHECK(g.idom[at(&g, 3)] == at(&g, 2) && g.idom[at(&g, 1)] == GRAPH_SUPER(&g), "chain idom");
     check_graph(&g, "chain");
     graph_release(&g);
@@ -415,7 +419,7 @@ static void hand_built(void)
     ref(b, 1, 2, 0), ref(b, 1, 3, 0), ref(b, 2, 4, 0), ref(b, 3, 4, 0);
     graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
     finish(b, &g);
-    CHECK(g.idom[at(&g, 4)] == at(&g, 1) && g.retained[at(&g, 2)] == 2 && g.retained[at(&g, 1)] == 15, "diamond");
+    CHECK(g.idom[at(&g, 4)] == at(&g, 1) && graph_retained(&g, at(&g, 2)) == 2 && graph_retained(&g, at(&g, 1)) == 15, "diamond");
     check_graph(&g, "diamond");
     graph_release(&g);
     /* cycle: 1 -> 2 -> 3 -> 1, root 1; and the same cycle unreachable */
@@ -426,9 +430,9 @@ static void hand_built(void)
     ref(b, 11, 12, 0), ref(b, 12, 11, 0), ref(b, 12, 1, 0); /* garbage pointing into live data */
     graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
     finish(b, &g);
-    CHECK(g.idom[at(&g, 3)] == at(&g, 2) && g.retained[at(&g, 2)] == 6 && g.retained[at(&g, 1)] == 7, "cycle");
+    CHECK(g.idom[at(&g, 3)] == at(&g, 2) && graph_retained(&g, at(&g, 2)) == 6 && graph_retained(&g, at(&g, 1)) == 7, "cycle");
     CHECK(!graph_reachable(&g, at(&g, 11)) && g.idom[at(&g, 12)] == at(&g, 11), "garbage cycle");
-    CHECK(g.retained[at(&g, 11)] == 300 && g.retained[GRAPH_UNREACH(&g)] == 300 && g.retained[GRAPH_SUPER(&g)] == 7,
+    CHECK(graph_retained(&g, at(&g, 11)) == 300 && graph_retained(&g, GRAPH_UNREACH(&g)) == 300 && graph_retained(&g, GRAPH_SUPER(&g)) == 7,
           "garbage retained");
     check_graph(&g, "cycle");
     graph_release(&g);
@@ -440,10 +444,10 @@ static void hand_built(void)
     ref(b, 1, 7, 0), ref(b, 7, 4, HS_REF_WEAK);
     graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
     finish(b, &g);
-    CHECK(g.retained[at(&g, 2)] == 1060, "cache dict retains its own values only: %llu",
-          (unsigned long long)g.retained[at(&g, 2)]);
+    CHECK(graph_retained(&g, at(&g, 2)) == 1060, "cache dict retains its own values only: %llu",
+          (unsigned long long)graph_retained(&g, at(&g, 2)));
     CHECK(g.idom[at(&g, 3)] == at(&g, 1) && g.idom[at(&g, 4)] == at(&g, 2), "cache idom");
-    CHECK(g.retained[at(&g, 7)] == 5, "a weak reference retains nothing");
+    CHECK(graph_retained(&g, at(&g, 7)) == 5, "a weak reference retains nothing");
     uint64_t tv, td;
     graph_set_retained(&g, 2, &tv);
     graph_set_retained(&g, 1, &td);
@@ -458,7 +462,7 @@ static void hand_built(void)
     graph_builder_root(b, 1, HS_ROOT_GLOBAL, HS_NONE, 0);
     finish(b, &g);
     graph_set_retained(&g, 1, &tv);
-    CHECK(g.retained[at(&g, 2)] + g.retained[at(&g, 3)] == 30 && tv == 330, "set retained %llu", (unsigned long long)tv);
+    CHECK(graph_retained(&g, at(&g, 2)) + graph_retained(&g, at(&g, 3)) == 30 && tv == 330, "set retained %llu", (unsigned long long)tv);
     check_graph(&g, "shared child");
     graph_release(&g);
     /* duplicate address */
@@ -483,7 +487,7 @@ static void hand_built(void)
     ref(b, 0x10000000 + 16ull * (len - 1), 0x10000000, 0); /* an unreachable cycle of 1M */
     graph_builder_root(b, 16, HS_ROOT_STACK, HS_NONE, 0);
     finish(b, &g);
-    CHECK(g.retained[at(&g, 16)] == len && g.retained[GRAPH_UNREACH(&g)] == 2ull * len, "long chain");
+    CHECK(graph_retained(&g, at(&g, 16)) == len && graph_retained(&g, GRAPH_UNREACH(&g)) == 2ull * len, "long chain");
     uint32_t *comp, ncomp;
     CHECK(graph_scc(&g, &comp, &ncomp, NULL) == GRAPH_OK && ncomp == len + 1, "long chain scc: %u", ncomp);
     free(comp);
@@ -532,7 +536,7 @@ static void hash_collisions(void)
         if (t + 1 < len && v != GRAPH_NONE) ok &= g.out_off[v + 1] == g.out_off[v] + 1 && g.out_to[g.out_off[v]] == at(&g, a[t + 1]);
     }
     CHECK(ok, "collisions: blocks and references");
-    CHECK(graph_dominators(&g, NULL) == GRAPH_OK && g.retained[at(&g, a[0])] == 10ull * len, "collisions: retained");
+    CHECK(graph_dominators(&g, NULL) == GRAPH_OK && graph_retained(&g, at(&g, a[0])) == 10ull * len, "collisions: retained");
     graph_release(&g);
     /* a duplicate among colliding addresses is still found */
     b = graph_builder_new();
@@ -644,8 +648,13 @@ int main(int argc, char **argv)
               "label storage not exercised: %u compact, %u compact with escapes, %u 32-bit", label_cases[0],
               label_cases[1], label_cases[2]);
     if (iters >= 1000)
-        CHECK(addr_cases[0] && addr_cases[1], "address storage not exercised: %u 32-bit, %u 64-bit", addr_cases[0],
-              addr_cases[1]);
+        CHECK(addr_cases[0] && addr_cases[1] && addr_cases[2],
+              "address storage not exercised: %u 32-bit, %u 48-bit, %u 64-bit", addr_cases[0], addr_cases[1],
+              addr_cases[2]);
+    if (iters >= 1000)
+        CHECK(ret_cases[0] && ret_cases[1] && ret_cases[2],
+              "retained storage not exercised: %u 32-bit, %u 40-bit, %u 64-bit", ret_cases[0], ret_cases[1],
+              ret_cases[2]);
     if (failures) {
         fprintf(stderr, "test_graph: %d failures (seed %llu)\n", failures, (unsigned long long)seed);
         return 1;

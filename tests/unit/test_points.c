@@ -35,7 +35,7 @@ static uint64_t rnd(void)
 
 static bool keeps(const graph *g, uint32_t c, uint32_t p, unsigned fold)
 {
-    return g->retained[p] && (unsigned __int128)g->retained[c] * 100u >= (unsigned __int128)g->retained[p] * fold;
+    return graph_retained(g, p) && (unsigned __int128)graph_retained(g, c) * 100u >= (unsigned __int128)graph_retained(g, p) * fold;
 }
 
 /* p has a dominator child keeping fold% of it */
@@ -110,11 +110,11 @@ static void check_rows(const graph *g, const uint64_t *shape, unsigned fold, con
         /* the members: unfolded blocks with the example's type and shape;
          * of a group, those under no single-block row (told there) */
         uint32_t all = 0;
-        for (uint32_t v = 0; v < g->n; v++) all += !folds(g, v, fold) && g->retained[v] && same_key(g, shape, v, x);
+        for (uint32_t v = 0; v < g->n; v++) all += !folds(g, v, fold) && graph_retained(g, v) && same_key(g, shape, v, x);
         uint64_t sum = 0, own = 0, largest = 0;
         uint32_t cnt = 0;
         for (uint32_t v = 0; v < g->n; v++) {
-            if (folds(g, v, fold) || !g->retained[v] || !same_key(g, shape, v, x)) continue;
+            if (folds(g, v, fold) || !graph_retained(g, v) || !same_key(g, shape, v, x)) continue;
             /* members never nest */
             if (v != x) CHECK(!dominated_by(g, v, x) && !dominated_by(g, x, v), "%s: members %u, %u nest", what, v, x);
             bool told = false;
@@ -124,10 +124,10 @@ static void check_rows(const graph *g, const uint64_t *shape, unsigned fold, con
                 CHECK(v != x, "%s: row %u's example %u is under a single row", what, i, x);
                 continue;
             }
-            cnt++, sum += g->retained[v], own += graph_size(g, v);
-            if (g->retained[v] > largest) largest = g->retained[v];
+            cnt++, sum += graph_retained(g, v), own += graph_size(g, v);
+            if (graph_retained(g, v) > largest) largest = graph_retained(g, v);
         }
-        CHECK(largest == r[i].largest && g->retained[x] == largest, "%s: row %u example is not the largest", what, i);
+        CHECK(largest == r[i].largest && graph_retained(g, x) == largest, "%s: row %u example is not the largest", what, i);
         if (r[i].count == 1 && cnt > 1)
             CHECK((unsigned __int128)largest * 100u >= (unsigned __int128)sum * fold && r[i].retained == largest,
                   "%s: row %u shown single though its example keeps %llu of %llu", what, i,

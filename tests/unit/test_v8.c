@@ -157,9 +157,9 @@ static int run_gen(const char *path)
 
     /* the root retains every byte (DevTools hangs weakly held nodes under it) */
     uint32_t root = find(idx, g.n, s.nid[0]);
-    CHECK(root != GRAPH_NONE && g.retained[root] == total, "root retained %llu, total self %llu",
-          (unsigned long long)(root != GRAPH_NONE ? g.retained[root] : 0), (unsigned long long)total);
-    CHECK(g.retained[GRAPH_UNREACH(&g)] == 0 && g.unreach_count == 0, "%llu blocks unreachable",
+    CHECK(root != GRAPH_NONE && graph_retained(&g, root) == total, "root retained %llu, total self %llu",
+          (unsigned long long)(root != GRAPH_NONE ? graph_retained(&g, root) : 0), (unsigned long long)total);
+    CHECK(graph_retained(&g, GRAPH_UNREACH(&g)) == 0 && g.unreach_count == 0, "%llu blocks unreachable",
           (unsigned long long)g.unreach_count);
 
     uint64_t *first = calloc((size_t)s.node_count + 1, sizeof *first);
@@ -180,13 +180,13 @@ static int run_gen(const char *path)
     for (uint32_t v = 0; v < g.n && map != GRAPH_NONE; v++)
         if (!strcmp(gtype(&g, v), "HsCacheItem")) {
             items++;
-            held += g.retained[v];
+            held += graph_retained(&g, v);
             item_type = g.type[v];
             CHECK(dominated_by(&g, v, map), "HsCacheItem 0x%llx is not dominated by the cache Map",
                   (unsigned long long)graph_addr(&g, v));
         }
-    CHECK(items == 100 && map != GRAPH_NONE && g.retained[map] >= held, "cache Map retains %llu < its %llu items' %llu",
-          (unsigned long long)(map != GRAPH_NONE ? g.retained[map] : 0), (unsigned long long)items,
+    CHECK(items == 100 && map != GRAPH_NONE && graph_retained(&g, map) >= held, "cache Map retains %llu < its %llu items' %llu",
+          (unsigned long long)(map != GRAPH_NONE ? graph_retained(&g, map) : 0), (unsigned long long)items,
           (unsigned long long)held);
     CHECK(item_type != GRAPH_NONE && cls[item_type] == held, "class HsCacheItem retains %llu, its instances %llu",
           (unsigned long long)(item_type != GRAPH_NONE ? cls[item_type] : 0), (unsigned long long)held);
@@ -203,8 +203,8 @@ static int run_gen(const char *path)
             CHECK(dominated_by(&g, v, head), "HsRingNode 0x%llx is not dominated by the ring's head",
                   (unsigned long long)graph_addr(&g, v));
         }
-    CHECK(ring == 49 && cls[g.type[head]] == g.retained[head], "ring: %llu others, class retains %llu, head %llu",
-          (unsigned long long)ring, (unsigned long long)cls[g.type[head]], (unsigned long long)g.retained[head]);
+    CHECK(ring == 49 && cls[g.type[head]] == graph_retained(&g, head), "ring: %llu others, class retains %llu, head %llu",
+          (unsigned long long)ring, (unsigned long long)cls[g.type[head]], (unsigned long long)graph_retained(&g, head));
 
     /* the WeakMap rule: each HsWeakValue is held by its key's edge, not by the
      * table's: a HsWeakKey dominates it, the WeakMap does not */
@@ -216,7 +216,7 @@ static int run_gen(const char *path)
         if (strcmp(gtype(&g, v), "HsWeakValue")) continue;
         values++;
         uint32_t d = g.idom[v];
-        CHECK(d < g.n && !strcmp(gtype(&g, d), "HsWeakKey") && g.retained[d] >= g.retained[v] + graph_size(&g, d),
+        CHECK(d < g.n && !strcmp(gtype(&g, d), "HsWeakKey") && graph_retained(&g, d) >= graph_retained(&g, v) + graph_size(&g, d),
               "HsWeakValue 0x%llx: immediate dominator %s, not its HsWeakKey", (unsigned long long)graph_addr(&g, v),
               d < g.n ? gtype(&g, d) : "(none)");
         CHECK(!dominated_by(&g, v, wm), "HsWeakValue 0x%llx is dominated by the WeakMap", (unsigned long long)graph_addr(&g, v));
@@ -275,7 +275,7 @@ static int run_expect(const char *path, const char *tsv)
         uint32_t v = find(idx, g.n, id);
         CHECK(v != GRAPH_NONE, "no node with id %llu", id);
         if (v != GRAPH_NONE)
-            CHECK(g.retained[v] == want, "id %llu: retained %llu, expected %llu", id, (unsigned long long)g.retained[v], want);
+            CHECK(graph_retained(&g, v) == want, "id %llu: retained %llu, expected %llu", id, (unsigned long long)graph_retained(&g, v), want);
         n++;
     }
     fclose(f);

@@ -5,6 +5,8 @@ set -u
 for s in small empty shared tie pycycles; do "$MKSNAP" $s $s.hsnap; done
 "$MKSNAP" random 7 3000 random.hsnap
 "$MKSNAP" types 300 types.hsnap
+"$MKSNAP" huge 36 huge36.hsnap   # retained bytes 5 bytes a block (bits 32-39)
+"$MKSNAP" huge 44 huge44.hsnap   # 8 bytes a block
 "$BIN/hsgen" heap 20000 heap.hsnap 3
 "$BIN/hsgen" chain 5000 chain.hsnap
 "$BIN/hsgen" garbage garbage.hsnap

@@ -36,10 +36,10 @@ def xxh64(d, seed):
         h = (rotl(h ^ (d[i] * P5 & M), 11) * P1) & M; i += 1
     h ^= h >> 33; h = h * P2 & M; h ^= h >> 29; h = h * P3 & M; h ^= h >> 32
     return h
-SEED, NSEC, SEC0 = 0x6873696478, 34, 64
+SEED, NSEC, SEC0 = 0x6873696478, 37, 64
 ids = dict(scalars=0, size=3, type=4, out_off=6, out_to=7, roots=12, idom=15, ukids=18, bfs_via=19,
            named_via=21, points=23, names=25, dom_off=26, dom_kids=27,
-           cyc_head=28, cyc_list=29, cyc_groups=30, cyc_comp=31, in_off=32, in_edge=33)
+           cyc_head=28, cyc_list=29, cyc_groups=30, cyc_comp=31, in_off=35, in_edge=36)
 b = bytearray(open(sys.argv[1], "rb").read())
 sec = lambda i: struct.unpack_from("<QQQ", b, SEC0 + 24 * i)
 what, at, fmt, val = sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -92,6 +92,7 @@ try "one block fewer"               scalars 0 Q 2999
 try "names that are no .hsnap"      names 20 Q 0x4141414141414141
 try "a section past the file"       header $((64 + 24 * 7)) Q 0x7fffffff0000
 try "a section of odd length"       header $((64 + 24 * 3 + 8)) Q 11
+try "no retained bytes"             header $((64 + 24 * 16 + 8)) Q 0
 try "a cycle in the BFS tree"       bfs_via 0 I self-loop
 try "a cycle in the named tree"     named_via 0 I self-loop
 try "a cycle id past the list"      cyc_comp 0 I 0xfffffff0
@@ -99,7 +100,7 @@ try "a cycle of 2^32-1 members"     cyc_list 0 I 0xffffffff
 try "a cycle's example not its own" cyc_list 4 I 0
 try "cycle groups overlapping"      cyc_groups 4 I 0xffffffff
 try "2^32-1 cycles"                 cyc_head 0 Q 0xffffffff
-try "a referrers section alone"    header $((64 + 24 * 32 + 8)) Q 0
+try "a referrers section alone"    header $((64 + 24 * 35 + 8)) Q 0
 try "a referrer past the references" in_edge 0 I 0xfffffff0
 try "referrer offsets going back"   in_off 4 I 0xffffffff
 try "the last referrer offset 0"   in_off 12000 I 0

@@ -1,4 +1,4 @@
-# The referrers (the reverse CSR, index sections 32 and 33) are added to an index by the first show
+# The referrers (the reverse CSR, index sections 35 and 36) are added to an index by the first show
 # or path that reads one without them, in the one rewrite that adds the other missing parts; later
 # ones map them and rewrite nothing. show's and path --all's answers equal --no-index's, also for
 # a block with more referrers than show lists.
@@ -9,7 +9,7 @@ import struct, sys
 b = open(sys.argv[1], "rb").read()
 sec = lambda i: struct.unpack_from("<QQQ", b, 64 + 24 * i)
 n, m = struct.unpack_from("<QQ", b, sec(0)[0])
-off, edge = sec(32)[1], sec(33)[1]
+off, edge = sec(35)[1], sec(36)[1]
 if not off and not edge: print("referrers: absent")
 else: print("referrers: in_off %s, in_edge %s" % ("n+1 words" if off == 4 * (n + 1) else off,
                                                    "m words" if edge == 4 * m else edge))
@@ -41,7 +41,7 @@ import struct, sys
 b = open(sys.argv[1], "rb").read()
 sec = lambda i: struct.unpack_from("<QQQ", b, 64 + 24 * i)
 n, m, base = struct.unpack_from("<QQQ", b, sec(0)[0])
-off = struct.unpack_from("<%dI" % (n + 1), b, sec(32)[0])
+off = struct.unpack_from("<%dI" % (n + 1), b, sec(35)[0])
 v = max(range(n), key=lambda v: off[v + 1] - off[v])
 o, l, _ = sec(1)
 print(struct.unpack_from("<Q", b, o + 8 * v)[0] if l else base + struct.unpack_from("<I", b, sec(2)[0] + 4 * v)[0])
@@ -56,7 +56,7 @@ grep -q '^  \.\.\. [0-9]* more$' <("$HEAPSNAP" show n.heapsnapshot "$many") && e
 /usr/bin/python3 - d.hsnap.hsidx <<'PY'
 import struct, sys
 b = bytearray(open(sys.argv[1], "rb").read())
-o, l, _ = struct.unpack_from("<QQQ", b, 64 + 24 * 33)
+o, l, _ = struct.unpack_from("<QQQ", b, 64 + 24 * 36)
 b[o + l // 2] ^= 0x40
 open(sys.argv[1], "wb").write(b)
 PY
