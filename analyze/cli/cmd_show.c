@@ -107,9 +107,7 @@ int cmd_show(int argc, char **argv)
     uint32_t dom;
     uint64_t ret;
     if (g.cache.idom && !o.json && reached) { /* brought by the index */
-        const graph_ret *cr = &g.cache.ret;
-        dom = g.cache.idom[v];
-        ret = cr->wide ? cr->wide[v] : (uint64_t)cr->lo[v] | (cr->hi ? (uint64_t)cr->hi[v] << 32 : 0);
+        dom = g.cache.idom[v], ret = graph_ret_at(&g.cache.ret, v);
     } else if (o.json || !reached) {
         if (graph_dominators(&g, cli_progress())) {
             free(via);

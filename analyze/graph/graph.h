@@ -199,13 +199,17 @@ static inline bool graph_backed(const graph *g, const void *p)
            (const char *)p < (const char *)g->backing + g->backing_len;
 }
 
+/* Block v's retained bytes in r (v < n). */
+static inline uint64_t graph_ret_at(const graph_ret *r, uint32_t v)
+{
+    if (r->wide) return r->wide[v];
+    return r->hi ? (uint64_t)r->lo[v] | (uint64_t)r->hi[v] << 32 : r->lo[v];
+}
+
 /* The retained bytes of v (a block, GRAPH_SUPER or GRAPH_UNREACH), once graph_dominators() ran. */
 static inline uint64_t graph_retained(const graph *g, uint32_t v)
 {
-    if (v >= g->n) return g->ret.total[(v - g->n) & 1u];
-    if (g->ret.wide) return g->ret.wide[v];
-    uint64_t r = g->ret.lo[v];
-    return g->ret.hi ? r | (uint64_t)g->ret.hi[v] << 32 : r;
+    return v >= g->n ? g->ret.total[(v - g->n) & 1u] : graph_ret_at(&g->ret, v);
 }
 
 static inline bool graph_has_retained(const graph *g) { return g->ret.lo || g->ret.wide; }

@@ -747,15 +747,10 @@ static graph_status complete(graph *g, unsigned flags, bool all, const graph_pro
          * kept (8 bytes a block less at the peak; a top with another --fold or more rows searches again) */
         free(c->points);
         c->points = NULL;
-        uint32_t *via = NULL, *old = c->named_via;
+        uint32_t *via = NULL;
         uint64_t *shape = NULL;
-        c->named_via = NULL; /* so graph_bfs_named() searches instead of copying it */
-        st = graph_bfs_named(g, &via, &shape, p);
-        if (st) {
-            c->named_via = old;
-            return st;
-        }
-        if (!graph_backed(g, old)) free(old);
+        if ((st = graph_bfs_named(g, &via, &shape, p))) return st; /* (with shapes it always searches) */
+        if (!graph_backed(g, c->named_via)) free(c->named_via);
         c->named_via = via;
         st = graph_points_find(g, shape, GRAPH_POINT_FOLD, GRAPH_POINTS_PREFIX, &c->points, &c->npoints);
         free(shape);
